@@ -1,0 +1,42 @@
+# make run  - set up everything and serve the app on http://127.0.0.1:8000
+# make test - set up everything and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test setup index browser lint clean
+
+run: setup index
+	$(BIN)/qa serve
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# the CPU build of torch (a plain "torch" would pull the CUDA build, several GB)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Build the index only when none is published (a maintainer rebuilds with scripts/build_index.py).
+index: setup
+	test -f index/CURRENT || $(BIN)/python scripts/build_index.py
+
+# Debian's chromium for the browser tests (Playwright drives it; it downloads no browser of its own).
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) index/CURRENT index/versions

@@ -1,0 +1,112 @@
+"""Answering a question: the one function every page, script and test goes through.
+
+``Engine(version, encoder).answer(question)`` returns an ``Answer``: passages quoted word for word
+with their citations and best sentence, whether the corpus answers the question at all (a
+calibrated rule stored in the index manifest), the service cards that fit, and the crisis banner.
+``Engine.trace`` returns everything behind that answer, for staff and for evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from qa.calibration import Rule as AnswerRule
+from qa.cards import choose_cards, fallback_cards
+from qa.encoder import Encoder
+from qa.errors import QuestionError
+from qa.index import Version
+from qa.records import Answer, Highlight, IndexInfo, Passage, Safety
+from qa.safety import Match, detect
+from qa.search import Candidate, Ranking, Searcher
+
+MAX_QUESTION_CHARS = 500
+RELATED = 3  # closest passages offered as "might be related" when nothing answers
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
+    """Trim and normalise whitespace; QuestionError when empty, too long or holding control characters."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    if _CONTROL.search(question):
+        raise QuestionError("the question contains control characters; please type it again")
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", question)).strip()
+    if not text:
+        raise QuestionError("please type a question")
+    if len(text) > max_chars:
+        raise QuestionError(f"please keep the question under {max_chars} characters (it has {len(text)})")
+    return text
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Everything behind one answer."""
+
+    question: str
+    ranking: Ranking
+    answered: bool
+    confidence: float
+    rule: AnswerRule
+    safety: Match | None
+
+
+class Engine:
+    """A loaded index version and the model, ready to answer."""
+
+    def __init__(self, version: Version, encoder: Encoder, max_question_chars: int = MAX_QUESTION_CHARS):
+        self.version = version
+        self.searcher = Searcher(version, encoder)
+        self.rule = AnswerRule.from_manifest(version.manifest)
+        self.max_question_chars = max_question_chars
+
+    @property
+    def info(self) -> IndexInfo:
+        return IndexInfo(version=self.version.id, built_at=self.version.built_at)
+
+    def trace(self, question: str, mode: str = "hybrid") -> Trace:
+        text = clean_question(question, self.max_question_chars)
+        ranking = self.searcher.search(text, mode=mode)
+        confidence = self.rule.confidence(ranking)
+        safety = detect(text, self.version.corpus.rules)
+        # A question that signals danger is answered with the passages on help, whatever the score.
+        answered = self.rule.accepts(confidence) or (safety is not None and safety.rule.level == "emergency")
+        return Trace(text, ranking, answered, confidence, self.rule, safety)
+
+    def answer(self, question: str, top_k: int = 5) -> Answer:
+        """Answer ``question`` with up to ``top_k`` passages; QuestionError for unusable input."""
+        return self.render(self.trace(question), top_k)
+
+    def render(self, trace: Trace, top_k: int = 5) -> Answer:
+        """Turn a trace into the Answer a person sees."""
+        directory = self.version.corpus.directory
+        best = trace.ranking.candidates[:top_k]
+        passages = [_passage(c) for c in best]
+        if trace.answered:
+            cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory)
+            related = []
+        else:
+            cards = fallback_cards(directory)
+            passages, related = [], passages[:RELATED]
+        return Answer(question=trace.question, answered=trace.answered, passages=passages, related=related,
+                      services=cards, safety=self._safety(trace.safety), index=self.info)
+
+    def _safety(self, match: Match | None) -> Safety | None:
+        if match is None:
+            return None
+        directory = self.version.corpus.directory
+        rule = match.rule
+        cards = [directory.get(sid).card(f"Shown because your question may mean you are in danger ({rule.id})")
+                 for sid in rule.services]
+        return Safety(level=rule.level, message=rule.message, rule=rule.id, matched=match.matched,
+                      contacts=list(rule.contacts), services=cards)
+
+
+def _passage(c: Candidate) -> Passage:
+    highlight = None
+    if c.sentence is not None:
+        start, end = c.chunk.sentences[c.sentence]
+        highlight = Highlight(start=start, end=end)
+    return Passage(id=c.chunk.id, text=c.chunk.text, score=round(c.dense, 4), highlight=highlight,
+                   citation=c.chunk.citation)

@@ -1,0 +1,153 @@
+"""The evaluation harness: labelled questions in, quality figures out.
+
+A question file (``tests/eval/questions.yaml``) lists questions with their split (tune/test), kind
+(in_scope/out_of_scope), key phrases (a returned passage that contains one is a hit), the services a
+good answer shows, and whether the question signals a crisis.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.calibration import Rule, calibrate
+from qa.errors import CorpusError
+from qa.yamlio import LineDict, YamlProblem, line_of, load_yaml
+
+FIELDS = {"q", "split", "kind", "keys", "services", "crisis"}
+
+
+@dataclass(frozen=True)
+class Question:
+    q: str
+    split: str
+    kind: str
+    keys: tuple[str, ...]
+    services: tuple[str, ...]
+    crisis: str | None
+
+    @property
+    def in_scope(self) -> bool:
+        return self.kind == "in_scope"
+
+
+def load_questions(path: Path, split: str | None = None) -> list[Question]:
+    """Read a question file; ``split`` keeps only "tune" or "test" questions."""
+    path = Path(path)
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"), path)
+    except FileNotFoundError as e:
+        raise CorpusError([f"{path}: no such question file"]) from e
+    except YamlProblem as e:
+        raise CorpusError([str(e)]) from e
+    if not isinstance(data, LineDict) or not isinstance(data.get("questions"), list):
+        raise CorpusError([f"{path}:1: expected a mapping with a 'questions:' list"])
+    out, problems = [], []
+    for raw in data["questions"]:
+        where = f"{path}:{line_of(raw)}"
+        if not isinstance(raw, dict) or set(raw) - FIELDS or not raw.get("q"):
+            problems.append(f"{where}: each question needs 'q' and only the fields {', '.join(sorted(FIELDS))}")
+            continue
+        if raw.get("split") not in ("tune", "test") or raw.get("kind") not in ("in_scope", "out_of_scope"):
+            problems.append(f"{where}: split must be tune or test, kind in_scope or out_of_scope")
+            continue
+        if raw["kind"] == "in_scope" and not raw.get("keys"):
+            problems.append(f"{where}: an in_scope question needs key phrases")
+            continue
+        out.append(Question(str(raw["q"]), raw["split"], raw["kind"], tuple(raw.get("keys") or ()),
+                            tuple(raw.get("services") or ()), raw.get("crisis")))
+    if problems:
+        raise CorpusError(problems)
+    return [q for q in out if split in (None, q.split)]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one question got."""
+
+    question: Question
+    rank: int | None  # 1-based rank of the first passage holding a key phrase (None: not in top 10)
+    answered: bool
+    confidence: float
+    emergency: bool
+    cards: tuple[str, ...]
+    first_passage: str
+    ms: float
+
+
+def run(engine, questions: list[Question], mode: str = "hybrid") -> list[Outcome]:
+    """Ask every question through ``engine`` (an ``qa.answer.Engine``) and record what it got."""
+    outcomes = []
+    for q in questions:
+        t0 = time.perf_counter()
+        trace = engine.trace(q.q, mode=mode)
+        answer = engine.render(trace)
+        ms = (time.perf_counter() - t0) * 1000
+        texts = [c.chunk.text for c in trace.ranking.candidates[:10]]
+        rank = next((i + 1 for i, t in enumerate(texts) if any(k in t for k in q.keys)), None)
+        banner = [c.id for c in answer.safety.services] if answer.safety else []
+        cards = tuple(dict.fromkeys(banner + [c.id for c in answer.services]))[:3]
+        outcomes.append(Outcome(q, rank, trace.answered, trace.confidence,
+                                bool(answer.safety and answer.safety.level == "emergency"), cards,
+                                texts[0][:80] if texts else "", ms))
+    return outcomes
+
+
+def figures(outcomes: list[Outcome]) -> dict:
+    """The quality figures of a run (fractions in 0..1, latency in milliseconds)."""
+    ins = [o for o in outcomes if o.question.in_scope]
+    outs = [o for o in outcomes if not o.question.in_scope]
+    refused = [o for o in outcomes if not o.answered]
+    crisis = [o for o in outcomes if o.question.crisis == "emergency"]
+    calm = [o for o in outcomes if o.question.crisis != "emergency"]
+    wanted = [(o, s) for o in outcomes for s in o.question.services]
+
+    def share(xs: list, pred) -> float | None:
+        return round(sum(1 for x in xs if pred(x)) / len(xs), 4) if xs else None
+
+    return {
+        "questions": len(outcomes),
+        "in_scope": len(ins),
+        "out_of_scope": len(outs),
+        "hit@1": share(ins, lambda o: o.rank == 1),
+        "hit@3": share(ins, lambda o: o.rank is not None and o.rank <= 3),
+        "mrr": round(sum(1 / o.rank for o in ins if o.rank) / len(ins), 4) if ins else None,
+        "no_answer_precision": share(refused, lambda o: not o.question.in_scope),
+        "no_answer_recall": share(outs, lambda o: not o.answered),
+        "in_scope_answered": share(ins, lambda o: o.answered),
+        "crisis_recall": share(crisis, lambda o: o.emergency),
+        "false_alarms": share(calm, lambda o: o.emergency),
+        "card_recall@3": share(wanted, lambda p: p[1] in p[0].cards),
+        "median_ms": round(statistics.median(o.ms for o in outcomes), 2) if outcomes else None,
+    }
+
+
+def calibrate_on(engine, questions: list[Question]) -> dict:
+    """Calibrate the answered rule on ``questions`` (use the tune split)."""
+    # Crisis questions are answered whatever their confidence, so they do not pull the threshold down.
+    conf = {q.q: Rule.confidence(engine.searcher.search(q.q)) for q in questions}
+    ins = [conf[q.q] for q in questions if q.in_scope and q.crisis != "emergency"]
+    return calibrate(ins, [conf[q.q] for q in questions if not q.in_scope])
+
+
+def failures(outcomes: list[Outcome]) -> list[dict]:
+    """The labelled questions that went wrong, and what they got instead."""
+    out = []
+    for o in outcomes:
+        q = o.question
+        problems = []
+        if q.in_scope and o.rank != 1:
+            problems.append(f"answer passage at rank {o.rank or '>10'}")
+        if q.in_scope != o.answered:
+            problems.append("answered though out of scope" if o.answered else "not answered though in scope")
+        if (q.crisis == "emergency") != o.emergency:
+            problems.append("crisis missed" if q.crisis == "emergency" else "false crisis alarm")
+        missing = [s for s in q.services if s not in o.cards]
+        if missing:
+            problems.append(f"cards missing: {', '.join(missing)}")
+        if problems:
+            out.append({"question": q.q, "split": q.split, "problems": problems, "got": o.first_passage,
+                        "confidence": round(o.confidence, 4)})
+    return out

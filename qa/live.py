@@ -1,0 +1,69 @@
+"""The index version in service, for a long-running process.
+
+``Live`` holds one ``Engine`` and swaps it for a newly published version only after loading and
+checking that version completely, off the request path. A request reads ``live.engine`` once and
+keeps that engine to the end, so it finishes on the version it started with.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.answer import Engine
+from qa.encoder import Encoder
+from qa.errors import IndexUnusableError
+from qa.index import current_version_id, load_version
+
+log = logging.getLogger("qa.live")
+SMOKE_QUESTION = "where can I get help"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    version: str
+    reason: str
+
+
+class Live:
+    """The engine in service, and the last version refused (if any)."""
+
+    def __init__(self, index_dir: Path, encoder: Encoder, max_question_chars: int = 500):
+        self.index_dir = Path(index_dir)
+        self.encoder = encoder
+        self.max_question_chars = max_question_chars
+        self._lock = threading.Lock()
+        self.refused: Refusal | None = None
+        self.engine: Engine = self._load(current_version_id(self.index_dir))
+
+    def _load(self, version_id: str) -> Engine:
+        version = load_version(self.index_dir / "versions" / version_id, self.encoder.name, self.encoder.dimension)
+        engine = Engine(version, self.encoder, self.max_question_chars)
+        engine.answer(SMOKE_QUESTION)  # a version that cannot answer is not put in service
+        return engine
+
+    def refresh(self) -> bool:
+        """Load the published version if it changed; True when a new version went into service.
+
+        A version that fails its checks is refused: the old one stays, and ``refused`` says why.
+        """
+        with self._lock:
+            try:
+                wanted = current_version_id(self.index_dir)
+            except IndexUnusableError as e:
+                self.refused = Refusal("CURRENT", str(e))
+                return False
+            if wanted == self.engine.version.id or (self.refused and self.refused.version == wanted):
+                return False
+            try:
+                engine = self._load(wanted)
+            except IndexUnusableError as e:
+                self.refused = Refusal(wanted, str(e))
+                log.error("refused index version %s: %s", wanted, e)
+                return False
+            self.engine = engine  # one reference swap; requests in flight keep the engine they read
+            self.refused = None
+            log.warning("now serving index version %s", wanted)
+            return True

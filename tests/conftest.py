@@ -1,0 +1,62 @@
+"""Shared fixtures: the real bundled model and the real corpus, built once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qa.answer import Engine
+from qa.build import build
+from qa.config import ROOT, Settings
+from qa.encoder import get_encoder
+from qa.index import current_version_id, load_version
+
+CORPUS = ROOT / "corpus"
+QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    return get_encoder()
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory, encoder) -> Path:
+    """The real corpus built with the real model, once per session."""
+    out = tmp_path_factory.mktemp("index")
+    build(CORPUS, out, encoder, questions=QUESTIONS, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def version(index_dir, encoder):
+    return load_version(index_dir / "versions" / current_version_id(index_dir), encoder.name, encoder.dimension)
+
+
+@pytest.fixture(scope="session")
+def engine(version, encoder) -> Engine:
+    return Engine(version, encoder)
+
+
+@pytest.fixture(scope="session")
+def settings(index_dir) -> Settings:
+    return Settings(index_dir=index_dir, corpus_dir=CORPUS)
+
+
+@pytest.fixture(scope="session")
+def client(settings):
+    from web.app import create_app
+
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of the real corpus, for tests that break or edit it."""
+    dst = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst

@@ -1,0 +1,135 @@
+"""Building, publishing and loading index versions: determinism and clear refusals."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from qa.build import build
+from qa.chunking import chunk_document
+from qa.corpus import load_documents
+from qa.errors import IndexCorruptError, IndexNotBuiltError
+from qa.index import current_version_id, list_versions, load_version
+from qa.search import Searcher
+from tests.conftest import CORPUS, QUESTIONS
+
+ROOT = CORPUS.parent
+
+
+def test_built_chunks_are_verbatim_slices_of_the_corpus(version):
+    docs = {d.id: d.path.read_text(encoding="utf-8") for d in load_documents(CORPUS)}
+    assert len(version.chunks) == version.manifest["chunks"] > 0
+    for c in version.chunks:
+        assert docs[c.document][c.start : c.end] == c.text
+
+
+def test_manifest_records_model_checksum_counts_and_libraries(version):
+    m = version.manifest
+    assert m["model"] == {"name": "sentence-transformers/all-MiniLM-L6-v2", "dimension": 384}
+    assert len(m["corpus_checksum"]) == 64
+    assert m["chunks"] == len(version.chunks) and m["keys"] == version.vectors.ntotal
+    assert {"faiss-cpu", "sentence-transformers", "torch"} <= set(m["libraries"])
+    assert m["built_at"] and m["calibration"]["threshold"] > 0
+
+
+def test_two_builds_give_the_same_ids_checksum_and_results(tmp_path, encoder, version):
+    build(CORPUS, tmp_path, encoder, questions=QUESTIONS, progress=False)
+    again = load_version(tmp_path / "versions" / current_version_id(tmp_path), encoder.name, encoder.dimension)
+    assert [c.id for c in again.chunks] == [c.id for c in version.chunks]
+    assert again.manifest["corpus_checksum"] == version.manifest["corpus_checksum"]
+    assert again.manifest["calibration"]["threshold"] == version.manifest["calibration"]["threshold"]
+    a, b = Searcher(version, encoder), Searcher(again, encoder)
+    for q in ("where can I get tested", "is it legal", "who helps trafficking victims"):
+        assert [c.chunk.id for c in a.search(q).candidates[:5]] == [c.chunk.id for c in b.search(q).candidates[:5]]
+
+
+def test_chunk_ids_survive_an_edit_elsewhere(corpus_copy):
+    before = {c.id for c in chunk_document(load_documents(corpus_copy)[0])}
+    path = corpus_copy / "windham-faq.md"
+    path.write_text(path.read_text().replace("Law enforcement actively investigates", "Police actively investigate"))
+    after = {c.id for c in chunk_document(load_documents(corpus_copy)[0])}
+    assert len(before - after) == 1 and len(after - before) == 1
+
+
+@pytest.fixture
+def broken(tmp_path, index_dir):
+    """A copy of the session's index, to damage."""
+    dst = tmp_path / "index"
+    shutil.copytree(index_dir, dst)
+    return dst / "versions" / current_version_id(dst)
+
+
+def test_truncated_vectors_file_is_refused_with_the_fix(broken, encoder):
+    f = broken / "vectors.faiss"
+    f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+    with pytest.raises(IndexCorruptError, match=r"vectors.faiss is truncated .* run: python scripts/build_index.py"):
+        load_version(broken, encoder.name, encoder.dimension)
+
+
+def test_missing_chunks_file_is_refused(broken, encoder):
+    (broken / "chunks.jsonl").unlink()
+    with pytest.raises(IndexCorruptError, match="chunks.jsonl is missing"):
+        load_version(broken, encoder.name, encoder.dimension)
+
+
+def test_corrupt_manifest_is_refused(broken, encoder):
+    (broken / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorruptError, match="manifest.json is not valid JSON"):
+        load_version(broken, encoder.name, encoder.dimension)
+
+
+def test_manifest_from_another_model_is_refused(broken, encoder):
+    m = json.loads((broken / "manifest.json").read_text())
+    m["model"] = {"name": "some/other-model", "dimension": 768}
+    (broken / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexCorruptError, match="built with model 'some/other-model'"):
+        load_version(broken, encoder.name, encoder.dimension)
+    m["model"] = {"name": encoder.name, "dimension": 768}
+    (broken / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexCorruptError, match="dimension 768"):
+        load_version(broken, encoder.name, encoder.dimension)
+
+
+def test_no_index_names_the_command(tmp_path):
+    with pytest.raises(IndexNotBuiltError, match="run: python scripts/build_index.py"):
+        current_version_id(tmp_path)
+
+
+def test_build_of_a_broken_corpus_writes_nothing(tmp_path, encoder, corpus_copy):
+    (corpus_copy / "services.yaml").write_text("services: [")
+    from qa.errors import CorpusError
+
+    with pytest.raises(CorpusError):
+        build(corpus_copy, tmp_path / "index", encoder, progress=False)
+    assert not (tmp_path / "index").exists() or list_versions(tmp_path / "index") == []
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=300)
+
+
+def test_cli_reports_corpus_problems_without_a_traceback(corpus_copy, tmp_path):
+    (corpus_copy / "services.yaml").write_text("services:\n  - id: x\n    name: [oops\n")
+    r = run_cli("build", "--corpus", str(corpus_copy), "--out", str(tmp_path / "idx"))
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert f"{corpus_copy / 'services.yaml'}:" in r.stderr and "nothing was written" in r.stderr
+    assert not (tmp_path / "idx").exists()
+
+
+def test_cli_check_only_validates(corpus_copy):
+    r = run_cli("build", "--check", "--corpus", str(corpus_copy))
+    assert r.returncode == 0 and "ok" in r.stdout
+
+
+def test_cli_on_a_corrupt_index_says_what_and_how_to_fix(broken):
+    import os
+
+    (broken / "keys.jsonl").write_text("")
+    env = os.environ | {"QA_INDEX_DIR": str(broken.parent.parent)}
+    r = run_cli("ask", "hello", env=env)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "keys.jsonl is truncated or changed" in r.stderr and "build_index.py" in r.stderr

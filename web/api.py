@@ -1,0 +1,47 @@
+"""JSON routes: ``POST /api/ask`` and ``GET /healthz``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from qa.answer import Engine
+from qa.records import Answer, AskRequest
+
+router = APIRouter()
+
+
+def get_engine(request: Request) -> Engine:
+    """The engine in service, read once per request (a publish mid-request does not affect it)."""
+    return request.app.state.live.engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+class IndexHealth(BaseModel):
+    version: str
+    built_at: str
+    chunks: int
+    refused: dict | None = None
+
+
+class Health(BaseModel):
+    status: str
+    index: IndexHealth
+
+
+@router.post("/api/ask", response_model=Answer)
+def ask(body: AskRequest, engine: EngineDep) -> Answer:
+    """Answer a question with verbatim passages, service cards and the crisis banner when it applies."""
+    return engine.answer(body.question, body.top_k)
+
+
+@router.get("/healthz", response_model=Health)
+def healthz(request: Request, engine: EngineDep) -> Health:
+    refused = request.app.state.live.refused
+    return Health(status="ok", index=IndexHealth(
+        version=engine.version.id, built_at=engine.version.built_at, chunks=len(engine.version.chunks),
+        refused=refused.__dict__ if refused else None))

@@ -1,0 +1,90 @@
+"""The web app: ``create_app(settings)`` builds it; routes live in ``web.api`` and ``web.pages``."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qa.config import Settings, get_settings
+from qa.encoder import get_encoder
+from qa.errors import IndexUnusableError, QuestionError
+from qa.live import Live
+from web import api, pages
+from web.security import SecurityHeaders
+
+HERE = Path(__file__).resolve().parent
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ASGI app over the index version published in ``settings.index_dir``."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.live = Live(settings.index_dir, get_encoder(settings.model), settings.max_question_chars)
+        yield
+
+    app = FastAPI(title="Windham Answers", version="1", lifespan=lifespan, docs_url="/api/docs",
+                  redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _handlers(app)
+    app.add_middleware(SecurityHeaders)
+    logging.getLogger("uvicorn.access").disabled = True  # never log request lines: they are people's business
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _handlers(app: FastAPI) -> None:
+    """One place that turns each error into an HTTP answer: JSON for the API, a page for people."""
+
+    @app.exception_handler(QuestionError)
+    async def question_error(request: Request, exc: QuestionError):
+        if _wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        return pages.home(request, error=str(exc), status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        detail = "; ".join(_readable(e) for e in exc.errors())
+        if _wants_json(request):
+            return JSONResponse({"detail": detail}, status_code=422)
+        return pages.home(request, error="Please type a question.", status_code=422)
+
+    @app.exception_handler(IndexUnusableError)
+    async def index_error(request: Request, exc: IndexUnusableError):
+        if _wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=503)
+        return pages.error_page(request, 503)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return pages.error_page(request, exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        logging.getLogger("web").exception("unexpected error on %s %s", request.method, request.url.path)
+        if _wants_json(request):
+            return JSONResponse({"detail": "something went wrong on our side"}, status_code=500)
+        return pages.error_page(request, 500)
+
+
+def _readable(error: dict) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+    if error.get("type") == "json_invalid":
+        return "the body must be JSON like {\"question\": \"...\"}"
+    return f"{where}: {error.get('msg', 'invalid')}"
