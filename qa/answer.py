@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.calibration import Rule as AnswerRule
 from qa.cards import choose_cards, fallback_cards
@@ -70,6 +70,8 @@ class Engine:
         ranking = self.searcher.search(text, mode=mode)
         confidence = self.rule.confidence(ranking)
         safety = detect(text, self.version.corpus.rules)
+        if safety and safety.rule.passages:
+            ranking = _pin(ranking, safety.rule.passages)
         # A question that signals danger is answered with the passages on help, whatever the score.
         answered = self.rule.accepts(confidence) or (safety is not None and safety.rule.level == "emergency")
         return Trace(text, ranking, answered, confidence, self.rule, safety)
@@ -101,6 +103,16 @@ class Engine:
                  for sid in rule.services]
         return Safety(level=rule.level, message=rule.message, rule=rule.id, matched=match.matched,
                       contacts=list(rule.contacts), services=cards)
+
+
+def _pin(ranking: Ranking, places: tuple[tuple[str, str, int], ...]) -> Ranking:
+    """Put the passages a safety rule names first (in the rule's order), the rest after as ranked."""
+    def place(c: Candidate) -> int:
+        key = (c.chunk.document, c.chunk.section, c.chunk.paragraph)
+        return places.index(key) if key in places else len(places)
+
+    ordered = sorted(ranking.candidates, key=lambda c: (place(c), c.rank))
+    return replace(ranking, candidates=[replace(c, rank=i + 1) for i, c in enumerate(ordered)])
 
 
 def _passage(c: Candidate) -> Passage:

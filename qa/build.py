@@ -1,4 +1,9 @@
-"""Building an index version from ``corpus/``: validate, chunk, embed, calibrate, write, publish."""
+"""Building an index version from ``corpus/``: validate, chunk, embed (cached), calibrate, evaluate,
+diff against the version in service, gate on quality, write, publish.
+
+Everything is computed in memory first; the version folder is written once, complete, and the
+pointer moves only when the gate passes (or the maintainer forces it).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,23 @@ from pathlib import Path
 
 import faiss
 
+from qa.cache import EmbeddingCache
 from qa.calibration import DEFAULT_THRESHOLD
 from qa.chunking import chunk_document
+from qa.diff import VersionDiff, diff
 from qa.encoder import Encoder
-from qa.index import Version, library_versions, new_version_id, publish, write_version
+from qa.errors import IndexUnusableError
+from qa.gate import Floors, Verdict, judge
+from qa.index import (
+    Version,
+    current_version_id,
+    library_versions,
+    load_version,
+    new_version_id,
+    prune,
+    publish,
+    write_version,
+)
 from qa.search import make_keys
 from qa.sources import checksum, load_corpus
 
@@ -28,17 +46,34 @@ class BuildReport:
     chunks: int
     keys: int
     services: int
+    cache_hits: int
     seconds: float
     published: bool
+    forced: bool
     calibration: dict
+    quality: dict | None
+    diff: VersionDiff | None
+    verdict: Verdict | None
+    live: str | None
 
     def summary(self) -> str:
         cal = self.calibration
         answered = cal.get("in_scope_answered")
-        lines = [
-            f"version   {self.version}{' (published)' if self.published else ' (not published)'}",
+        lines = [f"diff against {self.live or 'nothing (first version)'}:", *(self.diff.lines() if self.diff else [])]
+        if self.quality:
+            f = self.quality["figures"]
+            lines.append(f"quality ({self.quality['split']} split): hit@1 {f['hit@1']:.1%}  hit@3 {f['hit@3']:.1%}  "
+                         f"no-answer recall {f['no_answer_recall']:.1%}  in-scope answered {f['in_scope_answered']:.1%}  "
+                         f"crisis recall {f['crisis_recall']:.1%}  false alarms {f['false_alarms']:.1%}")
+        if self.verdict:
+            lines += self.verdict.lines()
+        state = "published" + (" (FORCED past the quality gate)" if self.forced else "") if self.published \
+            else "NOT published"
+        lines += [
+            f"version   {self.version} {state}",
             f"documents {self.documents}   sections {self.sections}   chunks {self.chunks}   keys {self.keys}"
             f"   services {self.services}",
+            f"embedded  {self.keys - self.cache_hits} new, {self.cache_hits} from the cache",
             f"answered rule: confidence >= {cal.get('threshold')}"
             + (f" (tune split: {cal.get('out_of_scope_refused'):.0%} of out-of-scope refused, "
                f"{answered:.0%} of in-scope answered)" if answered is not None else f" ({cal.get('reason')})"),
@@ -48,16 +83,19 @@ class BuildReport:
 
 
 def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
-          batch_size: int = 32, progress: bool = True, do_publish: bool = True) -> BuildReport:
-    """Build a new version of ``corpus_dir`` under ``index_dir``; publish it unless told not to.
+          floors: Floors | None = None, batch_size: int = 32, progress: bool = True, do_publish: bool = True,
+          force: bool = False, keep: int = 5) -> BuildReport:
+    """Build a new version of ``corpus_dir`` under ``index_dir`` and publish it when the gate allows.
 
     Raises CorpusError (every problem, ``file:line``) before anything is written.
     """
     t0 = time.perf_counter()
+    index_dir = Path(index_dir)
     corpus = load_corpus(corpus_dir)
     chunks = [c for d in corpus.documents for c in chunk_document(d, CHUNK_MAX_CHARS)]
     keys = make_keys(chunks, corpus)
-    vectors = encoder.encode([k.text for k in keys], batch_size=batch_size, progress=progress)
+    cache = EmbeddingCache(index_dir / "cache" / "embeddings.sqlite")
+    vectors, hits = cache.encode(encoder, [k.text for k in keys], batch_size=batch_size, progress=progress)
     digest = checksum(corpus_dir)
     version_id = new_version_id(digest)
     manifest = {
@@ -71,25 +109,53 @@ def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Pat
         "services": len(corpus.directory.services),
         "libraries": library_versions(),
     }
-    calibration = _calibrate(version_id, corpus, chunks, keys, vectors, manifest, encoder, questions)
-    manifest["calibration"] = calibration
-    path = write_version(index_dir, version_id, corpus_dir, chunks, keys, vectors, manifest)
-    if do_publish:
-        publish(index_dir, version_id)
-    return BuildReport(version_id, path, manifest["documents"], manifest["sections"], len(chunks), len(keys),
-                       manifest["services"], time.perf_counter() - t0, do_publish, calibration)
-
-
-def _calibrate(version_id, corpus, chunks, keys, vectors, manifest, encoder, questions: Path | None) -> dict:
-    """Calibrate the answered rule on the tune split of the labelled questions, in memory."""
-    from qa.answer import Engine
-    from qa.evaluate import calibrate_on, load_questions
-
-    if questions is None or not Path(questions).is_file():
-        return {"threshold": DEFAULT_THRESHOLD, "reason": "no labelled questions"}
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
-    version = Version(version_id, Path("."), manifest | {"version": version_id}, corpus, tuple(chunks),
-                      tuple(keys), flat)
-    tune = load_questions(questions, split="tune")
-    return calibrate_on(Engine(version, encoder), tune) | {"questions": str(questions), "split": "tune"}
+
+    def engine_with(extra: dict):
+        from qa.answer import Engine
+
+        version = Version(version_id, Path("."), manifest | extra | {"version": version_id}, corpus, tuple(chunks),
+                          tuple(keys), flat)
+        return Engine(version, encoder)
+
+    calibration, quality = _evaluate(engine_with, questions, floors or Floors())
+    live_id, live = _live(index_dir, encoder)
+    changes = diff(live.chunks, live.corpus.directory, tuple(chunks), corpus.directory) if live else None
+    verdict = judge(quality, floors or Floors(), live.manifest.get("quality") if live else None) if quality else None
+    allowed = verdict is None or verdict.passed
+    publishing = do_publish and (allowed or force)
+    manifest |= {"calibration": calibration, "quality": quality,
+                 "gate": {"passed": allowed, "problems": list(verdict.problems) if verdict else [],
+                          "forced": bool(publishing and not allowed)}}
+    path = write_version(index_dir, version_id, corpus_dir, chunks, keys, vectors, manifest)
+    if publishing:
+        publish(index_dir, version_id, forced=not allowed)
+        prune(index_dir, keep)
+    return BuildReport(version_id, path, manifest["documents"], manifest["sections"], len(chunks), len(keys),
+                       manifest["services"], hits, time.perf_counter() - t0, publishing, publishing and not allowed,
+                       calibration, quality, changes, verdict, live_id)
+
+
+def _evaluate(engine_with, questions: Path | None, floors: Floors) -> tuple[dict, dict | None]:
+    """Calibrate the answered rule on the tune split, then measure the result on the gate's split."""
+    from qa.evaluate import calibrate_on, load_questions, quality_record, run
+
+    if questions is None or not Path(questions).is_file():
+        return {"threshold": DEFAULT_THRESHOLD, "reason": "no labelled questions"}, None
+    calibration = calibrate_on(engine_with({}), load_questions(questions, "tune"))
+    calibration |= {"questions": Path(questions).name, "split": "tune"}
+    engine = engine_with({"calibration": calibration})
+    held_out = load_questions(questions, floors.split)
+    return calibration, quality_record(run(engine, held_out), floors.split)
+
+
+def _live(index_dir: Path, encoder: Encoder) -> tuple[str | None, Version | None]:
+    """The version in service, if one loads (a broken one is nothing to compare with)."""
+    try:
+        live_id = current_version_id(index_dir)
+        return live_id, load_version(index_dir / "versions" / live_id, encoder.name, encoder.dimension)
+    except IndexUnusableError:
+        return None, None
+
+

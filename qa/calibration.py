@@ -1,11 +1,14 @@
 """The "answered or not" rule: a confidence figure and a threshold calibrated on labelled questions.
 
 The confidence of a question is its best dense similarity to any passage key, plus a small weight of
-its lexical evidence (log of 1 + the best BM25 score); a question closer to a known out-of-scope
-question than to anything in the corpus has no confidence at all. ``calibrate``
-sweeps thresholds over labelled in-scope and out-of-scope questions and picks the one that keeps
-the most in-scope questions answered while refusing the target share of out-of-scope ones; the
-build stores it, with the figures it reached, in the index manifest.
+its lexical evidence (log of 1 + the best BM25 score), less a weight of its similarity to the
+closest known out-of-scope question (``corpus/out_of_scope.yaml``); a question closer to one of those
+than to anything in the corpus has no confidence at all. The weights were chosen on the tune split
+(docs/quality.md).
+
+``calibrate`` sweeps thresholds over labelled in-scope and out-of-scope questions (the tune split)
+and picks one that refuses the target share of out-of-scope questions while keeping the most
+in-scope ones answered; the build stores it, with the figures it reached, in the index manifest.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-DEFAULT_THRESHOLD = 0.6
-LEXICAL_EVIDENCE = 0.1  # used only by an index built without labelled questions
+DEFAULT_THRESHOLD = 0.45  # used only by an index built without labelled questions
+LEXICAL_EVIDENCE = 0.05  # weight of log(1 + best BM25 score)
+NEGATIVE_PENALTY = 0.5  # weight of the similarity to the closest out-of-scope question
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,8 @@ class Rule:
         """Confidence that the corpus answers the question of ``ranking`` (a ``qa.search.Ranking``)."""
         if not ranking.candidates or ranking.negative >= ranking.best_dense:
             return 0.0
-        return round(ranking.best_dense + LEXICAL_EVIDENCE * math.log1p(ranking.best_lexical), 6)
+        near_miss = NEGATIVE_PENALTY * max(ranking.negative, 0.0)
+        return round(ranking.best_dense + LEXICAL_EVIDENCE * math.log1p(ranking.best_lexical) - near_miss, 6)
 
     def accepts(self, confidence: float) -> bool:
         return confidence >= self.threshold
@@ -42,24 +47,30 @@ def calibrate(in_scope: list[float], out_of_scope: list[float], min_refused: flo
               min_answered: float = 0.95) -> dict:
     """Pick a threshold from the confidences of labelled questions.
 
-    Among thresholds that refuse at least ``min_refused`` of out-of-scope questions, take the one
-    that answers the most in-scope ones (the lowest such threshold). If none reaches
-    ``min_answered`` too, the result says so (``meets_targets`` false) rather than pretending.
+    Among cuts that refuse at least ``min_refused`` of out-of-scope questions, keep those with the
+    best sum of in-scope answered and out-of-scope refused; of those, take the middle of their range,
+    so the threshold sits in the widest gap rather than on the edge of one question's score. If the
+    best cut does not reach ``min_answered`` too, the result says so rather than pretending.
     """
     if not in_scope or not out_of_scope:
         return {"threshold": DEFAULT_THRESHOLD, "meets_targets": False, "reason": "no labelled questions"}
-    candidates = sorted(set(in_scope) | set(out_of_scope))
-    best = None
-    for i, t in enumerate(candidates):
-        # put the cut half-way to the next lower score, so a question at a seen score is not on the edge
-        cut = (t + candidates[i - 1]) / 2 if i else t - 1e-3
+    scores = sorted(set(in_scope) | set(out_of_scope))
+    cuts = [scores[0] - 1e-3] + [(a + b) / 2 for a, b in zip(scores, scores[1:], strict=False)] + [scores[-1] + 1e-3]
+    rows = []
+    for cut in cuts:
         refused = sum(s < cut for s in out_of_scope) / len(out_of_scope)
         answered = sum(s >= cut for s in in_scope) / len(in_scope)
-        if refused >= min_refused and (best is None or answered > best["in_scope_answered"]):
-            best = {"threshold": round(cut, 4), "out_of_scope_refused": round(refused, 4),
-                    "in_scope_answered": round(answered, 4)}
-    if best is None:
+        if refused >= min_refused:
+            rows.append((answered + refused, cut, refused, answered))
+    if not rows:
         return {"threshold": DEFAULT_THRESHOLD, "meets_targets": False, "reason": "no threshold refuses enough"}
-    best["meets_targets"] = best["in_scope_answered"] >= min_answered
-    best["labelled"] = {"in_scope": len(in_scope), "out_of_scope": len(out_of_scope)}
-    return best
+    best = max(r[0] for r in rows)
+    tied = [r for r in rows if r[0] == best]
+    low, high = min(r[1] for r in tied), max(r[1] for r in tied)
+    # the tied cuts form one interval of scores that no labelled question falls in: take its middle
+    cut = (low + high) / 2
+    refused = sum(s < cut for s in out_of_scope) / len(out_of_scope)
+    answered = sum(s >= cut for s in in_scope) / len(in_scope)
+    return {"threshold": round(cut, 4), "out_of_scope_refused": round(refused, 4),
+            "in_scope_answered": round(answered, 4), "meets_targets": answered >= min_answered and refused >= min_refused,
+            "labelled": {"in_scope": len(in_scope), "out_of_scope": len(out_of_scope)}}

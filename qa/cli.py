@@ -11,6 +11,7 @@ from qa.config import ROOT, get_settings
 from qa.errors import CorpusError, QAError
 
 EVAL_FILE = ROOT / "tests" / "eval" / "questions.yaml"
+FLOORS_FILE = ROOT / "tests" / "eval" / "floors.yaml"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--questions", type=Path, default=EVAL_FILE, help="labelled questions used to calibrate")
     b.add_argument("--check", action="store_true", help="only validate the corpus and list every problem")
     b.add_argument("--dry-run", action="store_true", help="build and report but do not publish")
+    b.add_argument("--force", action="store_true", help="publish even if the quality gate refuses (recorded)")
+    b.add_argument("--floors", type=Path, default=FLOORS_FILE, help="quality floors the gate enforces")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
 
     a = sub.add_parser("ask", help="answer a question from the published index")
@@ -42,6 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
     s.add_argument("--index", type=Path, default=None, help="index directory (default: QA_INDEX_DIR)")
+    s.add_argument("--workers", type=int, default=1, help="worker processes (each follows the published version)")
+
+    x = sub.add_parser("index", help="list, roll back or prune index versions")
+    xs = x.add_subparsers(dest="index_command", required=True)
+    xs.add_parser("list", help="versions with date, chunk count, figures, and which is live")
+    r = xs.add_parser("rollback", help="put an earlier version back in service")
+    r.add_argument("version", nargs="?", help="version id (default: the one before the version in service)")
+    p = xs.add_parser("prune", help="delete all but the newest versions (QA_KEEP_VERSIONS)")
+    p.add_argument("--keep", type=int, default=None)
 
     args = parser.parse_args(argv)
     try:
@@ -68,13 +80,19 @@ def cmd_build(args) -> int:
         return 0
     from qa.build import build
     from qa.encoder import get_encoder
+    from qa.gate import load_floors
 
     load_corpus(corpus_dir)  # fail on corpus problems before loading the model
     report = build(corpus_dir, args.out or settings.index_dir, get_encoder(settings.model),
-                   questions=args.questions, batch_size=settings.batch_size, progress=not args.quiet,
-                   do_publish=not args.dry_run)
+                   questions=args.questions, floors=load_floors(args.floors), batch_size=settings.batch_size,
+                   progress=not args.quiet, do_publish=not args.dry_run, force=args.force,
+                   keep=settings.keep_versions)
     print(report.summary())  # noqa: T201
-    return 0
+    if args.dry_run or report.published:
+        return 0
+    print("not published: the quality gate refused it (see above); fix the corpus, or publish anyway with --force",  # noqa: T201
+          file=sys.stderr)
+    return 3
 
 
 def cmd_ask(args) -> int:
@@ -121,21 +139,55 @@ def cmd_eval(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    import os
+
     import uvicorn
 
-    from web.app import create_app
+    from qa.index import current_version_id
 
     settings = get_settings()
     if args.index:
-        settings = settings.model_copy(update={"index_dir": args.index})
-    app = create_app(settings)
+        os.environ["QA_INDEX_DIR"] = str(args.index)  # worker processes read the settings anew
+        get_settings.cache_clear()
+        settings = get_settings()
+    current_version_id(settings.index_dir)  # no index: say which command builds one, before binding the port
     # access_log off: request lines could carry what people ask, and we never log questions.
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, access_log=False,
-                server_header=False)
+    uvicorn.run("web.app:create_app", factory=True, host=args.host or settings.host, port=args.port or settings.port,
+                workers=max(args.workers, 1), access_log=False, server_header=False)
     return 0
 
 
-COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
+def cmd_index(args) -> int:
+    from qa.index import current_version_id, history, list_versions, prune, read_manifest, rollback
+
+    index_dir = get_settings().index_dir
+    if args.index_command == "rollback":
+        version = rollback(index_dir, args.version)
+        print(f"now in service: {version}")  # noqa: T201
+        return 0
+    if args.index_command == "prune":
+        removed = prune(index_dir, args.keep or get_settings().keep_versions)
+        print(f"removed {len(removed)} version(s)" + "".join(f"\n  {v}" for v in removed))  # noqa: T201
+        return 0
+    try:
+        live = current_version_id(index_dir)
+    except QAError:
+        live = None
+    forced = {h["version"] for h in history(index_dir) if h.get("forced")}
+    print(f"{'':2}{'version':42} {'built':20} {'chunks':>6} {'hit@1':>6} {'hit@3':>6} {'gate':8}")  # noqa: T201
+    for v in reversed(list_versions(index_dir)):
+        m = read_manifest(index_dir, v) or {}
+        figs = (m.get("quality") or {}).get("figures") or {}
+        gate = "forced" if v in forced else ("passed" if (m.get("gate") or {}).get("passed", True) else "refused")
+        pct = {k: f"{figs[k]:.1%}" if figs.get(k) is not None else "-" for k in ("hit@1", "hit@3")}
+        print(f"{'* ' if v == live else '  '}{v:42} {m.get('built_at', '?')[:19]:20} {m.get('chunks', '?'):>6} "  # noqa: T201
+              f"{pct['hit@1']:>6} {pct['hit@3']:>6} {gate:8}")
+    if live is None:
+        print("nothing in service: run python scripts/build_index.py")  # noqa: T201
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve, "index": cmd_index}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -30,7 +30,18 @@ class Settings(BaseSettings):
     default_top_k: int = Field(5, ge=1, le=10, description="Passages returned when top_k is not given")
     batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch at build time")
     keep_versions: int = Field(5, ge=1, le=1000, description="Index versions kept when pruning")
+    reload_seconds: float = Field(1.0, ge=0.1, le=3600, description="How often qa serve checks for a new index version")
     exit_url: str = Field("https://www.weather.gov/", description="Where Quick exit sends a person")
+    # Staff console (qa/accounts.py, qa/sessions.py, qa/feedback.py)
+    database_url: str = Field(f"sqlite:///{ROOT / 'data' / 'staff.db'}",
+                              description="Staff database: accounts, sessions, flags (any SQLAlchemy URL)")
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="A staff session ends after this long unused")
+    login_max_failures: int = Field(5, ge=1, le=100, description="Failed sign-ins per name before it is throttled")
+    login_window_minutes: int = Field(15, ge=1, le=24 * 60, description="How long failed sign-ins count")
+    feedback_retention_days: int = Field(90, ge=1, le=3650, description="Flags older than this are deleted")
+    staff_http_loopback: bool = Field(True, description="Allow staff sign-in over plain http on 127.0.0.1/localhost")
+    questions_file: Path = Field(ROOT / "tests" / "eval" / "questions.yaml",
+                                 description="Labelled questions for the staff quality page")
 
 
 @lru_cache(maxsize=1)

@@ -151,3 +151,17 @@ def failures(outcomes: list[Outcome]) -> list[dict]:
             out.append({"question": q.q, "split": q.split, "problems": problems, "got": o.first_passage,
                         "confidence": round(o.confidence, 4)})
     return out
+
+
+def quality_record(outcomes: list[Outcome], split: str) -> dict:
+    """What a build stores about its own quality: figures, per-question results, failures."""
+    return {
+        "split": split,
+        "figures": figures(outcomes),
+        "questions": {
+            o.question.q: {"rank": o.rank, "ok": o.answered == o.question.in_scope
+                           and o.emergency == (o.question.crisis == "emergency")}
+            for o in outcomes
+        },
+        "failures": failures(outcomes),
+    }

@@ -26,7 +26,7 @@ import faiss
 import numpy as np
 
 from qa.chunking import Chunk
-from qa.errors import CorpusError, IndexCorruptError, IndexNotBuiltError
+from qa.errors import CorpusError, IndexCorruptError, IndexNotBuiltError, IndexUnusableError
 from qa.sources import Corpus, load_corpus
 
 FORMAT = 1
@@ -133,15 +133,24 @@ def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: li
     return final
 
 
-def publish(index_dir: Path, version_id: str) -> None:
-    """Make ``version_id`` the one in service: write CURRENT beside and rename it over (atomic)."""
+def publish(index_dir: Path, version_id: str, action: str = "publish", **note) -> None:
+    """Make ``version_id`` the one in service: write CURRENT beside and rename it over (atomic).
+
+    The history (``history.jsonl``) gets one line; rollbacks are publishes with ``action="rollback"``.
+    """
     index_dir = Path(index_dir)
     if not (index_dir / "versions" / version_id / "manifest.json").is_file():
-        raise IndexNotBuiltError(f"no version '{version_id}' in {index_dir / 'versions'} - {REBUILD}")
+        raise IndexNotBuiltError(f"no version '{version_id}' in {index_dir / 'versions'} - see: qa index list")
+    try:
+        previous = current_version_id(index_dir)
+    except IndexUnusableError:
+        previous = None
     tmp = index_dir / f".CURRENT.tmp-{os.getpid()}"
     write_bytes_durably(tmp, (version_id + "\n").encode())
     os.replace(tmp, index_dir / "CURRENT")
     fsync_dir(index_dir)
+    record(index_dir, {"version": version_id, "action": action, "from": previous,
+                       "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")} | note)
 
 
 def current_version_id(index_dir: Path) -> str:
@@ -213,3 +222,65 @@ def _lines(path: Path) -> list[str]:
 def new_version_id(corpus_checksum: str, now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.UTC)
     return f"{now:%Y%m%dT%H%M%S%f}Z-{corpus_checksum[:8]}"
+
+
+def history(index_dir: Path) -> list[dict]:
+    """Every publish and rollback, oldest first."""
+    path = Path(index_dir) / "history.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut short by a crash; the pointer, not the history, is the truth
+    return out
+
+
+def record(index_dir: Path, entry: dict) -> None:
+    with open(Path(index_dir) / "history.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def rollback(index_dir: Path, version_id: str | None = None) -> str:
+    """Put ``version_id`` (default: the version published before the one in service) back in service."""
+    live = current_version_id(index_dir)
+    if version_id is None:
+        # the version that was in service before the live one went in
+        entries = [h for h in history(index_dir) if h.get("version") == live and h.get("from")]
+        earlier = [entries[-1]["from"]] if entries else []
+        candidates = [v for v in earlier if v != live and (Path(index_dir) / "versions" / v).is_dir()]
+        if not candidates:
+            raise IndexNotBuiltError("no earlier version to roll back to - see: qa index list")
+        version_id = candidates[0]
+    publish(index_dir, version_id, action="rollback")
+    return version_id
+
+
+def prune(index_dir: Path, keep: int) -> list[str]:
+    """Delete all but the newest ``keep`` versions (never the one in service); returns the removed ids."""
+    index_dir = Path(index_dir)
+    try:
+        live = current_version_id(index_dir)
+    except IndexNotBuiltError:
+        live = None
+    removable = [v for v in list_versions(index_dir) if v != live]
+    keep_others = max(keep - (1 if live else 0), 0)
+    doomed = removable[: max(len(removable) - keep_others, 0)]
+    for v in doomed:
+        shutil.rmtree(index_dir / "versions" / v, ignore_errors=True)
+    now = dt.datetime.now().timestamp()
+    for tmp in (index_dir / "versions").glob(".tmp-*"):  # left by killed builds
+        if now - tmp.stat().st_mtime > 3600:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return doomed
+
+
+def read_manifest(index_dir: Path, version_id: str) -> dict | None:
+    try:
+        return json.loads((Path(index_dir) / "versions" / version_id / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None

@@ -67,3 +67,20 @@ class Live:
             self.refused = None
             log.warning("now serving index version %s", wanted)
             return True
+
+    def watch(self, interval: float) -> threading.Event:
+        """Check for a newly published version every ``interval`` seconds in a daemon thread.
+
+        Returns the event that stops the thread when set.
+        """
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.refresh()
+                except Exception:  # noqa: BLE001 - the watcher must outlive any one bad version
+                    log.exception("index watcher: unexpected error")
+
+        threading.Thread(target=loop, name="index-watcher", daemon=True).start()
+        return stop

@@ -18,7 +18,7 @@ from qa.services import Directory, phone_problem
 from qa.yamlio import LineDict, LineList, YamlProblem, line_of, load_yaml
 
 LEVELS = ("emergency", "urgent")
-RULE_FIELDS = {"id", "level", "message", "phrases", "patterns", "services", "contacts"}
+RULE_FIELDS = {"id", "level", "message", "phrases", "patterns", "services", "contacts", "passages"}
 EMERGENCY_NUMBERS = {"911"}  # the one contact allowed that the FAQ does not state
 
 
@@ -32,6 +32,7 @@ class Rule:
     services: tuple[str, ...]
     contacts: tuple[Phone, ...]
     line: int
+    passages: tuple[tuple[str, str, int], ...] = ()  # (document, section, paragraph) shown first
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,17 @@ def _rule(path: Path, raw: object, directory: Directory, problems: list[str]) ->
             bad("contacts", phone_problem(number, kind) or "")
             continue
         contacts.append(Phone(number=number, kind=kind))
+    passages = []
+    for ref in raw.get("passages") or []:
+        if not isinstance(ref, dict) or set(ref) != {"document", "section", "paragraph"}:
+            bad("passages", "each passage is {document, section, paragraph}")
+            continue
+        passages.append((str(ref["document"]), str(ref["section"]), ref["paragraph"]))
     if len(problems) > before:
         return None
     return Rule(
         id=str(raw["id"]), level=str(raw["level"]), message=str(raw["message"]).strip(),
         phrases=tuple(normalise(str(p)) for p in raw.get("phrases") or ()), patterns=tuple(patterns),
         services=tuple(raw.get("services") or ()), contacts=tuple(contacts), line=line_of(raw),
+        passages=tuple(passages),
     )

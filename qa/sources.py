@@ -73,6 +73,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     except CorpusError as e:
         # Unknown-service complaints are noise when services.yaml itself failed to load.
         problems += [p for p in e.problems if not (problems and "unknown service" in p)]
+    problems += _check_rule_passages(corpus_dir / "safety.yaml", rules, documents)
     try:
         synonyms = _load_synonyms(corpus_dir / "synonyms.yaml")
     except CorpusError as e:
@@ -156,3 +157,15 @@ def _load_out_of_scope(path: Path) -> tuple[str, ...]:
     if bad:
         raise CorpusError([f"{path}:{items.line}: 'out_of_scope' must be a list of questions"])
     return tuple(i.strip() for i in items)
+
+
+def _check_rule_passages(path: Path, rules: tuple[Rule, ...], documents: list[Document]) -> list[str]:
+    """Every passage a safety rule pins must exist."""
+    docs = {d.id: d for d in documents}
+    problems = []
+    for rule in rules:
+        for doc_id, heading, para in rule.passages:
+            section = docs[doc_id].section(heading) if doc_id in docs else None
+            if section is None or not isinstance(para, int) or not 1 <= para <= len(section.paragraphs):
+                problems.append(f"{path}:{rule.line}: rule '{rule.id}': passage {doc_id} › {heading} ¶{para} does not exist")
+    return problems

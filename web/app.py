@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -28,8 +31,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.live = Live(settings.index_dir, get_encoder(settings.model), settings.max_question_chars)
+        live = Live(settings.index_dir, get_encoder(settings.model), settings.max_question_chars)
+        app.state.live = live
+        stop = live.watch(settings.reload_seconds)  # follow newly published versions
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
+            # SIGHUP: look now rather than at the next tick (not on every platform or thread)
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, live.refresh))
         yield
+        stop.set()
 
     app = FastAPI(title="Windham Answers", version="1", lifespan=lifespan, docs_url="/api/docs",
                   redoc_url=None, openapi_url="/api/openapi.json")
