@@ -40,9 +40,13 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
 
     A service named in the first passage scores 2, in a later one 1; offering a category the
     question asks about adds 3 when the service is also named, 1 when it is not (so a topic alone
-    brings a card in, but below the services the passages point to).
+    brings a card in, but below the services the passages point to), plus 1/(services in that
+    category), so the most specific match leads.
     """
     topics = question_topics(question, directory)
+    # A category few services offer says more about what the person needs than a broad one:
+    # "immigration" (legal: one service) outranks "trafficking" (many) in the same question.
+    size = {t: sum(t in s.categories for s in directory.services) for t in topics}
     named: dict[str, tuple[float, int, str]] = {}  # id -> (score, first position, section)
     for rank, chunk in enumerate(shown):
         for pos, sid in enumerate(directory.named_in(chunk.text)):
@@ -51,15 +55,16 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
             named[sid] = (old[0] + weight, old[1], old[2])
     ranked = []
     for order, service in enumerate(directory.services):
-        matched = [t for t in topics if t in service.categories]
+        matched = sorted((t for t in topics if t in service.categories), key=lambda t: size[t])
+        specific = 1.0 / size[matched[0]] if matched else 0.0
         if service.id in named:
             score, position, section = named[service.id]
             why = f"Named in the passage on “{section}”"
             if matched:
-                score += TOPIC_WEIGHT
+                score += TOPIC_WEIGHT + specific
                 why = f"Offers {LABELS[matched[0]]}, which your question is about; named in the passage on “{section}”"
         elif matched:
-            score, position = TOPIC_ONLY_WEIGHT, 10_000 + order
+            score, position = TOPIC_ONLY_WEIGHT + specific, 10_000 + order
             why = f"Offers {LABELS[matched[0]]}, which your question is about"
         else:
             continue

@@ -1,0 +1,76 @@
+"""Answer quality on the held-out split: floors that keep quality from silently regressing."""
+
+import pytest
+
+from qa.calibration import calibrate
+from qa.evaluate import figures, load_questions, run
+from qa.gate import load_floors
+from tests.conftest import QUESTIONS
+
+FLOORS = load_floors(QUESTIONS.parent / "floors.yaml")
+
+
+@pytest.fixture(scope="module")
+def held_out(engine):
+    return figures(run(engine, load_questions(QUESTIONS, FLOORS.split)))
+
+
+def test_the_labelled_set_is_big_enough_and_split():
+    qs = load_questions(QUESTIONS)
+    assert len([q for q in qs if q.in_scope]) >= 80
+    assert len([q for q in qs if not q.in_scope]) >= 15
+    assert len([q for q in qs if q.crisis == "emergency"]) >= 12
+    assert {q.split for q in qs} == {"tune", "test"}
+    assert not {q.q for q in qs if q.split == "tune"} & {q.q for q in qs if q.split == "test"}
+
+
+def test_key_phrases_are_verbatim_corpus_text(engine):
+    text = engine.version.corpus.document("windham-faq").text
+    for q in load_questions(QUESTIONS):
+        for key in q.keys:
+            assert key in text, f"{q.q!r}: key {key!r} is not in the FAQ"
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS.floors))
+def test_held_out_figure_meets_its_floor(held_out, name):
+    assert held_out[name] >= FLOORS.floors[name], f"{name} {held_out[name]} < floor {FLOORS.floors[name]}"
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS.ceilings))
+def test_held_out_figure_stays_under_its_ceiling(held_out, name):
+    assert held_out[name] <= FLOORS.ceilings[name]
+
+
+def test_hybrid_beats_each_side_alone_on_the_first_passage(engine):
+    test = [q for q in load_questions(QUESTIONS, "test") if q.in_scope and q.crisis != "emergency"]
+    hit1 = {mode: figures(run(engine, test, mode))["hit@1"] for mode in ("lexical", "dense", "hybrid")}
+    assert hit1["hybrid"] >= hit1["dense"] and hit1["hybrid"] > hit1["lexical"], hit1
+
+
+@pytest.mark.parametrize(("question", "first_card"), [
+    ("where can i get an hiv test", "generations-family-health-center"),
+    ("where can i get narcan", "ct-harm-reduction-alliance"),
+    ("i was trafficked and need help with immigration", "ct-legal-services"),
+])
+def test_cards_lead_with_the_service_the_question_asks_for(engine, question, first_card):
+    answer = engine.answer(question)
+    assert answer.services[0].id == first_card
+    assert answer.services[0].why
+
+
+def test_calibration_refuses_the_target_share_and_sits_in_the_gap():
+    result = calibrate(in_scope=[0.6, 0.7, 0.8, 0.9], out_of_scope=[0.1, 0.2, 0.3, 0.4])
+    assert result["out_of_scope_refused"] == 1.0 and result["in_scope_answered"] == 1.0
+    assert 0.4 < result["threshold"] < 0.6 and result["meets_targets"]
+
+
+def test_calibration_says_when_targets_cannot_be_met():
+    result = calibrate(in_scope=[0.2, 0.3, 0.9], out_of_scope=[0.25, 0.35])
+    assert result["out_of_scope_refused"] >= 0.9 and not result["meets_targets"]
+
+
+def test_manifest_stores_calibration_and_held_out_figures(version):
+    cal = version.manifest["calibration"]
+    assert cal["split"] == "tune" and cal["threshold"] > 0 and "in_scope_answered" in cal
+    assert version.manifest["quality"]["split"] == "test"
+    assert set(FLOORS.floors) <= set(version.manifest["quality"]["figures"])

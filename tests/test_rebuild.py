@@ -1,0 +1,251 @@
+"""Maintainers' rebuild: diff, quality gate, atomic publish, hot reload without a dropped request, rollback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from qa.build import build
+from qa.config import Settings
+from qa.gate import load_floors
+from qa.index import current_version_id, history, list_versions, load_version, publish, rollback
+from tests.conftest import CORPUS, QUESTIONS
+
+ROOT = CORPUS.parent
+FLOORS = load_floors(QUESTIONS.parent / "floors.yaml")
+PARAGRAPH = "Law enforcement actively investigates and prosecutes these activities."
+SECTION_ONE = "What is the legal status of prostitution in Windham, Connecticut?"
+
+
+def edit_paragraph(corpus_dir, new="Law enforcement investigates and prosecutes these activities."):
+    path = corpus_dir / "windham-faq.md"
+    path.write_text(path.read_text().replace(PARAGRAPH, new))
+
+
+def remove_section(corpus_dir, heading: str) -> None:
+    """Drop a section and the phrasings that point at it (as a maintainer would)."""
+    path = corpus_dir / "windham-faq.md"
+    lines = path.read_text().split("\n")
+    start = lines.index(f"## {heading}")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("## "))
+    path.write_text("\n".join(lines[:start] + lines[end:]))
+    phr = yaml.safe_load((corpus_dir / "phrasings.yaml").read_text())
+    phr["phrasings"] = [p for p in phr["phrasings"] if p["section"] != heading]
+    (corpus_dir / "phrasings.yaml").write_text(yaml.safe_dump(phr, sort_keys=False, allow_unicode=True))
+
+
+def make(corpus_dir, index_dir, encoder, **kw):
+    return build(corpus_dir, index_dir, encoder, questions=QUESTIONS, floors=FLOORS, progress=False, **kw)
+
+
+@pytest.fixture
+def first(tmp_path, encoder, corpus_copy, index_dir):
+    """A temp index with one published version of the real corpus (embeddings from the session's cache)."""
+    cache = index_dir / "cache" / "embeddings.sqlite"
+    index_dir = tmp_path / "index"
+    (index_dir / "cache").mkdir(parents=True)
+    shutil.copy(cache, index_dir / "cache" / "embeddings.sqlite")
+    report = make(corpus_copy, index_dir, encoder)
+    assert report.published
+    return index_dir, report
+
+
+def test_round_trip_build_diff_gate_publish_rollback(first, encoder, corpus_copy):
+    index_dir, v1 = first
+    edit_paragraph(corpus_copy)
+    v2 = make(corpus_copy, index_dir, encoder)
+    # the diff names exactly the edited paragraph and its section, and nothing else
+    assert v2.diff.chunks.changed == (f"windham-faq › {SECTION_ONE} ¶1",)
+    assert not v2.diff.chunks.added and not v2.diff.chunks.removed
+    assert v2.diff.sections.changed == (f"windham-faq › {SECTION_ONE}",)
+    assert not v2.diff.services
+    # only the keys whose text changed are embedded (the paragraph, its edited sentence and the
+    # sentence window holding it); every other key comes from the cache
+    old = {k.text for k in load_version(v1.path, encoder.name, encoder.dimension).keys}
+    new = [k for k in load_version(v2.path, encoder.name, encoder.dimension).keys if k.text not in old]
+    assert {k.kind for k in new} == {"passage", "sentence", "window"}
+    assert v2.keys - v2.cache_hits == len(new) == 3
+    assert v2.verdict.passed and v2.published
+    assert current_version_id(index_dir) == v2.version
+    # rollback puts the first version back, and the history says so
+    assert rollback(index_dir) == v1.version
+    assert current_version_id(index_dir) == v1.version
+    assert [h["action"] for h in history(index_dir)] == ["publish", "publish", "rollback"]
+
+
+def test_gate_refuses_a_worse_corpus_and_force_records_it(first, encoder, corpus_copy):
+    index_dir, v1 = first
+    remove_section(corpus_copy, SECTION_ONE)
+    refused = make(corpus_copy, index_dir, encoder)
+    assert not refused.published and not refused.verdict.passed
+    assert any("hit@1" in p for p in refused.verdict.problems)
+    assert refused.verdict.worse  # the questions that got worse are named
+    assert current_version_id(index_dir) == v1.version  # the version in service is untouched
+    assert refused.version in list_versions(index_dir)  # kept for inspection, not in service
+    forced = make(corpus_copy, index_dir, encoder, force=True)
+    assert forced.published and forced.forced
+    manifest = json.loads((forced.path / "manifest.json").read_text())
+    assert manifest["gate"] == {"passed": False, "problems": list(forced.verdict.problems), "forced": True}
+    assert history(index_dir)[-1]["forced"] is True
+
+
+def test_cli_gate_refusal_exits_non_zero(first, corpus_copy):
+    index_dir, v1 = first
+    remove_section(corpus_copy, SECTION_ONE)
+    r = subprocess.run([sys.executable, "-m", "qa.cli", "build", "--quiet", "--corpus", str(corpus_copy),
+                        "--out", str(index_dir)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 3, r.stderr
+    assert "quality gate: REFUSED" in r.stdout and "questions that got worse" in r.stdout
+    assert "- section windham-faq › " + SECTION_ONE in r.stdout
+    assert current_version_id(index_dir) == v1.version
+
+
+def test_corrupt_new_version_is_refused_and_the_old_keeps_answering(first, encoder, corpus_copy):
+    index_dir, v1 = first
+    from web.app import create_app
+
+    settings = Settings(index_dir=index_dir, corpus_dir=corpus_copy, reload_seconds=3600)
+    with TestClient(create_app(settings)) as client:
+        edit_paragraph(corpus_copy)
+        v2 = make(corpus_copy, index_dir, encoder, do_publish=False)
+        vectors = v2.path / "vectors.faiss"
+        vectors.write_bytes(vectors.read_bytes()[:100])  # truncated on disk after it was written
+        publish(index_dir, v2.version)  # a bad version goes live on disk
+        assert client.app.state.live.refresh() is False
+        health = client.get("/healthz").json()
+        assert health["index"]["version"] == v1.version
+        assert health["index"]["refused"]["version"] == v2.version
+        assert "vectors.faiss is truncated" in health["index"]["refused"]["reason"]
+        r = client.post("/api/ask", json={"question": "where can i get narcan"})
+        assert r.status_code == 200 and r.json()["index"]["version"] == v1.version
+
+
+def test_kill_9_during_a_build_leaves_the_version_in_service_intact(first, encoder, corpus_copy):
+    index_dir, v1 = first
+    edit_paragraph(corpus_copy, "Police and prosecutors pursue these activities.")
+    for delay in (2.0, 6.0):  # loading, or embedding/evaluating/writing: wherever the kill lands
+        proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "build", "--quiet", "--corpus", str(corpus_copy),
+                                 "--out", str(index_dir)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        live = current_version_id(index_dir)
+        assert live in (v1.version, *list_versions(index_dir))
+        load_version(index_dir / "versions" / live, encoder.name, encoder.dimension)  # loads, whole
+        for v in list_versions(index_dir):
+            load_version(index_dir / "versions" / v, encoder.name, encoder.dimension)  # no half-written version
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_publish_under_load_with_two_workers_drops_nothing_and_never_goes_back(first, encoder, corpus_copy):
+    index_dir, v1 = first
+    port = free_port()
+    env = os.environ | {"QA_INDEX_DIR": str(index_dir), "QA_RELOAD_SECONDS": "0.2"}
+    log = (index_dir / "server.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--workers", "2"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("server did not start: " + (index_dir / "server.log").read_text())
+        seen: list[str] = []
+        failures: list[str] = []
+        stop = threading.Event()
+
+        def client_loop():  # bounded: stops when told, or after 600 requests or 180 s
+            with httpx.Client(base_url=base, timeout=30) as c:
+                t0 = time.monotonic()
+                for _ in range(600):
+                    if stop.is_set() or time.monotonic() - t0 > 180:
+                        break
+                    try:
+                        r = c.post("/api/ask", json={"question": "is it illegal to sell sex in windham"})
+                        if r.status_code != 200:
+                            failures.append(f"{r.status_code} {r.text[:200]}")
+                        else:
+                            seen.append(r.json()["index"]["version"])
+                    except httpx.HTTPError as e:
+                        failures.append(repr(e))
+
+        t = threading.Thread(target=client_loop)
+        t.start()
+        time.sleep(1.0)
+        edit_paragraph(corpus_copy)
+        v2 = make(corpus_copy, index_dir, encoder)
+        time.sleep(1.5)
+        edit_paragraph(corpus_copy, "Police and prosecutors pursue these activities.")
+        v3 = make(corpus_copy, index_dir, encoder)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and seen[-20:].count(v3.version) < 20:
+            time.sleep(0.2)
+        stop.set()
+        t.join(timeout=60)
+        assert v2.published and v3.published
+        assert failures == []
+        assert len(seen) > 20
+        # ids start with their build time, so "never backwards" is "never a smaller id"
+        per_request = [seen[i] <= seen[i + 1] for i in range(len(seen) - 1)]
+        assert all(per_request) or _per_worker_monotonic(seen)
+        assert seen[0] == v1.version and seen[-1] == v3.version
+        # both workers follow: the last 20 answers (spread over both) all come from v3
+        assert set(seen[-20:]) == {v3.version}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _per_worker_monotonic(seen: list[str]) -> bool:
+    # Two workers may switch a fraction of a second apart, so a client can see v2 from one and v1
+    # from the other in that instant. Once a version has been seen by the client at least twice in a
+    # row, later answers must not be older than it.
+    floor = seen[0]
+    for a, b in zip(seen, seen[1:], strict=False):
+        if a == b and a > floor:
+            floor = a
+        if b < floor:
+            return False
+    return True
+
+
+def test_prune_keeps_the_newest_and_the_live_version(first, encoder, corpus_copy):
+    index_dir, v1 = first
+    from qa.index import prune
+
+    edit_paragraph(corpus_copy)
+    v2 = make(corpus_copy, index_dir, encoder)
+    rollback(index_dir, v1.version)
+    edit_paragraph(corpus_copy, "Police and prosecutors pursue these activities.")
+    v3 = make(corpus_copy, index_dir, encoder, do_publish=False)
+    removed = prune(index_dir, keep=2)
+    assert removed == [v2.version]
+    assert list_versions(index_dir) == sorted([v1.version, v3.version])
+    shutil.rmtree(index_dir)

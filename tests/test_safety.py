@@ -1,0 +1,52 @@
+"""Crisis detection: deterministic rules from corpus/safety.yaml."""
+
+import pytest
+
+from qa.safety import detect
+from qa.sources import load_corpus
+from tests.conftest import CORPUS
+
+RULES = load_corpus(CORPUS).rules
+
+
+@pytest.mark.parametrize("question", [
+    "someone is forcing me to have sex with men for money",
+    "I can't leave, he has my passport",
+    "my friend is overdosing and not breathing",
+    "a 15 year old girl is being paid for sex by older men",
+    "he took my ID and says I owe him",
+    "my boyfriend beats me up if I don't bring money",
+])
+def test_danger_raises_the_emergency_level(question):
+    match = detect(question, RULES)
+    assert match is not None and match.rule.level == "emergency"
+    assert match.matched  # the words that fired it, so staff can see why
+
+
+@pytest.mark.parametrize("question", [
+    "what is the difference between prostitution and trafficking",
+    "how are minors treated under the law",
+    "what is debt bondage",
+    "is sex work dangerous",
+    "how common are overdoses among sex workers",
+    "if a 16 yr old agrees to it is it still trafficking",
+])
+def test_informational_questions_do_not_raise_the_emergency_level(question):
+    match = detect(question, RULES)
+    assert match is None or match.rule.level != "emergency"
+
+
+def test_emergency_banner_carries_911_and_the_hotline(engine):
+    answer = engine.answer("someone is forcing me to sell sex and I can't leave")
+    assert answer.safety and answer.safety.level == "emergency"
+    assert [p.number for p in answer.safety.contacts] == ["911"]
+    hotline = next(s for s in answer.safety.services if s.id == "national-human-trafficking-hotline")
+    assert {(p.number, p.kind) for p in hotline.phones} == {("1-888-373-7888", "voice"), ("233733", "text")}
+    assert "is the most crucial immediate resource" in answer.passages[0].text  # the pinned passage
+    assert answer.answered
+
+
+def test_detection_is_deterministic_and_case_insensitive():
+    a = detect("SOMEONE IS FORCING ME", RULES)
+    b = detect("someone is forcing me", RULES)
+    assert a.rule.id == b.rule.id and a.matched == b.matched
