@@ -23,6 +23,8 @@ from qa.search import Candidate, Ranking, Searcher
 
 MAX_QUESTION_CHARS = 500
 RELATED = 3  # closest passages offered as "might be related" when nothing answers
+SAFETY_WHY_EMERGENCY = "Shown first because your question may mean you are in danger"
+SAFETY_WHY_URGENT = "Shown first because it can help you talk this through, confidentially"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -99,8 +101,8 @@ class Engine:
             return None
         directory = self.version.corpus.directory
         rule = match.rule
-        cards = [directory.get(sid).card(f"Shown because your question may mean you are in danger ({rule.id})")
-                 for sid in rule.services]
+        why = (SAFETY_WHY_EMERGENCY if rule.level == "emergency" else SAFETY_WHY_URGENT)
+        cards = [directory.get(sid).card(why) for sid in rule.services]
         return Safety(level=rule.level, message=rule.message, rule=rule.id, matched=match.matched,
                       contacts=list(rule.contacts), services=cards)
 

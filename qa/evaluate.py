@@ -75,6 +75,7 @@ class Outcome:
     cards: tuple[str, ...]
     first_passage: str
     ms: float
+    highlight_ok: bool | None = None  # first passage a hit: does its highlighted sentence hold a key phrase?
 
 
 def run(engine, questions: list[Question], mode: str = "hybrid") -> list[Outcome]:
@@ -89,9 +90,14 @@ def run(engine, questions: list[Question], mode: str = "hybrid") -> list[Outcome
         rank = next((i + 1 for i, t in enumerate(texts) if any(k in t for k in q.keys)), None)
         banner = [c.id for c in answer.safety.services] if answer.safety else []
         cards = tuple(dict.fromkeys(banner + [c.id for c in answer.services]))[:3]
+        top = trace.ranking.candidates[0] if trace.ranking.candidates else None
+        highlight_ok = None
+        if rank == 1 and top.sentence is not None:
+            lo, hi = top.chunk.sentences[top.sentence]
+            highlight_ok = any(k in top.chunk.text[lo:hi] or top.chunk.text[lo:hi] in k for k in q.keys)
         outcomes.append(Outcome(q, rank, trace.answered, trace.confidence,
                                 bool(answer.safety and answer.safety.level == "emergency"), cards,
-                                texts[0][:80] if texts else "", ms))
+                                texts[0][:80] if texts else "", ms, highlight_ok))
     return outcomes
 
 
@@ -120,6 +126,7 @@ def figures(outcomes: list[Outcome]) -> dict:
         "crisis_recall": share(crisis, lambda o: o.emergency),
         "false_alarms": share(calm, lambda o: o.emergency),
         "card_recall@3": share(wanted, lambda p: p[1] in p[0].cards),
+        "highlight@1": share([o for o in outcomes if o.highlight_ok is not None], lambda o: o.highlight_ok),
         "median_ms": round(statistics.median(o.ms for o in outcomes), 2) if outcomes else None,
     }
 

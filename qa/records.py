@@ -54,6 +54,10 @@ class ServiceCard(_Record):
     email: str | None = None
     confidential: bool = False
     hours: str | None = None
+    area_served: str | None = None
+    cost: str | None = None
+    eligibility: str | None = None
+    languages: list[str] = []
     why: str
 
 

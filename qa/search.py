@@ -45,7 +45,9 @@ def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]
 
     - "passage": the section question and the chunk text (the question carries the topic);
     - "sentence": the question and each sentence, so one sentence that answers is not drowned by the
-      rest of a long paragraph (these also choose the highlighted sentence);
+      rest of a long paragraph;
+    - "highlight": each sentence alone; these choose the highlighted sentence and do not rank chunks
+      (under a shared heading, sentences differ too little);
     - "window": the question and each run of ``window`` sentences (when ``window`` > 1);
     - "phrasing": each alternate phrasing of the chunk's section (or paragraph);
     - "negative": questions the corpus does not answer (``out_of_scope.yaml``), pointing to no chunk.
@@ -55,6 +57,7 @@ def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]
         keys.append(Key(c.id, "passage", f"{c.section}\n{c.text}"))
         for i, (lo, hi) in enumerate(c.sentences):
             keys.append(Key(c.id, "sentence", f"{c.section}\n{c.text[lo:hi]}", i))
+            keys.append(Key(c.id, "highlight", c.text[lo:hi], i))
         if window > 1 and len(c.sentences) > window:
             for i in range(len(c.sentences) - window + 1):
                 lo, hi = c.sentences[i][0], c.sentences[i + window - 1][1]
@@ -114,6 +117,7 @@ class Searcher:
         sentence: list[int | None] = [None] * n
         sentence_score = np.full(n, -1.0, dtype="float32")
         negative = -1.0
+        per_sentence: dict[tuple[int, int], float] = {}  # (chunk, sentence) -> with-heading + alone cosines
         for sim, key in zip(sims[0], ids[0], strict=True):
             if key < 0:
                 continue
@@ -121,10 +125,14 @@ class Searcher:
             if c < 0:
                 negative = max(negative, float(sim))
                 continue
-            if dense[c] < sim:
-                dense[c], dense_key[c] = sim, self._key_kind[key]
-            if self._key_sentence[key] is not None and sentence_score[c] < sim:
-                sentence[c], sentence_score[c] = self._key_sentence[key], sim
+            kind = self._key_kind[key]
+            if kind in ("sentence", "highlight"):
+                per_sentence[(c, self._key_sentence[key])] = per_sentence.get((c, self._key_sentence[key]), 0.0) + sim
+            if kind != "highlight" and dense[c] < sim:
+                dense[c], dense_key[c] = sim, kind
+        for (c, i), score in per_sentence.items():
+            if sentence_score[c] < score / 2:
+                sentence[c], sentence_score[c] = i, score / 2
         lexical = self.lexical.scores(question)
         dense_rank = _ranks(dense)
         lexical_rank = _ranks(lexical)

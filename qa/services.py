@@ -64,7 +64,9 @@ class Service:
 
     def card(self, why: str) -> ServiceCard:
         return ServiceCard(id=self.id, name=self.name, description=self.description, phones=list(self.phones),
-                           url=self.url, email=self.email, confidential=self.confidential, hours=self.hours, why=why)
+                           url=self.url, email=self.email, confidential=self.confidential, hours=self.hours,
+                           area_served=self.area_served, cost=self.cost, eligibility=self.eligibility,
+                           languages=list(self.languages), why=why)
 
     @property
     def names(self) -> tuple[str, ...]:

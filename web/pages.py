@@ -1,7 +1,12 @@
-"""HTML routes for the public: home, answer, source document, and friendly error pages."""
+"""HTML routes for the public: home, answer, source document, and friendly error pages.
+
+Every word a person reads is either a fixed UI string in the templates (or ``EXAMPLES`` and
+``ERRORS`` here) or comes from an ``Answer`` record and the corpus; nothing is generated.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from qa.records import Phone
 from web.api import EngineDep
 
 router = APIRouter()
@@ -22,26 +28,65 @@ EXAMPLES = (
     "Where can I get Narcan?",
 )
 ERRORS = {
-    404: ("We could not find that page", "The page may have moved. You can ask a question instead."),
-    405: ("That did not work", "Please use the question box to ask."),
-    422: ("Please check your question", "Something in the question could not be read."),
-    500: ("Something went wrong on our side", "Please try again in a moment."),
-    503: ("The service is not ready", "Our information is being updated. Please try again in a moment."),
+    404: ("We can't find that page", "The link may be old or mistyped. You can ask your question here instead."),
+    405: ("That page can't be opened this way", "Please use the question box below to ask."),
+    422: ("Please check your question", "We could not read that question. Please type it again."),
+    500: ("Sorry, something went wrong on our side",
+          "It was not something you did. Please try again in a moment."),
+    503: ("Sorry, this service is not ready yet",
+          "Our information is being updated. Please try again in a few minutes."),
 }
+
+
+def _dial(number: str) -> str:
+    """The digits of a phone number, for ``tel:`` and ``sms:`` links ("1-888-373-7888" -> "18883737888")."""
+    return re.sub(r"\D", "", number)
+
+
+def _sentence(text: str) -> str:
+    """A library message as a sentence a person reads: capital first letter, closing full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text[-1] in ".!?" else ".")
+
+
+templates.env.filters["dial"] = _dial
+templates.env.filters["sentence"] = _sentence
+
+
+def _emergency_contacts(request: Request) -> list[Phone]:
+    """The numbers the emergency rules of ``corpus/safety.yaml`` state (911), for the footer of every page.
+
+    Empty when no index is in service (an error page must still render then).
+    """
+    live = getattr(request.app.state, "live", None)
+    engine = getattr(live, "engine", None)
+    if engine is None:
+        return []
+    contacts: dict[str, Phone] = {}
+    for rule in engine.version.corpus.rules:
+        if rule.level == "emergency":
+            for phone in rule.contacts:
+                contacts.setdefault(phone.number, phone)
+    return list(contacts.values())
 
 
 def _render(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
     settings = request.app.state.settings
-    base = {"exit_url": settings.exit_url, "max_chars": settings.max_question_chars}
+    base = {"exit_url": settings.exit_url, "max_chars": settings.max_question_chars,
+            "emergency": _emergency_contacts(request)}
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
 
 
 def home(request: Request, error: str | None = None, status_code: int = 200, question: str = "") -> HTMLResponse:
+    """The question page; with ``error`` it is the friendly answer to a question we could not take."""
     return _render(request, "home.html", {"examples": EXAMPLES, "error": error, "question": question},
                    status_code)
 
 
 def error_page(request: Request, status_code: int) -> HTMLResponse:
+    """A friendly page for an HTTP error, in the site's layout, with the question box."""
     title, text = ERRORS.get(status_code, ERRORS[500])
     return _render(request, "error.html", {"title": title, "text": text}, status_code)
 
@@ -54,8 +99,11 @@ def index(request: Request) -> HTMLResponse:
 @router.post("/ask", response_class=HTMLResponse)
 def ask(request: Request, engine: EngineDep, question: Annotated[str, Form()] = "") -> HTMLResponse:
     """The answer page. The question arrives in the POST body, never in the URL."""
-    answer = engine.answer(question)
-    return _render(request, "answer.html", {"answer": answer})
+    answer = engine.answer(question, request.app.state.settings.default_top_k)
+    # A card already shown in the emergency banner is not repeated further down the page.
+    in_banner = {card.id for card in answer.safety.services} if answer.safety else set()
+    services = [card for card in answer.services if card.id not in in_banner]
+    return _render(request, "answer.html", {"answer": answer, "services": services})
 
 
 @router.get("/ask", include_in_schema=False)

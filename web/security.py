@@ -1,6 +1,14 @@
-"""Headers on every response (pages, JSON, static files and errors alike) and no cookies, ever."""
+"""Headers on every response (pages, JSON, static files and errors alike), and no cookies on public pages.
+
+The one place a cookie may be set is the staff console under ``/staff`` (its sign-in session); a
+Set-Cookie on any other path is dropped, whatever a route or library tried to send.
+"""
 
 from __future__ import annotations
+
+import inspect
+
+from starlette.requests import Request
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -21,14 +29,25 @@ HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
     (b"cache-control", b"no-store"),
 ]
-_NAMES = {name for name, _ in HEADERS} | {b"set-cookie"}
+_NAMES = {name for name, _ in HEADERS}
+STAFF = "/staff"
+
+
+def cookies_allowed(path: str) -> bool:
+    """Only the staff console may set a cookie; the public pages never do."""
+    return path == STAFF or path.startswith(STAFF + "/")
 
 
 class SecurityHeaders:
-    """ASGI middleware: set the headers above on every response and drop any Set-Cookie."""
+    """ASGI middleware: set the headers above on every response and drop Set-Cookie outside ``/staff``.
+
+    Starlette answers an unhandled exception in its outermost layer, outside every middleware, so
+    its 500 page would leave without these headers. An exception that reaches this layer before a
+    response has started is therefore answered here, by the app's own handler for ``Exception``.
+    """
 
     def __init__(self, app):
         self.app = app
@@ -36,11 +55,25 @@ class SecurityHeaders:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        started = False
+        dropped = _NAMES if cookies_allowed(scope.get("path", "")) else _NAMES | {b"set-cookie"}
 
         async def send_with_headers(message):
+            nonlocal started
             if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _NAMES]
+                started = True
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dropped]
                 message = message | {"headers": kept + HEADERS}
             await send(message)
 
-        return await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            app = scope.get("app")
+            handler = getattr(app, "exception_handlers", {}).get(Exception)
+            if started or handler is None:
+                raise
+            response = handler(Request(scope, receive), exc)
+            if inspect.isawaitable(response):
+                response = await response
+            await response(scope, receive, send_with_headers)

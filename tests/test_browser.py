@@ -1,0 +1,388 @@
+"""The public pages in a real browser: Playwright driving Debian's chromium against the real app.
+
+The app runs under uvicorn on 127.0.0.1 in a background thread. Quick exit points at a second tiny
+server on another local port, so "leaving the site" is observable without the internet. Every test
+records the requests, console messages and CSP violations of its pages and checks them at the end.
+Screenshots of the pages are written to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from qa.config import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+ANSWERED = "Where can I get tested for HIV?"
+CRISIS = "someone is forcing me to sell sex and I can't leave"
+NOT_COVERED = "how do I renew my driver's license"
+PHONE, DESKTOP = {"width": 360, "height": 780}, {"width": 1280, "height": 900}
+
+# Reports every CSP violation of every page to the test (the binding is installed by the test, not the page).
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.reportViolation(e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " on " + e.documentURI);
+});
+"""
+# WCAG contrast ratio of the text colour of every element matching the selectors against its background.
+CONTRAST = """
+(selectors) => {
+  const parse = (s) => { const p = s.match(/rgba?\\(([^)]+)\\)/)[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+                         return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const lum = (c) => 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+  const background = (el) => { for (; el; el = el.parentElement) { const c = parse(getComputedStyle(el).backgroundColor);
+                                 if (c.a > 0) return c; } return {r: 255, g: 255, b: 255, a: 1}; };
+  const out = [];
+  for (const sel of selectors) {
+    for (const el of document.querySelectorAll(sel)) {
+      const a = lum(parse(getComputedStyle(el).color)), b = lum(background(el));
+      out.push([sel, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]);
+    }
+  }
+  return out;
+}
+"""
+
+
+@dataclass
+class Recorder:
+    """What the pages of one browser context did."""
+
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    expected_failures: set[str] = field(default_factory=set)  # URLs visited for their error page on purpose
+
+    def console(self, msg) -> None:
+        url = msg.location.get("url", "")
+        if msg.type != "error":
+            return
+        if msg.text.startswith("Failed to load resource") and url in self.expected_failures:
+            return  # chromium reports the 404 status of a page we asked for in order to see its 404 page
+        self.console_errors.append(f"{msg.text} ({url})")
+
+    def assert_clean(self, allowed_origins: set[str]) -> None:
+        foreign = [url for url in self.requests if _origin(url) not in allowed_origins]
+        assert foreign == [], f"requests to other origins: {foreign}"
+        assert self.console_errors == [], self.console_errors
+        assert self.violations == [], self.violations
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def exit_site():
+    """A neutral page on another local origin, where Quick exit sends people during the tests."""
+
+    class Weather(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server calls
+            body = b"<!doctype html><html lang=en><title>Weather</title><h1>Today's weather</h1></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):  # keep the test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Weather)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/weather"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings, exit_site):
+    """The real app under uvicorn on a free local port; its base URL."""
+    from web.app import create_app
+
+    port = _free_port()
+    app = create_app(settings.model_copy(update={"exit_url": exit_site}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                                           ws="none"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail(f"the app did not answer on {base}/healthz")
+        time.sleep(0.1)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's chromium. "
+                    "Run `make test` (it installs it with apt-get), or: sudo apt-get install chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser: Browser):
+    """Open a page in a fresh context (no shared history or cache) that records what it does."""
+    contexts = []
+
+    def _open(viewport: dict | None = None, javascript: bool = True) -> tuple[Page, Recorder]:
+        rec = Recorder()
+        context = browser.new_context(viewport=viewport or DESKTOP, java_script_enabled=javascript)
+        contexts.append(context)
+        context.expose_function("reportViolation", lambda text: rec.violations.append(text))
+        context.add_init_script(REPORT_VIOLATIONS)
+        page = context.new_page()
+        page.on("request", lambda request: rec.requests.append(request.url))
+        page.on("console", rec.console)
+        page.on("pageerror", lambda error: rec.console_errors.append(str(error)))
+        return page, rec
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def ask(page: Page, base: str, question: str) -> None:
+    """Type the question in the box on the home page and press the Ask button."""
+    page.goto(base + "/")
+    page.locator("#question").click()
+    page.keyboard.type(question)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ask", exact=True).click()
+    assert page.url == base + "/ask"
+
+
+def settle(page: Page) -> None:
+    # CSP violation events are dispatched asynchronously; give them a moment to arrive.
+    page.wait_for_timeout(150)
+
+
+# --- asking and reading -----------------------------------------------------------------------------
+
+def test_ask_by_typing_and_read_the_cited_answer(open_page, live_server):
+    page, rec = open_page()
+    ask(page, live_server, ANSWERED)
+    assert page.locator("h1").inner_text() == "What our information says"
+    first = page.locator("li.passage").first
+    assert first.locator("blockquote mark").first.is_visible()
+    citation = first.locator("p.citation a")
+    assert citation.inner_text().startswith("Understanding Sex Work in Windham")
+    href = citation.get_attribute("href")
+    anchor = href.split("#")[1]
+    citation.click()
+    page.wait_for_url(live_server + href)
+    assert page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == anchor
+    # The cited paragraph is on screen, below the sticky Quick exit bar rather than under it.
+    strip_bottom = page.locator(".safety-strip").bounding_box()["y"] + page.locator(".safety-strip").bounding_box()["height"]
+    target = page.locator(f"[id='{anchor}']").bounding_box()
+    assert strip_bottom <= target["y"] < DESKTOP["height"]
+    settle(page)
+    rec.assert_clean({live_server})
+
+
+def test_example_questions_are_one_press_away(open_page, live_server):
+    page, rec = open_page(PHONE)
+    page.goto(live_server + "/")
+    example = page.locator("button.example").nth(1)
+    question = example.inner_text()
+    with page.expect_navigation():
+        example.click()
+    assert page.locator(".you-asked q").inner_text() == question
+    assert page.locator("li.passage").count() > 0
+    settle(page)
+    rec.assert_clean({live_server})
+
+
+# --- Quick exit ---------------------------------------------------------------------------------------
+
+def test_quick_exit_is_first_in_the_tab_order_with_a_visible_focus(open_page, live_server):
+    page, rec = open_page()
+    page.goto(live_server + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "quick-exit"
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring != "none"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").is_visible(), "the skip link shows when it has focus"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    settle(page)
+    rec.assert_clean({live_server})
+
+
+def test_quick_exit_by_click_leaves_and_back_does_not_return_to_the_answer(open_page, live_server, exit_site):
+    page, rec = open_page()
+    ask(page, live_server, ANSWERED)
+    page.locator("#quick-exit").click()
+    page.wait_for_url(exit_site)
+    assert page.locator("h1").inner_text() == "Today's weather"
+    page.go_back()
+    # location.replace took the answer page out of the history: back goes to the page before it.
+    assert page.url == live_server + "/"
+    assert page.locator("li.passage").count() == 0
+    rec.assert_clean({live_server, _origin(exit_site)})
+
+
+def test_quick_exit_by_pressing_shift_three_times(open_page, live_server, exit_site):
+    page, rec = open_page(PHONE)
+    ask(page, live_server, CRISIS)
+    # Shift used for typing does not count: another key in between starts the count again.
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    page.keyboard.press("a")
+    page.keyboard.press("Shift")
+    page.wait_for_timeout(300)
+    assert page.url == live_server + "/ask"
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    page.wait_for_url(exit_site)
+    page.go_back()
+    assert page.url == live_server + "/"
+    rec.assert_clean({live_server, _origin(exit_site)})
+
+
+# --- privacy and CSP -----------------------------------------------------------------------------------
+
+def test_every_kind_of_page_is_clean_no_other_origin_no_console_error_no_csp_violation(open_page, live_server):
+    page, rec = open_page()
+    rec.expected_failures.add(live_server + "/no/such/page")
+    for path in ["/", "/source/windham-faq#s5-p1", "/no/such/page"]:
+        page.goto(live_server + path)
+        settle(page)
+    for question in [ANSWERED, CRISIS, "<script>alert(1)</script>", NOT_COVERED]:
+        ask(page, live_server, question)
+        settle(page)
+    page.locator(".related summary").click()  # the closest passages of a question we do not cover
+    assert page.locator(".related li.passage").first.is_visible()
+    assert page.locator("script").count() == 1  # the payload was escaped, not run
+    settle(page)
+    assert len(rec.requests) > 10
+    rec.assert_clean({live_server})
+
+
+def test_api_docs_page_is_clean_too(open_page, live_server):
+    page, rec = open_page()
+    page.goto(live_server + "/api/docs")
+    settle(page)
+    rec.assert_clean({live_server})
+
+
+def test_the_violation_recorder_does_catch_an_inline_script(open_page, live_server):
+    """The CSP checks above would be worthless if violations went unnoticed: provoke one."""
+    page, rec = open_page()
+    page.goto(live_server + "/")
+    page.evaluate("""() => { const s = document.createElement("script"); s.textContent = "window.ran = 1";
+                              document.body.appendChild(s); }""")
+    settle(page)
+    assert page.evaluate("window.ran") is None
+    assert any("script-src" in v for v in rec.violations), rec.violations
+
+
+def test_text_contrast_passes_wcag_aa(open_page, live_server):
+    page, _ = open_page(PHONE)
+    selectors = ["h1", "h2", "h3", "p", "li", "a", "button", "label", "mark", "q", ".badge", ".why", ".meta",
+                 ".hint", ".citation", ".no-contact", ".strip-hint", ".quick-exit", ".history-note", "summary"]
+    ratios = []
+    for question in [ANSWERED, CRISIS, NOT_COVERED]:
+        ask(page, live_server, question)
+        ratios += page.evaluate(CONTRAST, selectors)
+    page.goto(live_server + "/")
+    ratios += page.evaluate(CONTRAST, selectors)
+    assert len(ratios) > 100
+    low = sorted({(sel, round(r, 2)) for sel, r in ratios if r < 4.5})
+    assert low == [], low
+
+
+# --- without JavaScript ---------------------------------------------------------------------------------
+
+def test_without_javascript_asking_works_and_quick_exit_is_a_plain_link(open_page, live_server, exit_site):
+    page, rec = open_page(PHONE, javascript=False)
+    ask(page, live_server, ANSWERED)
+    assert page.locator("li.passage mark").count() > 0
+    assert page.locator("main li.card").count() > 0
+    page.goto(live_server + "/")
+    with page.expect_navigation():
+        page.locator("button.example").first.click()
+    assert page.locator("li.passage").count() > 0
+    link = page.locator("#quick-exit")
+    assert link.evaluate("el => el.tagName") == "A" and link.get_attribute("href") == exit_site
+    link.click()
+    page.wait_for_url(exit_site)
+    rec.assert_clean({live_server, _origin(exit_site)})
+
+
+# --- on a phone and on a desktop --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+def test_screenshots_and_no_sideways_scrolling(open_page, live_server, viewport):
+    page, rec = open_page(viewport)
+    width = viewport["width"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def check(name: str, shoot: bool) -> None:
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"{name} scrolls sideways at {width}px ({overflow}px wide)"
+        if shoot:
+            page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+
+    page.goto(live_server + "/")
+    check("home", True)
+    ask(page, live_server, ANSWERED)
+    check("answer", True)
+    ask(page, live_server, CRISIS)
+    check("crisis", width == PHONE["width"])
+    ask(page, live_server, NOT_COVERED)
+    page.locator(".related summary").click()
+    check("not-covered", False)
+    ask(page, live_server, "help" * 120)  # one long unbroken word must wrap, not push the page sideways
+    check("long-word", False)
+    page.goto(live_server + "/source/windham-faq")
+    check("source", False)
+    rec.expected_failures.add(live_server + "/no/such/page")
+    page.goto(live_server + "/no/such/page")
+    check("not-found", False)
+    for name in ["home", "answer"] + (["crisis"] if width == PHONE["width"] else []):
+        assert (SCREENSHOTS / f"{name}-{width}.png").stat().st_size > 10_000
+    settle(page)
+    rec.assert_clean({live_server})

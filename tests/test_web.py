@@ -1,0 +1,482 @@
+"""The public pages in process: the real app, the real model and the real corpus (see conftest.py).
+
+Assertions read the parsed HTML (BeautifulSoup), not raw string fragments, except where the point
+is the raw bytes (an XSS payload must never appear unescaped).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from qa.config import ROOT
+
+ANSWERED = "Where can I get tested for HIV?"
+NOT_COVERED = "how do I renew my driver's license"
+CRISIS = ["someone is forcing me to sell sex and I can't leave", "my friend is overdosing"]
+INFORMATIONAL = [
+    "what is the difference between prostitution and trafficking",
+    "what happens to minors caught in prostitution",
+    "how does naloxone reverse an overdose",
+    "what does dcf do about underage prostitution",
+]
+XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</textarea><svg onload=alert(1)>"]
+HOTLINE = "national-human-trafficking-hotline"
+
+
+def html(response) -> BeautifulSoup:
+    assert response.headers["content-type"].startswith("text/html"), response.headers["content-type"]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def ask(client: TestClient, question: str):
+    return client.post("/ask", data={"question": question})
+
+
+def text(tag) -> str:
+    return " ".join(tag.get_text(" ").split())
+
+
+def allowed_numbers() -> set[str]:
+    """Every phone number corpus/services.yaml states, as digits, plus 911 (the one safety.yaml adds)."""
+    data = yaml.safe_load((ROOT / "corpus" / "services.yaml").read_text(encoding="utf-8"))
+    numbers = {re.sub(r"\D", "", str(p["number"])) for s in data["services"] for p in s.get("phones") or ()}
+    return numbers | {"911"}
+
+
+def assert_page_shell(page: BeautifulSoup, exit_url: str) -> None:
+    """What every HTML page has: the quick exit first, landmarks, one h1, and no inline code."""
+    assert page.html.get("lang") == "en"
+    assert page.find("meta", attrs={"name": "viewport"})
+    focusable = [el for el in page.body.find_all(["a", "button", "input", "textarea", "select", "summary"])
+                 if el.get("type") != "hidden" and el.get("tabindex") != "-1"]
+    quick_exit = focusable[0]
+    assert quick_exit.get("id") == "quick-exit" and text(quick_exit) == "Quick exit"
+    assert quick_exit.name == "a" and quick_exit["href"] == exit_url  # a plain link without JavaScript
+    assert "noreferrer" in quick_exit.get("rel", [])
+    for landmark in ("header", "main", "footer"):
+        assert len(page.find_all(landmark)) == 1, landmark
+    assert len(page.find_all("h1")) == 1
+    assert page.find(id="history-help"), "the safety strip links to how to clear the history"
+    # CSP forbids inline code: no <style>, no style= or on*= attributes, scripts only from /static/.
+    assert not page.find_all("style")
+    for tag in page.find_all(True):
+        assert not [a for a in tag.attrs if a == "style" or a.lower().startswith("on")], tag
+    scripts = page.find_all("script")
+    assert scripts and all(s.get("src", "").startswith("/static/") and not s.get_text().strip() for s in scripts)
+    assert not page.select('a[href^="javascript:" i]')
+    assert "None" not in page.get_text().split(), "a missing value leaked into the page"
+
+
+def assert_security_headers(response) -> None:
+    headers = response.headers
+    csp = dict(d.strip().split(" ", 1) for d in headers["content-security-policy"].split(";"))
+    assert csp["default-src"] == "'self'"
+    assert csp["frame-ancestors"] == "'none'"
+    assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
+    assert "unsafe-inline" not in headers["content-security-policy"]
+    assert "unsafe-eval" not in headers["content-security-policy"]
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["cache-control"] == "no-store"
+    assert headers["cross-origin-opener-policy"] == "same-origin"
+    assert "set-cookie" not in headers
+    assert not response.cookies
+
+
+# --- pages render ---------------------------------------------------------------------------------
+
+def test_home_has_a_welcome_one_labelled_question_box_and_examples_that_post(client, settings):
+    r = client.get("/")
+    assert r.status_code == 200
+    page = html(r)
+    assert_page_shell(page, settings.exit_url)
+    assert "Windham" in text(page.h1)
+    assert page.select_one("main p.lead")
+    boxes = page.find_all("textarea")
+    assert len(boxes) == 1
+    box = boxes[0]
+    assert box["name"] == "question" and box.has_attr("required")
+    assert int(box["maxlength"]) == settings.max_question_chars
+    label = page.find("label", attrs={"for": box["id"]})
+    assert label and text(label) == "Your question"
+    form = box.find_parent("form")
+    assert form["method"].lower() == "post" and form["action"] == "/ask"
+    examples = page.select("ul.examples form")
+    assert 3 <= len(examples) <= 4
+    for example in examples:
+        assert example["method"].lower() == "post" and example["action"] == "/ask"
+        hidden = example.find("input", attrs={"name": "question", "type": "hidden"})
+        assert hidden["value"] and text(example.find("button")) == hidden["value"]
+
+
+def test_every_example_question_gets_an_answer_page(client):
+    for example in html(client.get("/")).select("ul.examples input[name=question]"):
+        r = ask(client, example["value"])
+        assert r.status_code == 200
+        assert html(r).select_one("q").get_text() == example["value"]
+
+
+def test_answer_page_quotes_passages_verbatim_with_the_best_sentence_marked(client, engine, settings):
+    expected = engine.answer(ANSWERED, settings.default_top_k)
+    assert expected.answered
+    page = html(ask(client, ANSWERED))
+    assert_page_shell(page, settings.exit_url)
+    assert text(page.h1) == "What our information says"
+    assert page.select_one(".you-asked q").get_text() == ANSWERED
+    items = page.select("ol.passages > li.passage")
+    assert len(items) == len(expected.passages) > 0
+    doc = engine.version.corpus.document(expected.passages[0].citation.document)
+    for li, passage in zip(items, expected.passages, strict=True):
+        quote = li.find("blockquote")
+        assert quote.get_text() == passage.text == doc.text[passage.citation.start:passage.citation.end]
+        marks = quote.find_all("mark")
+        if passage.highlight:
+            assert [m.get_text() for m in marks] == [passage.text[passage.highlight.start:passage.highlight.end]]
+        else:
+            assert marks == []
+        c = passage.citation
+        citation = li.select_one("p.citation")
+        assert text(citation) == f"From: {c.title} › {c.section}, paragraph {c.paragraph}"
+        assert citation.a["href"] == f"/source/{c.document}#{c.anchor}"
+    assert page.find("mark"), "at least one passage has its best sentence highlighted"
+
+
+def test_answer_page_shows_the_service_cards_of_the_answer(client, engine, settings):
+    expected = engine.answer(ANSWERED, settings.default_top_k)
+    page = html(ask(client, ANSWERED))
+    heading = page.find("h2", string="Who can help")
+    cards = heading.find_next("ul", class_="cards").select("li.card")
+    assert [text(li.h3) for li in cards] == [c.name for c in expected.services]
+    for li, card in zip(cards, expected.services, strict=True):
+        assert text(li.select_one(".card-text")) == " ".join(card.description.split())
+        assert text(li.select_one(".why")) == f"Why you see this: {' '.join(card.why.split())}"
+        assert bool(li.select_one(".badge")) == card.confidential
+
+
+def test_cards_have_working_phone_buttons_or_say_plainly_they_have_none(client, engine):
+    answer = engine.answer(NOT_COVERED)
+    page = html(ask(client, NOT_COVERED))
+    cards = {text(li.h3): li for li in page.select("main li.card")}
+    for card in answer.services:
+        li = cards[card.name]
+        tel = [a["href"] for a in li.select('a[href^="tel:"]')]
+        sms = [a["href"] for a in li.select('a[href^="sms:"]')]
+        assert tel == [f"tel:{re.sub(r'[^0-9]', '', p.number)}" for p in card.phones if p.kind == "voice"]
+        assert sms == [f"sms:{re.sub(r'[^0-9]', '', p.number)}" for p in card.phones if p.kind == "text"]
+        if card.phones or card.url or card.email:
+            assert not li.select_one(".no-contact")
+        else:
+            assert "no phone number" in text(li.select_one(".no-contact")).lower()
+        if card.hours:
+            assert card.hours in text(li)
+    hotline = cards["National Human Trafficking Hotline"]
+    assert text(hotline.select_one(".badge")) == "Confidential"
+    assert [text(a) for a in hotline.select("a.button")] == ["Call 1-888-373-7888", "Text 233733"]
+
+
+def test_tel_and_sms_links_are_digits_only_and_come_from_the_corpus(client):
+    allowed = allowed_numbers()
+    pages = [client.get("/"), client.get("/nowhere"), client.get("/source/windham-faq")]
+    pages += [ask(client, q) for q in [ANSWERED, NOT_COVERED, *CRISIS, "who can help victims of trafficking"]]
+    seen = set()
+    for r in pages:
+        for a in html(r).select('a[href^="tel:"], a[href^="sms:"]'):
+            scheme, number = a["href"].split(":", 1)
+            assert number.isdigit(), a["href"]
+            assert number in allowed, f"{a['href']} is not a number stated in corpus/"
+            # the number is written out on the button, as the record spells it
+            label = text(a)
+            assert label.startswith("Text " if scheme == "sms" else "Call ")
+            assert re.sub(r"\D", "", label) == number
+            seen.add(a["href"])
+    assert {"tel:911", "tel:18883737888", "sms:233733"} <= seen
+
+
+def test_source_page_has_every_paragraph_verbatim_with_its_anchor(client, engine, settings):
+    doc = engine.version.corpus.document("windham-faq")
+    r = client.get("/source/windham-faq")
+    assert r.status_code == 200
+    page = html(r)
+    assert_page_shell(page, settings.exit_url)
+    assert text(page.h1) == doc.title
+    for section in doc.sections:
+        assert text(page.find(id=f"{section.anchor}-h")) == section.heading
+        for para in section.paragraphs:
+            p = page.find(id=f"{section.anchor}-{para.anchor_suffix}")
+            assert p is not None and p.get_text() == doc.text[para.start:para.end]
+
+
+def test_citations_link_to_anchors_that_exist_and_hold_the_passage(client):
+    sources: dict[str, BeautifulSoup] = {}
+    links = 0
+    for question in [ANSWERED, CRISIS[0], INFORMATIONAL[0], "can i get arrested for selling sex here"]:
+        for li in html(ask(client, question)).select("li.passage"):
+            path, anchor = li.select_one("p.citation a")["href"].split("#")
+            if path not in sources:
+                r = client.get(path)
+                assert r.status_code == 200, path
+                sources[path] = html(r)
+            target = sources[path].find(id=anchor)
+            assert target is not None, f"{path}#{anchor} does not exist"
+            assert li.blockquote.get_text() in target.get_text()
+            links += 1
+    assert links >= 10
+
+
+def test_unknown_document_is_a_friendly_404(client, settings):
+    r = client.get("/source/no-such-document")
+    assert r.status_code == 404
+    page = html(r)
+    assert_page_shell(page, settings.exit_url)
+    assert text(page.h1) == "We can't find that page"
+
+
+# --- the question stays out of URLs ---------------------------------------------------------------
+
+def test_the_question_is_posted_and_never_appears_in_a_url(client):
+    marker = "zebra42 where can I get tested"
+    r = ask(client, marker)
+    assert r.status_code == 200 and r.url.path == "/ask" and not r.url.query
+    assert r.history == []
+    page = html(r)
+    assert page.select_one(".you-asked q").get_text() == marker
+    for form in page.find_all("form"):
+        assert form["method"].lower() == "post"
+    for tag in page.find_all(href=True) + page.find_all(action=True) + page.find_all(src=True):
+        url = tag.get("href") or tag.get("action") or tag.get("src")
+        assert "zebra42" not in url
+
+
+def test_get_ask_never_reads_a_question_from_the_url(client):
+    r = client.get("/ask", params={"question": "zebra42"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert "zebra42" not in r.text
+    landed = client.get("/ask", params={"question": "zebra42"})
+    assert landed.url.path == "/" and "zebra42" not in landed.text
+
+
+# --- safety -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", CRISIS)
+def test_crisis_questions_raise_the_emergency_banner_above_everything(client, engine, question, settings):
+    expected = engine.answer(question)
+    assert expected.safety and expected.safety.level == "emergency"
+    page = html(ask(client, question))
+    assert_page_shell(page, settings.exit_url)
+    first = page.main.find(True, recursive=False)
+    assert first.name == "section" and "banner-emergency" in first["class"]
+    assert first.get("role") == "alert"
+    assert text(first.h2) == "If you are in danger, get help now"
+    assert text(first.select_one(".banner-message")) == " ".join(expected.safety.message.split())
+    assert "tel:911" in [a["href"] for a in first.select("a.button-urgent")]
+    assert [text(li.h3) for li in first.select("li.card")] == [c.name for c in expected.safety.services]
+    assert page.title.get_text().startswith("Get help now")
+
+
+def test_forcing_question_shows_how_to_call_and_text_the_hotline_in_the_banner(client):
+    banner = html(ask(client, CRISIS[0])).select_one("section.banner")
+    hrefs = [a["href"] for a in banner.find_all("a")]
+    assert {"tel:911", "tel:18883737888", "sms:233733"} <= set(hrefs)
+
+
+def test_cards_in_the_banner_are_not_repeated_below_it(client, engine):
+    expected = engine.answer(CRISIS[0])
+    in_banner = {c.name for c in expected.safety.services}
+    assert in_banner & {c.name for c in expected.services}, "precondition: the answer repeats a banner card"
+    page = html(ask(client, CRISIS[0]))
+    below = [text(li.h3) for li in page.select("main > ul.cards > li.card")]
+    assert below and not in_banner & set(below)
+    assert [text(li.h3) for li in page.select("section.banner li.card")] == [c.name for c in expected.safety.services]
+
+
+@pytest.mark.parametrize("question", INFORMATIONAL)
+def test_informational_questions_do_not_raise_the_banner(client, question):
+    page = html(ask(client, question))
+    assert page.select("section.banner") == []
+    assert text(page.h1) == "What our information says"
+    assert page.select("li.passage")
+
+
+# --- not answered -----------------------------------------------------------------------------------
+
+def test_not_covered_question_says_so_and_shows_fallback_cards_and_no_answers(client, engine, settings):
+    expected = engine.answer(NOT_COVERED)
+    assert not expected.answered and expected.related, "precondition: the corpus does not answer this"
+    page = html(ask(client, NOT_COVERED))
+    assert_page_shell(page, settings.exit_url)
+    assert text(page.h1) == "Our information does not cover that"
+    assert "other words" in text(page.main)  # suggests rephrasing
+    fallback = [engine.version.corpus.directory.get(sid).name for sid in engine.version.corpus.directory.fallback]
+    assert [text(li.h3) for li in page.select("main > ul.cards > li.card")] == fallback
+    related = page.select_one("section.related")
+    assert text(related.h2) == "Might be related"
+    passages = page.select("li.passage")
+    assert len(passages) == len(expected.related)
+    assert all(li.find_parent("section", class_="related") is related for li in passages)
+    assert page.find("mark") is None, "closest matches are not presented as answers"
+    assert page.find("h2", string="Who can help") is None
+
+
+# --- bad input, errors and headers ----------------------------------------------------------------
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 501, "tell me\x00about testing", "help\x1b[2J"])
+def test_unusable_questions_get_a_friendly_page_with_the_form(client, question, settings):
+    r = ask(client, question)
+    assert r.status_code == 422
+    assert_security_headers(r)
+    page = html(r)
+    assert_page_shell(page, settings.exit_url)
+    error = page.select_one("p.error[role=alert]")
+    assert error and error.get_text()[0].isupper() and error.get_text().endswith(".")
+    box = page.find("textarea", attrs={"name": "question"})
+    assert box.get("aria-invalid") == "true" and "question-error" in box["aria-describedby"].split()
+    assert "Traceback" not in r.text and "QuestionError" not in r.text
+
+
+def test_over_long_question_page_says_what_the_limit_is(client, settings):
+    page = html(ask(client, "x" * (settings.max_question_chars + 1)))
+    assert str(settings.max_question_chars) in text(page.select_one("p.error"))
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_xss_payloads_come_back_escaped(client, payload):
+    r = ask(client, payload)
+    assert r.status_code == 200
+    assert payload not in r.text
+    page = html(r)
+    assert page.select_one(".you-asked q").get_text() == payload
+    assert not page.find_all(["img", "svg"])
+    assert all(s.get("src") for s in page.find_all("script"))
+    for tag in page.find_all(True):
+        assert not [a for a in tag.attrs if a.lower().startswith("on")]
+
+
+def test_xss_payload_with_a_control_character_is_refused_without_echo(client):
+    r = ask(client, "<script>alert(1)</script>\x00")
+    assert r.status_code == 422
+    assert "<script>alert(1)" not in r.text
+
+
+def test_api_answers_json_and_refuses_bad_input_readably(client):
+    r = client.post("/api/ask", json={"question": ANSWERED, "top_k": 2})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert len(r.json()["passages"]) == 2
+    for bad in [{"question": ""}, {"question": "x" * 501}, {"nothing": 1}, {"question": "hi", "top_k": 99}]:
+        r = client.post("/api/ask", json=bad)
+        assert r.status_code == 422 and isinstance(r.json()["detail"], str), bad
+
+
+def test_static_files_are_served_with_their_types(client):
+    assert client.get("/static/site.css").headers["content-type"].startswith("text/css")
+    assert "javascript" in client.get("/static/exit.js").headers["content-type"]
+    assert client.get("/static/icon.svg").headers["content-type"].startswith("image/svg+xml")
+
+
+REQUESTS = {
+    "home": lambda c: c.get("/"),
+    "answer": lambda c: ask(c, ANSWERED),
+    "crisis answer": lambda c: ask(c, CRISIS[0]),
+    "not covered": lambda c: ask(c, NOT_COVERED),
+    "source": lambda c: c.get("/source/windham-faq"),
+    "static css": lambda c: c.get("/static/site.css"),
+    "static js": lambda c: c.get("/static/exit.js"),
+    "static 404": lambda c: c.get("/static/nothing.css"),
+    "404": lambda c: c.get("/no/such/page"),
+    "405": lambda c: c.post("/"),
+    "405 on ask": lambda c: c.delete("/ask"),
+    "422 empty": lambda c: ask(c, ""),
+    "422 too long": lambda c: ask(c, "x" * 501),
+    "422 control": lambda c: ask(c, "a\x07b"),
+    "redirect": lambda c: c.get("/ask", follow_redirects=False),
+    "api": lambda c: c.post("/api/ask", json={"question": ANSWERED}),
+    "api 422": lambda c: c.post("/api/ask", json={"question": ""}),
+    "api 404": lambda c: c.get("/api/nothing"),
+    "healthz": lambda c: c.get("/healthz"),
+}
+STATUS = {"static 404": 404, "404": 404, "405": 405, "405 on ask": 405, "422 empty": 422, "422 too long": 422,
+          "422 control": 422, "redirect": 303, "api 422": 422, "api 404": 404}
+
+
+@pytest.mark.parametrize("kind", REQUESTS)
+def test_security_headers_and_no_cookies_on_every_kind_of_response(client, kind):
+    r = REQUESTS[kind](client)
+    assert r.status_code == STATUS.get(kind, 200)
+    assert_security_headers(r)
+
+
+@pytest.mark.parametrize(("kind", "title"), [("404", "We can't find that page"),
+                                              ("405", "That page can't be opened this way")])
+def test_http_errors_have_friendly_pages_in_the_same_layout(client, settings, kind, title):
+    r = REQUESTS[kind](client)
+    page = html(r)
+    assert_page_shell(page, settings.exit_url)
+    assert text(page.h1) == title
+    assert page.select_one("main form[action='/ask'] textarea[name=question]")
+
+
+@pytest.fixture(scope="module")
+def failing_client(settings):
+    """A fresh app with test-only routes that fail (for the 500 answers) or try to set a cookie."""
+    from fastapi.responses import PlainTextResponse
+
+    from web.app import create_app
+
+    app = create_app(settings)
+
+    @app.get("/test-only/cookie")
+    def public_cookie():
+        response = PlainTextResponse("hello")
+        response.set_cookie("tracker", "1")
+        return response
+
+    @app.get("/staff/test-only/cookie")
+    def staff_cookie():
+        response = PlainTextResponse("hello")
+        response.set_cookie("staff_session", "1", httponly=True, samesite="strict")
+        return response
+
+    @app.get("/test-only/fail")
+    def fail_page():
+        raise RuntimeError("secret internals")
+
+    @app.post("/api/test-only/fail")
+    def fail_api():
+        raise RuntimeError("secret internals")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_500_is_a_friendly_page_with_the_headers_and_no_stack_trace(failing_client, settings, caplog):
+    r = failing_client.get("/test-only/fail")
+    assert r.status_code == 500
+    assert_security_headers(r)
+    page = html(r)
+    assert_page_shell(page, settings.exit_url)
+    assert text(page.h1) == "Sorry, something went wrong on our side"
+    assert "secret internals" not in r.text and "Traceback" not in r.text
+    assert "secret internals" in caplog.text, "the error is logged for the maintainers"
+
+
+def test_api_500_is_json_with_the_headers(failing_client):
+    r = failing_client.post("/api/test-only/fail")
+    assert r.status_code == 500
+    assert_security_headers(r)
+    assert r.json() == {"detail": "something went wrong on our side"}
+
+
+def test_a_cookie_set_on_a_public_path_never_leaves_the_server(failing_client):
+    r = failing_client.get("/test-only/cookie")
+    assert r.status_code == 200 and r.text == "hello"
+    assert_security_headers(r)
+
+
+def test_only_the_staff_console_may_set_a_cookie(failing_client):
+    r = failing_client.get("/staff/test-only/cookie")
+    assert "staff_session=1" in r.headers["set-cookie"]
+    assert r.headers["cache-control"] == "no-store"
