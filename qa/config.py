@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port qa serve listens on")
     max_question_chars: int = Field(500, ge=10, le=5000, description="Longest question accepted")
     default_top_k: int = Field(5, ge=1, le=10, description="Passages returned when top_k is not given")
+    page_passages: int = Field(3, ge=1, le=10, description="Passages on the public answer page (a phone screen)")
     batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch at build time")
     keep_versions: int = Field(5, ge=1, le=1000, description="Index versions kept when pruning")
     reload_seconds: float = Field(1.0, ge=0.1, le=3600, description="How often qa serve checks for a new index version")

@@ -122,7 +122,7 @@ def test_every_example_question_gets_an_answer_page(client):
 
 
 def test_answer_page_quotes_passages_verbatim_with_the_best_sentence_marked(client, engine, settings):
-    expected = engine.answer(ANSWERED, settings.default_top_k)
+    expected = engine.answer(ANSWERED, settings.page_passages)
     assert expected.answered
     page = html(ask(client, ANSWERED))
     assert_page_shell(page, settings.exit_url)
@@ -147,7 +147,7 @@ def test_answer_page_quotes_passages_verbatim_with_the_best_sentence_marked(clie
 
 
 def test_answer_page_shows_the_service_cards_of_the_answer(client, engine, settings):
-    expected = engine.answer(ANSWERED, settings.default_top_k)
+    expected = engine.answer(ANSWERED, settings.page_passages)
     page = html(ask(client, ANSWERED))
     heading = page.find("h2", string="Who can help")
     cards = heading.find_next("ul", class_="cards").select("li.card")

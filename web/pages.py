@@ -99,7 +99,7 @@ def index(request: Request) -> HTMLResponse:
 @router.post("/ask", response_class=HTMLResponse)
 def ask(request: Request, engine: EngineDep, question: Annotated[str, Form()] = "") -> HTMLResponse:
     """The answer page. The question arrives in the POST body, never in the URL."""
-    answer = engine.answer(question, request.app.state.settings.default_top_k)
+    answer = engine.answer(question, request.app.state.settings.page_passages)
     # A card already shown in the emergency banner is not repeated further down the page.
     in_banner = {card.id for card in answer.safety.services} if answer.safety else set()
     services = [card for card in answer.services if card.id not in in_banner]
