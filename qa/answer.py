@@ -70,7 +70,7 @@ class Engine:
     def trace(self, question: str, mode: str = "hybrid") -> Trace:
         text = clean_question(question, self.max_question_chars)
         ranking = self.searcher.search(text, mode=mode)
-        confidence = self.rule.confidence(ranking)
+        confidence = self.rule.confidence(ranking, text)
         safety = detect(text, self.version.corpus.rules)
         if safety and safety.rule.passages:
             ranking = _pin(ranking, safety.rule.passages)

@@ -14,6 +14,7 @@ in-scope ones answered; the build stores it, with the figures it reached, in the
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 DEFAULT_THRESHOLD = 0.45  # used only by an index built without labelled questions
@@ -32,9 +33,15 @@ class Rule:
         return cls(float(cal.get("threshold", DEFAULT_THRESHOLD)), dict(cal))
 
     @staticmethod
-    def confidence(ranking) -> float:
-        """Confidence that the corpus answers the question of ``ranking`` (a ``qa.search.Ranking``)."""
+    def confidence(ranking, question: str = "") -> float:
+        """Confidence that the corpus answers ``question``, ranked as ``ranking`` (a ``qa.search.Ranking``).
+
+        A question without a single letter (a pasted phone number, punctuation, emoji) is answered
+        only when its digits or symbols literally occur in the corpus (some lexical evidence).
+        """
         if not ranking.candidates or ranking.negative >= ranking.best_dense:
+            return 0.0
+        if question and not re.search(r"[^\W\d_]", question) and ranking.best_lexical <= 0:
             return 0.0
         near_miss = NEGATIVE_PENALTY * max(ranking.negative, 0.0)
         return round(ranking.best_dense + LEXICAL_EVIDENCE * math.log1p(ranking.best_lexical) - near_miss, 6)

@@ -134,7 +134,7 @@ def figures(outcomes: list[Outcome]) -> dict:
 def calibrate_on(engine, questions: list[Question]) -> dict:
     """Calibrate the answered rule on ``questions`` (use the tune split)."""
     # Crisis questions are answered whatever their confidence, so they do not pull the threshold down.
-    conf = {q.q: Rule.confidence(engine.searcher.search(q.q)) for q in questions}
+    conf = {q.q: Rule.confidence(engine.searcher.search(q.q), q.q) for q in questions}
     ins = [conf[q.q] for q in questions if q.in_scope and q.crisis != "emergency"]
     return calibrate(ins, [conf[q.q] for q in questions if not q.in_scope])
 

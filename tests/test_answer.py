@@ -61,3 +61,16 @@ def test_odd_questions_get_an_answer_record_not_a_crash(engine, odd):
 
 def test_question_is_trimmed_and_whitespace_normalised(engine):
     assert engine.answer("  where   can\ti get\n tested  ").question == "where can i get tested"
+
+
+@pytest.mark.parametrize("odd", ["???", "🙂🙂🙂", "860-555-0123", "asdfghjkl",
+                                 "I am worried about my neighbour. " * 15])
+def test_questions_with_nothing_to_match_get_an_honest_no_answer(engine, odd):
+    answer = engine.answer(odd)
+    assert not answer.answered and answer.passages == []
+    assert answer.services  # the fallback cards still offer help
+
+
+def test_a_number_the_faq_states_is_answered_with_its_passage(engine):
+    answer = engine.answer("1-888-373-7888")
+    assert answer.answered and "1-888-373-7888" in answer.passages[0].text
