@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qa.calibration import Rule, calibrate
 from qa.errors import CorpusError
-from qa.yamlio import LineDict, YamlProblem, line_of, load_yaml
+from qa.yamlio import line_of, read_mapping
 
 FIELDS = {"q", "split", "kind", "keys", "services", "crisis"}
 
@@ -36,14 +36,7 @@ class Question:
 def load_questions(path: Path, split: str | None = None) -> list[Question]:
     """Read a question file; ``split`` keeps only "tune" or "test" questions."""
     path = Path(path)
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"), path)
-    except FileNotFoundError as e:
-        raise CorpusError([f"{path}: no such question file"]) from e
-    except YamlProblem as e:
-        raise CorpusError([str(e)]) from e
-    if not isinstance(data, LineDict) or not isinstance(data.get("questions"), list):
-        raise CorpusError([f"{path}:1: expected a mapping with a 'questions:' list"])
+    data = read_mapping(path, "questions", "question file")
     out, problems = [], []
     for raw in data["questions"]:
         where = f"{path}:{line_of(raw)}"

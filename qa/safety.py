@@ -15,7 +15,7 @@ from pathlib import Path
 from qa.errors import CorpusError
 from qa.records import Phone
 from qa.services import Directory, phone_problem
-from qa.yamlio import LineDict, LineList, YamlProblem, line_of, load_yaml
+from qa.yamlio import LineDict, line_of, read_mapping
 
 LEVELS = ("emergency", "urgent")
 RULE_FIELDS = {"id", "level", "message", "phrases", "patterns", "services", "contacts", "passages"}
@@ -75,14 +75,7 @@ def _first_hit(text: str, rule: Rule) -> str | None:
 
 def load_rules(path: Path, directory: Directory) -> tuple[Rule, ...]:
     """Read and validate ``safety.yaml``; raise CorpusError listing every problem as ``file:line: ...``."""
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"), path)
-    except FileNotFoundError as e:
-        raise CorpusError([f"{path}: missing safety rules file"]) from e
-    except YamlProblem as e:
-        raise CorpusError([str(e)]) from e
-    if not isinstance(data, LineDict) or not isinstance(data.get("rules"), LineList):
-        raise CorpusError([f"{path}:1: expected a mapping with a 'rules:' list"])
+    data = read_mapping(path, "rules", "safety rules file")
     problems: list[str] = []
     rules, seen = [], set()
     for raw in data["rules"]:

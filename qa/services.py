@@ -13,7 +13,7 @@ from pathlib import Path
 from qa.corpus import Document
 from qa.errors import CorpusError
 from qa.records import Phone, ServiceCard
-from qa.yamlio import LineDict, LineList, YamlProblem, line_of, load_yaml
+from qa.yamlio import LineDict, line_of, read_mapping
 
 CATEGORIES = ("emergency", "trafficking", "health", "mental-health", "harm-reduction", "sexual-violence",
               "domestic-violence", "shelter", "legal", "basic-needs", "youth", "police", "information", "education")
@@ -99,14 +99,7 @@ class Directory:
 
 def load_services(path: Path, documents: list[Document]) -> Directory:
     """Read and validate ``services.yaml``; raise CorpusError listing every problem as ``file:line: ...``."""
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"), path)
-    except FileNotFoundError as e:
-        raise CorpusError([f"{path}: missing services file"]) from e
-    except YamlProblem as e:
-        raise CorpusError([str(e)]) from e
-    if not isinstance(data, LineDict) or not isinstance(data.get("services"), LineList):
-        raise CorpusError([f"{path}:1: expected a mapping with a 'services:' list"])
+    data = read_mapping(path, "services", "services file")
     problems: list[str] = []
     for key in data:
         if key not in TOP_FIELDS:

@@ -15,7 +15,7 @@ from qa.corpus import Document, load_documents
 from qa.errors import CorpusError
 from qa.safety import Rule, load_rules, normalise
 from qa.services import Directory, load_services
-from qa.yamlio import LineDict, LineList, YamlProblem, line_of, load_yaml
+from qa.yamlio import LineDict, LineList, line_of, read_mapping
 
 CORPUS_FILES = ("*.md", "services.yaml", "safety.yaml", "synonyms.yaml", "phrasings.yaml", "out_of_scope.yaml")
 
@@ -94,13 +94,8 @@ def load_corpus(corpus_dir: Path) -> Corpus:
 def _read(path: Path, top: str) -> LineList | None:
     if not path.exists():
         return None
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"), path)
-    except YamlProblem as e:
-        raise CorpusError([str(e)]) from e
-    if data is None:
-        return None
-    if not isinstance(data, LineDict) or not isinstance(data.get(top), LineList) or set(data) != {top}:
+    data = read_mapping(path, top, path.name)
+    if set(data) != {top}:
         raise CorpusError([f"{path}:1: expected a mapping with only a '{top}:' list"])
     return data[top]
 

@@ -86,3 +86,23 @@ def line_of(node: Any, key: str | None = None, default: int = 1) -> int:
     if key is not None and isinstance(node, LineDict) and key in node.key_lines:
         return node.key_lines[key]
     return getattr(node, "line", default) or default
+
+
+def read_mapping(path: Path, list_key: str, what: str) -> LineDict:
+    """Read a YAML file that must be a mapping holding a ``list_key:`` list.
+
+    Raises CorpusError with ``file:line: what is wrong`` when the file is missing (named by
+    ``what``), malformed, or shaped otherwise.
+    """
+    from qa.errors import CorpusError
+
+    path = Path(path)
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"), path)
+    except FileNotFoundError as e:
+        raise CorpusError([f"{path}: missing {what}"]) from e
+    except YamlProblem as e:
+        raise CorpusError([str(e)]) from e
+    if not isinstance(data, LineDict) or not isinstance(data.get(list_key), LineList):
+        raise CorpusError([f"{path}:1: expected a mapping with a '{list_key}:' list"])
+    return data
