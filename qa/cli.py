@@ -1,4 +1,4 @@
-"""The ``qa`` command: build, ask, eval, serve, index. Each prints for a person and exits non-zero on errors."""
+"""The ``qa`` command: build, ask, eval, serve, index, staff. Each prints for a person and exits non-zero on errors."""
 
 from __future__ import annotations
 
@@ -54,6 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("version", nargs="?", help="version id (default: the one before the version in service)")
     p = xs.add_parser("prune", help="delete all but the newest versions (QA_KEEP_VERSIONS)")
     p.add_argument("--keep", type=int, default=None)
+
+    t = sub.add_parser("staff", help="staff accounts, and the phrasings staff added in the review queue")
+    ts = t.add_subparsers(dest="staff_command", required=True)
+    ts.add_parser("add", help="create an account; prompts for the password twice").add_argument("name")
+    ts.add_parser("list", help="list the accounts")
+    ts.add_parser("remove", help="delete an account and end its sessions").add_argument("name")
+    ep = ts.add_parser("export-phrasings", help="write the phrasings added in the review queue into phrasings.yaml")
+    ep.add_argument("--corpus", type=Path, help="corpus directory (default: QA_CORPUS_DIR or corpus/)")
+    ts.add_parser("purge", help="delete flags older than QA_FEEDBACK_RETENTION_DAYS now")
 
     args = parser.parse_args(argv)
     try:
@@ -187,7 +196,86 @@ def cmd_index(args) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve, "index": cmd_index}
+def cmd_staff(args) -> int:
+    from qa.db import Store
+
+    settings = get_settings()
+    store = Store(settings.database_url)
+    try:
+        return STAFF_COMMANDS[args.staff_command](args, store, settings)
+    finally:
+        store.close()
+
+
+def _staff_add(args, store, settings) -> int:
+    import getpass
+
+    from qa import accounts
+
+    name = accounts.check_name(args.name)
+    try:
+        password = getpass.getpass(f"Password for {name} ({accounts.MIN_PASSWORD}+ characters): ")
+        accounts.check_password(password)
+        again = getpass.getpass("The same password again: ")
+    except (EOFError, KeyboardInterrupt):
+        print("\ncancelled; nothing was changed", file=sys.stderr)  # noqa: T201
+        return 1
+    if again != password:
+        raise QAError("the two passwords differ; nothing was changed")
+    member = accounts.add(store, name, password)
+    print(f"added {member.name}; sign in at /staff/login")  # noqa: T201
+    return 0
+
+
+def _staff_list(args, store, settings) -> int:
+    import datetime as dt
+
+    from qa import accounts
+
+    found = accounts.members(store)
+    for m in found:
+        print(f"{m.name:30} added {dt.datetime.fromtimestamp(m.created_at, dt.UTC):%Y-%m-%d}")  # noqa: T201
+    print(f"{len(found)} account(s) in {store.name}")  # noqa: T201
+    return 0
+
+
+def _staff_remove(args, store, settings) -> int:
+    from qa import accounts
+
+    accounts.remove(store, args.name)
+    print(f"removed {accounts.normalise_name(args.name)} and ended its sessions")  # noqa: T201
+    return 0
+
+
+def _staff_export(args, store, settings) -> int:
+    from qa.feedback import export_phrasings
+
+    report = export_phrasings(store, args.corpus or settings.corpus_dir)
+    print(f"added {len(report.added)} phrasing(s) to {report.path}")  # noqa: T201
+    for p in report.added:
+        where = f", paragraph {p.paragraph}" if p.paragraph else ""
+        print(f"  + {p.question!r} -> {p.section}{where}")  # noqa: T201
+    if report.already_there:
+        print(f"{report.already_there} were already in the file")  # noqa: T201
+    for p, reason in report.refused:
+        print(f"  kept for later, {reason}: {p.question!r}", file=sys.stderr)  # noqa: T201
+    if report.added:
+        print(f"review the change (git diff {report.path}), then rebuild: python scripts/build_index.py")  # noqa: T201
+    return 0
+
+
+def _staff_purge(args, store, settings) -> int:
+    from qa.feedback import purge
+
+    removed = purge(store, settings.feedback_retention_days)
+    print(f"deleted {removed} flag(s) older than {settings.feedback_retention_days} days")  # noqa: T201
+    return 0
+
+
+STAFF_COMMANDS = {"add": _staff_add, "list": _staff_list, "remove": _staff_remove, "export-phrasings": _staff_export,
+                  "purge": _staff_purge}
+COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve, "index": cmd_index,
+            "staff": cmd_staff}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -71,12 +71,12 @@ def test_round_trip_build_diff_gate_publish_rollback(first, encoder, corpus_copy
     assert not v2.diff.chunks.added and not v2.diff.chunks.removed
     assert v2.diff.sections.changed == (f"windham-faq › {SECTION_ONE}",)
     assert not v2.diff.services
-    # only the keys whose text changed are embedded (the paragraph, its edited sentence and the
-    # sentence window holding it); every other key comes from the cache
+    # only the keys whose text changed are embedded (the paragraph, its edited sentence with and
+    # without the heading, and the sentence window holding it); every other key comes from the cache
     old = {k.text for k in load_version(v1.path, encoder.name, encoder.dimension).keys}
     new = [k for k in load_version(v2.path, encoder.name, encoder.dimension).keys if k.text not in old]
-    assert {k.kind for k in new} == {"passage", "sentence", "window"}
-    assert v2.keys - v2.cache_hits == len(new) == 3
+    assert sorted(k.kind for k in new) == ["highlight", "passage", "sentence", "window"]
+    assert v2.keys - v2.cache_hits == len(new) == 4
     assert v2.verdict.passed and v2.published
     assert current_version_id(index_dir) == v2.version
     # rollback puts the first version back, and the history says so

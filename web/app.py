@@ -16,10 +16,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa.config import Settings, get_settings
+from qa.console import QualityCache
+from qa.db import Store
 from qa.encoder import get_encoder
 from qa.errors import IndexUnusableError, QuestionError
 from qa.live import Live
-from web import api, pages
+from web import api, feedback, pages, staff
 from web.security import SecurityHeaders
 
 HERE = Path(__file__).resolve().parent
@@ -41,13 +43,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         stop.set()
 
-    app = FastAPI(title="Windham Answers", version="1", lifespan=lifespan, docs_url="/api/docs",
+    app = FastAPI(title="Windham Answers", version="1", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.state.store = Store(settings.database_url)  # staff console and flags; connects on first use only
+    app.state.quality = QualityCache(settings.questions_file)
+    app.include_router(feedback.router)
+    app.include_router(staff.router)
     _handlers(app)
+    staff.add_handlers(app)
     app.add_middleware(SecurityHeaders)
     logging.getLogger("uvicorn.access").disabled = True  # never log request lines: they are people's business
     return app
@@ -64,7 +71,10 @@ def _handlers(app: FastAPI) -> None:
     async def question_error(request: Request, exc: QuestionError):
         if _wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=422)
-        return pages.home(request, error=str(exc), status_code=422)
+        # give the person back what they typed (cut to the limit), so nothing is lost
+        typed = (await request.form()).get("question", "") if request.method == "POST" else ""
+        typed = typed[: request.app.state.settings.max_question_chars] if isinstance(typed, str) else ""
+        return pages.home(request, error=str(exc), status_code=422, question=typed)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
@@ -89,6 +89,12 @@ def error_page(request: Request, status_code: int) -> HTMLResponse:
     """A friendly page for an HTTP error, in the site's layout, with the question box."""
     title, text = ERRORS.get(status_code, ERRORS[500])
     return _render(request, "error.html", {"title": title, "text": text}, status_code)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    # browsers ask for it on pages that name no icon (JSON answers): serve ours, not a 404
+    return FileResponse(Path(__file__).resolve().parent / "static" / "icon.svg", media_type="image/svg+xml")
 
 
 @router.get("/", response_class=HTMLResponse)

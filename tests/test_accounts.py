@@ -1,0 +1,212 @@
+"""Staff accounts, sessions and sign-in throttling (qa/accounts.py, qa/sessions.py) on SQLite in a temp dir."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select, update
+
+from qa import accounts, sessions
+from qa.cli import main
+from qa.db import Store, staff
+from qa.db import sessions as session_table
+
+PASSWORD = "correct horse battery staple"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, t: float = 1_800_000_000.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    s = Store(f"sqlite:///{tmp_path}/sub/staff.db", clock=clock)  # the folder does not exist yet
+    yield s
+    s.close()
+
+
+def test_add_list_remove(store):
+    accounts.add(store, "Alice", PASSWORD)
+    accounts.add(store, "bob", PASSWORD)
+    assert [m.name for m in accounts.members(store)] == ["alice", "bob"]
+    with pytest.raises(accounts.AccountError, match="already"):
+        accounts.add(store, "ALICE", PASSWORD)
+    accounts.remove(store, "alice")
+    assert [m.name for m in accounts.members(store)] == ["bob"]
+    with pytest.raises(accounts.AccountError, match="no account"):
+        accounts.remove(store, "alice")
+
+
+@pytest.mark.parametrize("name", ["", " ", "-x", "a b", "x" * 65, "ali/ce"])
+def test_bad_names_are_refused(store, name):
+    with pytest.raises(accounts.AccountError):
+        accounts.add(store, name, PASSWORD)
+
+
+def test_password_rules_and_long_passwords(store):
+    with pytest.raises(accounts.AccountError, match="at least"):
+        accounts.add(store, "short", "x" * 11)
+    with pytest.raises(accounts.AccountError, match="at most"):
+        accounts.add(store, "huge", "x" * 1025)
+    long_password = "ünïcødé and spaces " * 20  # 380 characters
+    accounts.add(store, "long", long_password)
+    assert accounts.authenticate(store, "long", long_password, 5, 900).name == "long"
+    with pytest.raises(accounts.LoginRefused):
+        accounts.authenticate(store, "long", long_password[:-1], 5, 900)
+
+
+def test_passwords_are_stored_as_argon2id_with_owasp_parameters_or_stronger(store):
+    accounts.add(store, "alice", PASSWORD)
+    with store.begin() as conn:
+        digest = conn.execute(select(staff.c.password_hash)).scalar_one()
+    assert digest.startswith("$argon2id$") and PASSWORD not in digest
+    params = dict(p.split("=") for p in digest.split("$")[3].split(","))
+    assert int(params["m"]) >= 19 * 1024 and int(params["t"]) >= 2  # OWASP: 19 MiB, 2 iterations
+
+
+def test_a_weak_hash_is_upgraded_at_sign_in(store):
+    accounts.add(store, "alice", PASSWORD)
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    with store.begin() as conn:
+        conn.execute(update(staff).values(password_hash=weak))
+    accounts.authenticate(store, "alice", PASSWORD, 5, 900)
+    with store.begin() as conn:
+        assert conn.execute(select(staff.c.password_hash)).scalar_one() != weak
+
+
+def test_unknown_name_and_wrong_password_are_the_same_refusal(store):
+    accounts.add(store, "alice", PASSWORD)
+    with pytest.raises(accounts.LoginRefused) as unknown:
+        accounts.authenticate(store, "mallory", PASSWORD, 5, 900)
+    with pytest.raises(accounts.LoginRefused) as wrong:
+        accounts.authenticate(store, "alice", "not the password", 5, 900)
+    assert str(unknown.value) == str(wrong.value)
+
+
+def test_failures_throttle_a_name_until_the_window_passes(store, clock):
+    accounts.add(store, "alice", PASSWORD)
+    for _ in range(3):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(store, "alice", "wrong password!", 3, 900)
+    with pytest.raises(accounts.LoginThrottled) as throttled:
+        accounts.authenticate(store, "alice", PASSWORD, 3, 900)  # even the right password waits
+    assert 0 < throttled.value.retry_after <= 900
+    clock.t += 901
+    assert accounts.authenticate(store, "alice", PASSWORD, 3, 900).name == "alice"
+
+
+def test_unknown_names_are_throttled_too(store):
+    for _ in range(2):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(store, "nobody", "whatever password", 2, 900)
+    with pytest.raises(accounts.LoginThrottled):
+        accounts.authenticate(store, "nobody", "whatever password", 2, 900)
+
+
+def test_success_clears_earlier_failures(store):
+    accounts.add(store, "alice", PASSWORD)
+    for _ in range(2):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(store, "alice", "wrong password!", 3, 900)
+    accounts.authenticate(store, "alice", PASSWORD, 3, 900)
+    for _ in range(2):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(store, "alice", "wrong password!", 3, 900)
+    assert accounts.authenticate(store, "alice", PASSWORD, 3, 900).name == "alice"
+
+
+def test_sessions_store_only_a_hash_and_rotate(store):
+    member = accounts.add(store, "alice", PASSWORD)
+    first = sessions.start(store, member.id, idle=600)
+    second = sessions.start(store, member.id, idle=600, replacing=first.token)
+    assert first.token != second.token and first.session.csrf != second.session.csrf
+    with pytest.raises(sessions.NotSignedIn):
+        sessions.load(store, first.token, 600)
+    assert sessions.load(store, second.token, 600).staff_name == "alice"
+    with store.begin() as conn:
+        stored = conn.execute(select(session_table.c.token_hash)).scalars().all()
+    assert second.token not in stored and len(stored) == 1
+
+
+def test_sessions_end_after_idle_time_and_each_request_extends_them(store, clock):
+    member = accounts.add(store, "alice", PASSWORD)
+    token = sessions.start(store, member.id, idle=600).token
+    clock.t += 590
+    sessions.load(store, token, 600)  # in use: the idle time starts again
+    clock.t += 590
+    sessions.load(store, token, 600)
+    clock.t += 601
+    with pytest.raises(sessions.NotSignedIn) as ended:
+        sessions.load(store, token, 600)
+    assert ended.value.expired
+    with pytest.raises(sessions.NotSignedIn):
+        sessions.load(store, token, 600)  # and it is gone
+
+
+def test_sessions_have_an_absolute_lifetime(store, clock):
+    member = accounts.add(store, "alice", PASSWORD)
+    token = sessions.start(store, member.id, idle=3600).token
+    for _ in range(sessions.ABSOLUTE_SECONDS // 3000):
+        clock.t += 3000
+        sessions.load(store, token, 3600)
+    clock.t += 3000
+    with pytest.raises(sessions.NotSignedIn):
+        sessions.load(store, token, 3600)
+
+
+def test_removing_an_account_ends_its_sessions(store):
+    member = accounts.add(store, "alice", PASSWORD)
+    token = sessions.start(store, member.id, idle=600).token
+    accounts.remove(store, "alice")
+    with pytest.raises(sessions.NotSignedIn):
+        sessions.load(store, token, 600)
+
+
+def test_csrf_and_login_nonce_checks(store):
+    member = accounts.add(store, "alice", PASSWORD)
+    session = sessions.start(store, member.id, idle=600).session
+    sessions.verify_csrf(session, session.csrf)
+    for bad in (None, "", session.csrf[:-1], "x" + session.csrf):
+        with pytest.raises(sessions.CsrfRefused):
+            sessions.verify_csrf(session, bad)
+    nonce = sessions.login_nonce()
+    sessions.verify_login_nonce(nonce, nonce)
+    for cookie, sent in ((nonce, sessions.login_nonce()), (None, nonce), (nonce, None), ("abc", "abc")):
+        with pytest.raises(sessions.CsrfRefused):
+            sessions.verify_login_nonce(cookie, sent)
+
+
+def test_cli_add_list_remove(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path}/staff.db"
+    monkeypatch.setenv("QA_DATABASE_URL", url)
+    from qa.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        answers = iter([PASSWORD, PASSWORD])
+        monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+        assert main(["staff", "add", "Alice"]) == 0
+        answers = iter([PASSWORD, PASSWORD + "x"])
+        assert main(["staff", "add", "bob"]) == 1
+        assert "differ" in capsys.readouterr().err
+        answers = iter(["short"])
+        assert main(["staff", "add", "bob"]) == 1
+        assert main(["staff", "list"]) == 0
+        out = capsys.readouterr().out
+        assert "alice" in out and "bob" not in out and "1 account(s)" in out
+        assert main(["staff", "remove", "alice"]) == 0
+        assert main(["staff", "remove", "alice"]) == 1
+        assert "no account named 'alice'" in capsys.readouterr().err
+    finally:
+        get_settings.cache_clear()
