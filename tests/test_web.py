@@ -480,3 +480,9 @@ def test_only_the_staff_console_may_set_a_cookie(failing_client):
     r = failing_client.get("/staff/test-only/cookie")
     assert "staff_session=1" in r.headers["set-cookie"]
     assert r.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/source/windham-faq"])
+def test_head_requests_are_answered_like_gets(client, path):
+    r = client.head(path)
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"

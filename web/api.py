@@ -39,7 +39,7 @@ def ask(body: AskRequest, engine: EngineDep) -> Answer:
     return engine.answer(body.question, body.top_k)
 
 
-@router.get("/healthz", response_model=Health)
+@router.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health)
 def healthz(request: Request, engine: EngineDep) -> Health:
     refused = request.app.state.live.refused
     return Health(status="ok", index=IndexHealth(

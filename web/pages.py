@@ -97,7 +97,7 @@ def favicon() -> FileResponse:
     return FileResponse(Path(__file__).resolve().parent / "static" / "icon.svg", media_type="image/svg+xml")
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     return home(request)
 
@@ -118,7 +118,7 @@ def ask_get() -> RedirectResponse:
     return RedirectResponse("/", status_code=303)
 
 
-@router.get("/source/{document}", response_class=HTMLResponse)
+@router.api_route("/source/{document}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def source(request: Request, document: str, engine: EngineDep) -> HTMLResponse:
     """The whole document, each paragraph with an anchor (``#s<section>-p<paragraph>``)."""
     doc = engine.version.corpus.document(document)
