@@ -9,7 +9,8 @@ Variants, each adding one thing to the one before:
   bm25       BM25 alone over paragraphs (no synonyms)
   dense      dense alone, one key per paragraph (section question + paragraph)
   rrf        both, fused by reciprocal rank fusion
-  +sentences dense keys for each sentence too, fused as cosine + 0.1 x scaled BM25
+  +sentences dense keys for each sentence too (with and without the heading; the latter only
+             choose the highlight), fused as cosine + 0.1 x scaled BM25
   +windows   dense keys for each run of two sentences too
   +synonyms  curated synonyms on the lexical side
   +phrasings "also asked as" phrasings embedded as keys
@@ -45,11 +46,11 @@ VARIANTS = [  # name, mode, key kinds, synonyms, phrasings, negatives+pins
     ("bm25", "lexical", {"passage"}, False, False, False),
     ("dense", "dense", {"passage"}, False, False, False),
     ("rrf", "rrf", {"passage"}, False, False, False),
-    ("+sentences", "hybrid", {"passage", "sentence"}, False, False, False),
-    ("+windows", "hybrid", {"passage", "sentence", "window"}, False, False, False),
-    ("+synonyms", "hybrid", {"passage", "sentence", "window"}, True, False, False),
-    ("+phrasings", "hybrid", {"passage", "sentence", "window", "phrasing"}, True, True, False),
-    ("final", "hybrid", {"passage", "sentence", "window", "phrasing", "negative"}, True, True, True),
+    ("+sentences", "hybrid", {"passage", "sentence", "highlight"}, False, False, False),
+    ("+windows", "hybrid", {"passage", "sentence", "highlight", "window"}, False, False, False),
+    ("+synonyms", "hybrid", {"passage", "sentence", "highlight", "window"}, True, False, False),
+    ("+phrasings", "hybrid", {"passage", "sentence", "highlight", "window", "phrasing"}, True, True, False),
+    ("final", "hybrid", {"passage", "sentence", "highlight", "window", "phrasing", "negative"}, True, True, True),
 ]
 
 
@@ -79,8 +80,8 @@ def main() -> int:
           f"held-out split: {len(test)} questions ({sum(q.in_scope for q in test)} in scope)")
     print()
     print("| variant | hit@1 | hit@1 non-crisis | hit@3 | MRR | no-answer recall | no-answer precision "
-          "| in-scope answered | crisis recall | false alarms | cards@3 | median ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| in-scope answered | crisis recall | false alarms | cards@3 | highlight@1 | median ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, mode, kinds, syn, phr, neg) in enumerate(VARIANTS):
             corpus = load_corpus(corpus_variant(ROOT / "corpus", Path(tmp) / str(i), syn, phr, neg))
@@ -103,7 +104,8 @@ def main() -> int:
             ms = statistics.median(o.ms for o in outcomes)
             print(f"| {name} | {f['hit@1']:.1%} | {calm_hit:.1%} | {f['hit@3']:.1%} | {f['mrr']:.3f} "
                   f"| {f['no_answer_recall']:.1%} | {_pct(f['no_answer_precision'])} | {f['in_scope_answered']:.1%} "
-                  f"| {f['crisis_recall']:.1%} | {f['false_alarms']:.1%} | {f['card_recall@3']:.1%} | {ms:.1f} |")
+                  f"| {f['crisis_recall']:.1%} | {f['false_alarms']:.1%} | {f['card_recall@3']:.1%} "
+                  f"| {_pct(f['highlight@1'])} | {ms:.1f} |")
     return 0
 
 
