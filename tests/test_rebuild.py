@@ -249,3 +249,24 @@ def test_prune_keeps_the_newest_and_the_live_version(first, encoder, corpus_copy
     assert removed == [v2.version]
     assert list_versions(index_dir) == sorted([v1.version, v3.version])
     shutil.rmtree(index_dir)
+
+
+def test_cli_index_list_marks_the_live_version_and_rollback_moves_it(first, encoder, corpus_copy):
+    index_dir, v1 = first
+    edit_paragraph(corpus_copy)
+    v2 = make(corpus_copy, index_dir, encoder)
+    env = os.environ | {"QA_INDEX_DIR": str(index_dir)}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "qa.cli", "index", *args], capture_output=True, text=True,
+                              cwd=ROOT, env=env, timeout=120)
+
+    listed = cli("list")
+    assert listed.returncode == 0
+    live = [line for line in listed.stdout.splitlines() if line.startswith("* ")]
+    assert len(live) == 1 and v2.version in live[0] and "passed" in live[0]
+    assert v1.version in listed.stdout
+    back = cli("rollback")
+    assert back.returncode == 0 and v1.version in back.stdout
+    assert current_version_id(index_dir) == v1.version
+    assert cli("rollback", "no-such-version").returncode == 1
