@@ -19,12 +19,14 @@ TOPIC_WEIGHT = 3.0
 FIRST_PASSAGE_WEIGHT = 2.0
 OTHER_PASSAGE_WEIGHT = 1.0
 TOPIC_ONLY_WEIGHT = 1.0
-LABELS = {
-    "emergency": "emergencies", "trafficking": "trafficking", "health": "health care",
-    "mental-health": "mental health", "harm-reduction": "harm reduction", "sexual-violence": "sexual violence",
-    "domestic-violence": "domestic violence", "shelter": "shelter", "legal": "legal help",
-    "basic-needs": "basic needs", "youth": "young people", "police": "police", "information": "information and data",
-    "education": "education and training",
+LABELS = {  # what a service in the category does, as the start of a "why" line
+    "emergency": "Helps in emergencies", "trafficking": "Helps people affected by trafficking",
+    "health": "Offers health care", "mental-health": "Offers mental health care",
+    "harm-reduction": "Offers harm reduction", "sexual-violence": "Helps survivors of sexual violence",
+    "domestic-violence": "Helps with domestic violence", "shelter": "Offers shelter or shelter referrals",
+    "legal": "Offers legal help", "basic-needs": "Helps with basic needs",
+    "youth": "Works with children and young people", "police": "Is a police service",
+    "information": "Publishes information and data", "education": "Offers education and training",
 }
 
 
@@ -62,10 +64,10 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
             why = f"Named in the passage on “{section}”"
             if matched:
                 score += TOPIC_WEIGHT + specific
-                why = f"Offers {LABELS[matched[0]]}, which your question is about; named in the passage on “{section}”"
+                why = f"{LABELS[matched[0]]}, which your question is about; named in the passage on “{section}”"
         elif matched:
             score, position = TOPIC_ONLY_WEIGHT + specific, 10_000 + order
-            why = f"Offers {LABELS[matched[0]]}, which your question is about"
+            why = f"{LABELS[matched[0]]}, which your question is about"
         else:
             continue
         ranked.append((-score, position, service.card(why)))
