@@ -93,13 +93,31 @@ class Store:
     """One database, opened lazily; ``clock`` (seconds since the epoch) is replaceable in tests."""
 
     def __init__(self, url: str, clock: Callable[[], float] = time.time):
-        self.url = make_url(url)
+        try:
+            self.url = make_url(url)
+        except exc.ArgumentError as e:
+            raise StoreUnavailableError(f"QA_DATABASE_URL is not a database URL ({e}) - "
+                                        "use e.g. sqlite:///data/staff.db or postgresql+psycopg://...") from e
         self.clock = clock
-        sqlite = self.url.get_backend_name() == "sqlite"
-        # NullPool for SQLite: a file connection is cheap to open and none is left open between requests.
-        self.engine = create_engine(self.url, poolclass=NullPool) if sqlite else create_engine(self.url, pool_pre_ping=True)
+        self._engine = None  # created on first use: the public pages never depend on the staff database
         self._ready = False
         self._lock = threading.Lock()
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            sqlite = self.url.get_backend_name() == "sqlite"
+            try:
+                # NullPool for SQLite: a file connection is cheap to open and none is left open between requests.
+                self._engine = create_engine(self.url, poolclass=NullPool) if sqlite \
+                    else create_engine(self.url, pool_pre_ping=True)
+            except ImportError as e:
+                raise StoreUnavailableError(
+                    f"no database driver for {self.name} ({e.name} is not installed) - for PostgreSQL run: "
+                    "pip install 'windham-answers[postgres]'") from e
+            except exc.ArgumentError as e:
+                raise StoreUnavailableError(f"the staff database URL {self.name} is not usable ({e})") from e
+        return self._engine
 
     @property
     def name(self) -> str:
@@ -122,7 +140,8 @@ class Store:
             raise self._unavailable(e) from e
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def _ensure_schema(self) -> None:
         if self._ready:

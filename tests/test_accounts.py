@@ -210,3 +210,24 @@ def test_cli_add_list_remove(tmp_path, monkeypatch, capsys):
         assert "no account named 'alice'" in capsys.readouterr().err
     finally:
         get_settings.cache_clear()
+
+
+def test_a_database_url_without_its_driver_fails_on_use_with_the_fix():
+    import importlib.util
+
+    from qa.db import Store, StoreUnavailableError
+
+    if importlib.util.find_spec("psycopg") is not None:
+        pytest.fail("psycopg is installed here: this test needs a driver that is not, pick another URL")
+    store = Store("postgresql+psycopg://staff:secret@127.0.0.1:1/staff")  # constructing touches nothing
+    with pytest.raises(StoreUnavailableError, match=r"psycopg is not installed.*windham-answers\[postgres\]") as e:
+        with store.begin():
+            pass
+    assert "secret" not in str(e.value)
+
+
+def test_a_malformed_database_url_is_refused_at_once():
+    from qa.db import Store, StoreUnavailableError
+
+    with pytest.raises(StoreUnavailableError, match="QA_DATABASE_URL is not a database URL"):
+        Store("notaurl")
