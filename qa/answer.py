@@ -25,7 +25,7 @@ MAX_QUESTION_CHARS = 500
 RELATED = 3  # closest passages offered as "might be related" when nothing answers
 SAFETY_WHY_EMERGENCY = "Shown first because your question may mean you are in danger"
 SAFETY_WHY_URGENT = "Shown first because it can help you talk this through, confidentially"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates
 
 
 def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:

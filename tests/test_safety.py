@@ -50,3 +50,22 @@ def test_detection_is_deterministic_and_case_insensitive():
     a = detect("SOMEONE IS FORCING ME", RULES)
     b = detect("someone is forcing me", RULES)
     assert a.rule.id == b.rule.id and a.matched == b.matched
+
+
+@pytest.mark.parametrize("question", [
+    "I am in danger", "i'm in danger", "I am being trafficked", "i'm being forced to have sex for money",
+    "i am 16 and he pays me for sex", "she is 14 and being sold", "I want to die",
+])
+def test_plain_first_person_danger_raises_the_emergency_level(question):
+    match = detect(question, RULES)
+    assert match is not None and match.rule.level == "emergency", question
+
+
+@pytest.mark.parametrize("question", [
+    "how can u tell if someone is being trafficked vs just doing sex work",
+    "what are the signs someone is in danger of being trafficked",
+    "what is the suicide rate among sex workers",
+])
+def test_third_person_and_research_questions_do_not_raise_it(question):
+    match = detect(question, RULES)
+    assert match is None or match.rule.level != "emergency", (question, match and match.matched)
