@@ -15,7 +15,7 @@ from pathlib import Path
 from qa.errors import CorpusError
 from qa.records import Phone
 from qa.services import Directory, phone_problem
-from qa.yamlio import LineDict, line_of, read_mapping
+from qa.yamlio import LineDict, is_text_list, line_of, read_mapping
 
 LEVELS = ("emergency", "urgent")
 RULE_FIELDS = {"id", "level", "message", "phrases", "patterns", "services", "contacts", "passages"}
@@ -108,6 +108,13 @@ def _rule(path: Path, raw: object, directory: Directory, problems: list[str]) ->
             bad(key, f"missing required field '{key}'")
     if raw.get("level") and raw["level"] not in LEVELS:
         bad("level", f"level must be one of {', '.join(LEVELS)}")
+    for key in ("phrases", "patterns", "services"):
+        if key in raw and not is_text_list(raw[key]):
+            bad(key, f"'{key}' must be a list of non-empty texts, like [one, two]")
+            return None
+    if not isinstance(raw.get("contacts", []), list) or not all(isinstance(c, dict) for c in raw.get("contacts", [])):
+        bad("contacts", "'contacts' must be a list of {number: ..., kind: voice|text}")
+        return None
     if not raw.get("phrases") and not raw.get("patterns"):
         bad("id", "a rule needs at least one of 'phrases' or 'patterns'")
     patterns = []

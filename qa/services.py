@@ -13,7 +13,7 @@ from pathlib import Path
 from qa.corpus import Document
 from qa.errors import CorpusError
 from qa.records import Phone, ServiceCard
-from qa.yamlio import LineDict, line_of, read_mapping
+from qa.yamlio import LineDict, is_text_list, line_of, read_mapping
 
 CATEGORIES = ("emergency", "trafficking", "health", "mental-health", "harm-reduction", "sexual-violence",
               "domestic-violence", "shelter", "legal", "basic-needs", "youth", "police", "information", "education")
@@ -117,7 +117,7 @@ def load_services(path: Path, documents: list[Document]) -> Directory:
         seen[svc.id] = line_of(raw)
         services.append(svc)
     fallback = data.get("fallback") or []
-    if not isinstance(fallback, list):
+    if not is_text_list(fallback):
         problems.append(f"{path}:{line_of(data, 'fallback')}: 'fallback' must be a list of service ids")
         fallback = []
     for sid in fallback:
@@ -164,6 +164,10 @@ def _service(path: Path, raw: object, sections: set, problems: list[str]) -> Ser
     sid = str(raw.get("id") or "")
     if sid and not SERVICE_ID.match(sid):
         bad("id", "id must be lower-case letters, digits and dashes")
+    for key in ("categories", "aliases", "languages"):
+        if key in raw and not is_text_list(raw[key]):
+            bad(key, f"'{key}' must be a list of non-empty texts, like [one, two]")
+            return None
     for cat in raw.get("categories") or []:
         if cat not in CATEGORIES:
             bad("categories", f"unknown category '{cat}' (known: {', '.join(CATEGORIES)})")
@@ -186,7 +190,8 @@ def _service(path: Path, raw: object, sections: set, problems: list[str]) -> Ser
             bad(key, "url must start with https:// or http://")
     src = raw.get("source")
     if src is not None:
-        if not isinstance(src, dict) or set(src) != {"document", "section"}:
+        if not isinstance(src, dict) or set(src) != {"document", "section"} \
+                or not all(isinstance(v, str) for v in src.values()):
             bad("source", "source must be {document: <document id>, section: <exact question heading>}")
         elif (src["document"], src["section"]) not in sections:
             bad("source", f"source section '{src['section']}' does not exist in document '{src['document']}'")

@@ -123,6 +123,9 @@ def _load_phrasings(path: Path, documents: list[Document]) -> tuple[Phrasing, ..
         if not isinstance(e, LineDict) or set(e) - {"document", "section", "paragraph", "questions"}:
             problems.append(f"{path}:{line_of(e)}: each entry is {{document, section, paragraph (optional), questions}}")
             continue
+        if not isinstance(e.get("document"), str) or not isinstance(e.get("section"), str):
+            problems.append(f"{path}:{line_of(e)}: 'document' and 'section' must be texts")
+            continue
         doc = docs.get(e.get("document"))
         section = doc.section(e.get("section")) if doc else None
         if doc is None:

@@ -106,3 +106,8 @@ def read_mapping(path: Path, list_key: str, what: str) -> LineDict:
     if not isinstance(data, LineDict) or not isinstance(data.get(list_key), LineList):
         raise CorpusError([f"{path}:1: expected a mapping with a '{list_key}:' list"])
     return data
+
+
+def is_text_list(value: Any) -> bool:
+    """True for a list of non-empty strings (what every list field of the corpus holds)."""
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)

@@ -117,3 +117,21 @@ def test_safety_rule_naming_an_unknown_service(corpus_copy):
                                              "services: [national-human-trafficking-hotline, no-such-service]"))
     found = problems(corpus_copy)
     assert any("names unknown service 'no-such-service'" in p and p.startswith(f"{path}:") for p in found)
+
+
+@pytest.mark.parametrize(("file", "old", "new", "complaint"), [
+    ("safety.yaml", "    phrases:\n      - i want out\n", "    phrases: i want out\n", "'phrases' must be a list"),
+    ("safety.yaml", 'contacts: [{number: "911", kind: voice}]', "contacts: ['911']", "'contacts' must be a list"),
+    ("services.yaml", "fallback: [national-human-trafficking-hotline, access-agency]",
+     "fallback: [[national-human-trafficking-hotline], access-agency]", "'fallback' must be a list"),
+    ("services.yaml", "      document: windham-faq\n      section: Where can victims",
+     "      document: [windham-faq]\n      section: Where can victims", "source must be"),
+    ("phrasings.yaml", "  - document: windham-faq\n", "  - document: [windham-faq]\n", "must be texts"),
+])
+def test_wrongly_shaped_fields_are_problems_not_crashes(corpus_copy, file, old, new, complaint):
+    path = corpus_copy / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    found = problems(corpus_copy)
+    assert any(complaint in p and p.startswith(f"{path}:") for p in found), found
