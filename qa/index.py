@@ -249,10 +249,11 @@ def rollback(index_dir: Path, version_id: str | None = None) -> str:
     """Put ``version_id`` (default: the version published before the one in service) back in service."""
     live = current_version_id(index_dir)
     if version_id is None:
-        # the version that was in service before the live one went in
-        entries = [h for h in history(index_dir) if h.get("version") == live and h.get("from")]
-        earlier = [entries[-1]["from"]] if entries else []
-        candidates = [v for v in earlier if v != live and (Path(index_dir) / "versions" / v).is_dir()]
+        # the version published before the live one: walk the publishes (not the rollbacks), so a
+        # second rollback goes further back instead of swapping back and forth
+        published = [h["version"] for h in history(index_dir) if h.get("action") == "publish"]
+        older = published[: max(i for i, v in enumerate(published) if v == live)] if live in published else []
+        candidates = [v for v in reversed(older) if v != live and (Path(index_dir) / "versions" / v).is_dir()]
         if not candidates:
             raise IndexNotBuiltError("no earlier version to roll back to - see: qa index list")
         version_id = candidates[0]

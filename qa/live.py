@@ -55,13 +55,16 @@ class Live:
             except IndexUnusableError as e:
                 self.refused = Refusal("CURRENT", str(e))
                 return False
-            if wanted == self.engine.version.id or (self.refused and self.refused.version == wanted):
+            if wanted == self.engine.version.id:
+                self.refused = None  # e.g. a rollback past a refused version
                 return False
+            if self.refused and self.refused.version == wanted:
+                return False  # refused once; not retried every tick
             try:
                 engine = self._load(wanted)
-            except IndexUnusableError as e:
-                self.refused = Refusal(wanted, str(e))
-                log.error("refused index version %s: %s", wanted, e)
+            except Exception as e:  # noqa: BLE001 - whatever breaks a version, the old one keeps serving
+                self.refused = Refusal(wanted, str(e) if isinstance(e, IndexUnusableError) else f"{type(e).__name__}: {e}")
+                log.error("refused index version %s: %s", wanted, self.refused.reason)
                 return False
             self.engine = engine  # one reference swap; requests in flight keep the engine they read
             self.refused = None

@@ -91,4 +91,4 @@ class Answer(_Record):
 
 class AskRequest(_Record):
     question: str = Field(description="A plain-language question, 1-500 characters")
-    top_k: int = Field(5, ge=1, le=10, description="How many passages to return")
+    top_k: int | None = Field(None, ge=1, le=10, description="How many passages to return (default QA_DEFAULT_TOP_K)")

@@ -270,3 +270,14 @@ def test_cli_index_list_marks_the_live_version_and_rollback_moves_it(first, enco
     assert back.returncode == 0 and v1.version in back.stdout
     assert current_version_id(index_dir) == v1.version
     assert cli("rollback", "no-such-version").returncode == 1
+
+
+def test_a_second_rollback_goes_further_back(first, encoder, corpus_copy):
+    index_dir, v1 = first
+    edit_paragraph(corpus_copy)
+    v2 = make(corpus_copy, index_dir, encoder)
+    edit_paragraph(corpus_copy, "Police and prosecutors pursue these activities.")
+    v3 = make(corpus_copy, index_dir, encoder)
+    assert current_version_id(index_dir) == v3.version
+    assert rollback(index_dir) == v2.version
+    assert rollback(index_dir) == v1.version

@@ -486,3 +486,11 @@ def test_only_the_staff_console_may_set_a_cookie(failing_client):
 def test_head_requests_are_answered_like_gets(client, path):
     r = client.head(path)
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+
+
+def test_api_top_k_defaults_to_the_setting(settings):
+    from web.app import create_app
+
+    with TestClient(create_app(settings.model_copy(update={"default_top_k": 2}))) as c:
+        r = c.post("/api/ask", json={"question": "where can i get tested"})
+        assert r.status_code == 200 and len(r.json()["passages"]) == 2

@@ -34,9 +34,9 @@ class Health(BaseModel):
 
 
 @router.post("/api/ask", response_model=Answer)
-def ask(body: AskRequest, engine: EngineDep) -> Answer:
+def ask(body: AskRequest, request: Request, engine: EngineDep) -> Answer:
     """Answer a question with verbatim passages, service cards and the crisis banner when it applies."""
-    return engine.answer(body.question, body.top_k)
+    return engine.answer(body.question, body.top_k or request.app.state.settings.default_top_k)
 
 
 @router.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health)
