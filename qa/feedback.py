@@ -121,7 +121,12 @@ def counts(store: Store, retention_days: int | None = None) -> dict[str, int]:
         return dict(conn.execute(query).all())
 
 
+MAX_ID = 2**63 - 1  # SQL BIGINT; a larger id in a URL is simply not a flag
+
+
 def get(store: Store, flag_id: int) -> Flag:
+    if not 0 < flag_id <= MAX_ID:
+        raise FlagNotFound(f"there is no flag {flag_id}")
     with store.begin() as conn:
         row = conn.execute(select(flags).where(flags.c.id == flag_id)).one_or_none()
     if row is None:

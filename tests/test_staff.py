@@ -370,6 +370,7 @@ def test_marking_fixed_and_not_a_problem(web, app, alice):
     assert [int(tr["data-id"]) for tr in listed] == [fine.id, fixed.id]  # newest first
     assert web.get("/staff/review/9999").status_code == 404
     assert web.get("/staff/review/not-a-number").status_code == 404
+    assert web.get("/staff/review/99999999999999999999999").status_code == 404  # beyond BIGINT: not a 500
 
 
 def test_a_bad_phrasing_target_keeps_what_was_typed(web, app, alice):
@@ -378,6 +379,9 @@ def test_a_bad_phrasing_target_keeps_what_was_typed(web, app, alice):
     response = web.post(f"/staff/review/{flag.id}/phrasing",
                         data={"csrf": csrf(web), "target": "windham-faq|999|", "question": "my edited wording"})
     assert response.status_code == 422
+    odd = web.post(f"/staff/review/{flag.id}/phrasing",
+                   data={"csrf": csrf(web), "target": "windham-faq|²|", "question": "my edited wording"})
+    assert odd.status_code == 422  # '²' is a digit to str.isdigit but not a number
     assert soup(response).find(id="phrasing-question")["value"] == "my edited wording"
     assert feedback.get(app.state.store, flag.id).status == "open"
 

@@ -226,7 +226,7 @@ def add_phrasing(request: Request, flag_id: int, session: PostDep, store: StoreD
     document, _, rest = target.partition("|")
     section, _, paragraph = rest.partition("|")
     try:
-        if not section.isdigit() or not (paragraph == "" or paragraph.isdigit()):
+        if not section.isdecimal() or not (paragraph == "" or paragraph.isdecimal()):
             raise feedback.FlagError("choose the section this question should find")
         feedback.add_phrasing(store, flag_id, engine.version, document, int(section),
                               int(paragraph) if paragraph else None, question, session.staff_name,
