@@ -8,6 +8,8 @@ pointer moves only when the gate passes (or the maintainer forces it).
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from qa.calibration import DEFAULT_THRESHOLD
 from qa.chunking import chunk_document
 from qa.diff import VersionDiff, diff
 from qa.encoder import Encoder
-from qa.errors import IndexUnusableError
+from qa.errors import CorpusError, IndexUnusableError
 from qa.gate import Floors, Verdict, judge
 from qa.index import (
     Version,
@@ -32,7 +34,7 @@ from qa.index import (
     write_version,
 )
 from qa.search import make_keys
-from qa.sources import checksum, load_corpus
+from qa.sources import checksum, corpus_files, load_corpus
 
 CHUNK_MAX_CHARS = 0  # 0: one chunk per paragraph (measured in docs/quality.md)
 
@@ -82,13 +84,30 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
-          floors: Floors | None = None, batch_size: int = 32, progress: bool = True, do_publish: bool = True,
-          force: bool = False, keep: int = 5) -> BuildReport:
+def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, **options) -> BuildReport:
     """Build a new version of ``corpus_dir`` under ``index_dir`` and publish it when the gate allows.
 
-    Raises CorpusError (every problem, ``file:line``) before anything is written.
+    The corpus files are copied once, first, and everything (validation, chunks, evaluation, the
+    version's own copy) comes from that snapshot: an edit made during a build cannot ship files
+    that were never validated. Raises CorpusError (every problem, ``file:line`` in the maintainer's
+    files) before anything is written. ``options`` are those of ``build_snapshot``.
     """
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusError([f"{corpus_dir}: corpus directory does not exist"])
+    with tempfile.TemporaryDirectory(prefix="qa-corpus-") as snap:
+        for f in corpus_files(corpus_dir):
+            shutil.copy2(f, snap)
+        try:
+            return build_snapshot(Path(snap), index_dir, encoder, **options)
+        except CorpusError as e:
+            raise CorpusError([p.replace(snap, str(corpus_dir)) for p in e.problems]) from None
+
+
+def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
+                   floors: Floors | None = None, batch_size: int = 32, progress: bool = True,
+                   do_publish: bool = True, force: bool = False, keep: int = 5) -> BuildReport:
+    """``build`` on a corpus folder nobody else writes to."""
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     corpus = load_corpus(corpus_dir)

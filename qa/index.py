@@ -120,10 +120,12 @@ def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: li
     for src in corpus_files(corpus_dir):
         write_bytes_durably(tmp / "corpus" / src.name, src.read_bytes())
     fsync_dir(tmp / "corpus")
+    # the corpus copy is hashed too: its safety rules and service cards are what the server shows
+    names = [*DATA_FILES, *sorted(f"corpus/{p.name}" for p in (tmp / "corpus").iterdir())]
     manifest = manifest | {
         "format": FORMAT,
         "version": version_id,
-        "files": {n: {"bytes": (tmp / n).stat().st_size, "sha256": sha256_file(tmp / n)} for n in DATA_FILES},
+        "files": {n: {"bytes": (tmp / n).stat().st_size, "sha256": sha256_file(tmp / n)} for n in names},
     }
     write_bytes_durably(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
     fsync_dir(tmp)
@@ -193,8 +195,12 @@ def load_version(path: Path, model_name: str, dimension: int) -> Version:
     if model.get("dimension") != dimension:
         raise IndexCorruptError(
             f"{path}: vectors have dimension {model.get('dimension')}, the model gives {dimension} - {REBUILD}")
-    for name in DATA_FILES:
-        expected = manifest.get("files", {}).get(name, {})
+    files = manifest.get("files") or {}
+    on_disk = {f"corpus/{p.name}" for p in (path / "corpus").iterdir()} if (path / "corpus").is_dir() else set()
+    for extra in sorted(on_disk - set(files)):
+        raise IndexCorruptError(f"{path}: {extra} was added after the version was built - {REBUILD}")
+    for name in sorted(set(DATA_FILES) | set(files)):
+        expected = files.get(name, {})
         f = path / name
         if not f.is_file():
             raise IndexCorruptError(f"{path}: {name} is missing - {REBUILD}")

@@ -133,3 +133,25 @@ def test_cli_on_a_corrupt_index_says_what_and_how_to_fix(broken):
     r = run_cli("ask", "hello", env=env)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "keys.jsonl is truncated or changed" in r.stderr and "build_index.py" in r.stderr
+
+
+def test_the_version_corpus_copy_is_hashed_so_a_changed_rule_is_refused(broken, encoder):
+    rules = broken / "corpus" / "safety.yaml"
+    rules.write_text("rules: []\n")  # would silently switch off every crisis banner
+    with pytest.raises(IndexCorruptError, match="corpus/safety.yaml is truncated or changed"):
+        load_version(broken, encoder.name, encoder.dimension)
+
+
+def test_a_file_slipped_into_the_version_corpus_copy_is_refused(broken, encoder):
+    (broken / "corpus" / "extra.md").write_text("---\ntitle: x\n---\n")
+    with pytest.raises(IndexCorruptError, match="corpus/extra.md was added"):
+        load_version(broken, encoder.name, encoder.dimension)
+
+
+def test_corpus_problems_name_the_maintainers_files_not_a_snapshot(tmp_path, encoder, corpus_copy):
+    from qa.errors import CorpusError
+
+    (corpus_copy / "services.yaml").write_text("services: [")
+    with pytest.raises(CorpusError) as e:
+        build(corpus_copy, tmp_path / "index", encoder, progress=False)
+    assert all(p.startswith(str(corpus_copy / "services.yaml")) for p in e.value.problems), e.value.problems
