@@ -22,6 +22,7 @@ from qa.safety import Match, detect
 from qa.search import Candidate, Ranking, Searcher
 
 MAX_QUESTION_CHARS = 500
+SCREEN_CHARS = 5000  # how much of a refused question is still read for danger signs
 RELATED = 3  # closest passages offered as "might be related" when nothing answers
 SAFETY_WHY_EMERGENCY = "Shown first because your question may mean you are in danger"
 SAFETY_WHY_URGENT = "Shown first because it can help you talk this through, confidentially"
@@ -68,7 +69,13 @@ class Engine:
         return IndexInfo(version=self.version.id, built_at=self.version.built_at)
 
     def trace(self, question: str, mode: str = "hybrid") -> Trace:
-        text = clean_question(question, self.max_question_chars)
+        try:
+            text = clean_question(question, self.max_question_chars)
+        except QuestionError as e:
+            # Refused, but a person in danger who typed too much must still see the banner.
+            if isinstance(question, str):
+                e.safety = self._safety(detect(_CONTROL.sub(" ", question[:SCREEN_CHARS]), self.version.corpus.rules))
+            raise
         ranking = self.searcher.search(text, mode=mode)
         confidence = self.rule.confidence(ranking, text)
         safety = detect(text, self.version.corpus.rules)

@@ -32,7 +32,12 @@ class IndexCorruptError(IndexUnusableError):
 
 
 class QuestionError(QAError):
-    """A question the service refuses to handle (empty, too long, control characters)."""
+    """A question the service refuses to handle (empty, too long, control characters).
+
+    ``safety`` is set when the refused text itself signals danger (a ``qa.records.Safety``).
+    """
+
+    safety = None
 
 
 class ModelError(QAError):

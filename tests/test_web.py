@@ -494,3 +494,17 @@ def test_api_top_k_defaults_to_the_setting(settings):
     with TestClient(create_app(settings.model_copy(update={"default_top_k": 2}))) as c:
         r = c.post("/api/ask", json={"question": "where can i get tested"})
         assert r.status_code == 200 and len(r.json()["passages"]) == 2
+
+
+def test_a_refused_question_that_signals_danger_still_shows_the_banner(client):
+    too_long = "he is forcing me to sell sex and I can't leave. " * 12  # over the 500-character limit
+    page = client.post("/ask", data={"question": too_long})
+    assert page.status_code == 422
+    html = BeautifulSoup(page.text, "html.parser")
+    banner = html.select_one("section.banner-emergency")
+    assert banner is not None and banner.select_one('a[href="tel:911"]') is not None
+    assert html.find("textarea", {"name": "question"}).text == too_long[:500]
+    api = client.post("/api/ask", json={"question": too_long})
+    assert api.status_code == 422 and api.json()["safety"]["level"] == "emergency"
+    calm = client.post("/api/ask", json={"question": "x" * 600})
+    assert calm.status_code == 422 and calm.json()["safety"] is None

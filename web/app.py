@@ -69,12 +69,14 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(QuestionError)
     async def question_error(request: Request, exc: QuestionError):
+        safety = exc.safety  # a refused question can still signal danger: the banner shows all the same
         if _wants_json(request):
-            return JSONResponse({"detail": str(exc)}, status_code=422)
+            return JSONResponse({"detail": str(exc), "safety": safety.model_dump() if safety else None},
+                                status_code=422)
         # give the person back what they typed (cut to the limit), so nothing is lost
         typed = (await request.form()).get("question", "") if request.method == "POST" else ""
         typed = typed[: request.app.state.settings.max_question_chars] if isinstance(typed, str) else ""
-        return pages.home(request, error=str(exc), status_code=422, question=typed)
+        return pages.home(request, error=str(exc), status_code=422, question=typed, safety=safety)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from qa.records import Phone
+from qa.records import Phone, Safety
 from web.api import EngineDep
 
 router = APIRouter()
@@ -79,10 +79,12 @@ def _render(request: Request, name: str, context: dict, status_code: int = 200) 
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
 
 
-def home(request: Request, error: str | None = None, status_code: int = 200, question: str = "") -> HTMLResponse:
-    """The question page; with ``error`` it is the friendly answer to a question we could not take."""
-    return _render(request, "home.html", {"examples": EXAMPLES, "error": error, "question": question},
-                   status_code)
+def home(request: Request, error: str | None = None, status_code: int = 200, question: str = "",
+         safety: Safety | None = None) -> HTMLResponse:
+    """The question page; with ``error`` it is the friendly answer to a question we could not take
+    (with the crisis banner when the refused text itself signals danger)."""
+    return _render(request, "home.html", {"examples": EXAMPLES, "error": error, "question": question,
+                                          "safety": safety}, status_code)
 
 
 def error_page(request: Request, status_code: int) -> HTMLResponse:
