@@ -132,21 +132,47 @@ def test_corrupt_new_version_is_refused_and_the_old_keeps_answering(first, encod
         assert r.status_code == 200 and r.json()["index"]["version"] == v1.version
 
 
-def test_kill_9_during_a_build_leaves_the_version_in_service_intact(first, encoder, corpus_copy):
+SLOW_BUILD = """
+import sys, time
+import qa.index
+real_write, real_publish = qa.index.write_bytes_durably, qa.index.publish
+def slow_write(path, data):  # every file of the new version takes a while to write
+    real_write(path, data)
+    time.sleep(0.3)
+def slow_publish(*args, **kwargs):  # and the pointer waits before it moves
+    time.sleep(3)
+    real_publish(*args, **kwargs)
+qa.index.write_bytes_durably, qa.index.publish = slow_write, slow_publish
+import qa.build
+qa.build.publish = slow_publish
+from qa.cli import main
+sys.exit(main(["build", "--quiet", "--corpus", sys.argv[1], "--out", sys.argv[2]]))
+"""
+
+
+@pytest.mark.parametrize("moment", ["while the version folder is written", "after it is written, before publish"])
+def test_kill_9_during_a_build_leaves_the_version_in_service_intact(first, encoder, corpus_copy, moment):
     index_dir, v1 = first
     edit_paragraph(corpus_copy, "Police and prosecutors pursue these activities.")
-    for delay in (2.0, 6.0):  # loading, or embedding/evaluating/writing: wherever the kill lands
-        proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "build", "--quiet", "--corpus", str(corpus_copy),
-                                 "--out", str(index_dir)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        live = current_version_id(index_dir)
-        assert live in (v1.version, *list_versions(index_dir))
-        load_version(index_dir / "versions" / live, encoder.name, encoder.dimension)  # loads, whole
-        for v in list_versions(index_dir):
-            load_version(index_dir / "versions" / v, encoder.name, encoder.dimension)  # no half-written version
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_BUILD, str(corpus_copy), str(index_dir)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    versions = index_dir / "versions"
+
+    def reached() -> bool:
+        if moment.startswith("while"):
+            return any(p.name.startswith(".tmp-") and any(p.iterdir()) for p in versions.iterdir())
+        return len(list_versions(index_dir)) == 2
+
+    deadline = time.monotonic() + 240
+    while not reached():
+        assert proc.poll() is None and time.monotonic() < deadline, "the build ended before the moment to kill it"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    assert current_version_id(index_dir) == v1.version  # the pointer never moved
+    load_version(index_dir / "versions" / v1.version, encoder.name, encoder.dimension)  # and it loads, whole
+    for v in list_versions(index_dir):  # no half-written version is listed: a killed write is only a .tmp-*
+        load_version(index_dir / "versions" / v, encoder.name, encoder.dimension)
 
 
 def free_port() -> int:
