@@ -118,14 +118,15 @@ def authenticate(store: Store, name: str, password: str, max_failures: int, wind
     now = store.now()
     with store.begin() as conn:
         conn.execute(delete(login_failures).where(login_failures.c.at <= now - window))
+        # The attempt is counted as a failure before the password is checked, in the same transaction
+        # as the count: parallel guesses cannot all slip under the limit (a success removes it again).
+        conn.execute(insert(login_failures).values(name=key, at=now))
         recent = conn.execute(select(func.count(), func.min(login_failures.c.at))
                               .where(login_failures.c.name == key)).one()
-        if recent[0] >= max_failures:
-            raise LoginThrottled(recent[1] + window - now)
+        if recent[0] > max_failures:
+            raise LoginThrottled(recent[1] + window - now)  # rolls the insert back: only real tries count
         row = conn.execute(select(staff).where(staff.c.name == key)).one_or_none() if key else None
     if not _verify(row.password_hash if row else _DUMMY_HASH, password) or row is None:
-        with store.begin() as conn:
-            conn.execute(insert(login_failures).values(name=key, at=now))
         raise LoginRefused()
     with store.begin() as conn:
         conn.execute(delete(login_failures).where(login_failures.c.name == key))

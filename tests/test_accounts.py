@@ -231,3 +231,28 @@ def test_a_malformed_database_url_is_refused_at_once():
 
     with pytest.raises(StoreUnavailableError, match="QA_DATABASE_URL is not a database URL"):
         Store("notaurl")
+
+
+def test_parallel_wrong_guesses_cannot_all_slip_under_the_limit(store):
+    import threading
+
+    accounts.add(store, "alice", "correct horse battery staple")
+    outcomes: list[str] = []
+    start = threading.Barrier(12)
+
+    def guess() -> None:
+        start.wait()
+        try:
+            accounts.authenticate(store, "alice", "wrong password guess", max_failures=3, window=900)
+        except accounts.LoginThrottled:
+            outcomes.append("throttled")
+        except accounts.LoginRefused:
+            outcomes.append("checked")
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(outcomes) == 12
+    assert outcomes.count("checked") <= 3, outcomes  # only the first three guesses reach the password check
