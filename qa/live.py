@@ -63,7 +63,9 @@ class Live:
             try:
                 engine = self._load(wanted)
             except Exception as e:  # noqa: BLE001 - whatever breaks a version, the old one keeps serving
-                self.refused = Refusal(wanted, str(e) if isinstance(e, IndexUnusableError) else f"{type(e).__name__}: {e}")
+                reason = str(e) if isinstance(e, IndexUnusableError) else f"{type(e).__name__}: {e}"
+                # /healthz is public: name the version, not the server's folders
+                self.refused = Refusal(wanted, reason.replace(f"{self.index_dir}/", ""))
                 log.error("refused index version %s: %s", wanted, self.refused.reason)
                 return False
             self.engine = engine  # one reference swap; requests in flight keep the engine they read

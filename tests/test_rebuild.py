@@ -128,6 +128,7 @@ def test_corrupt_new_version_is_refused_and_the_old_keeps_answering(first, encod
         assert health["index"]["version"] == v1.version
         assert health["index"]["refused"]["version"] == v2.version
         assert "vectors.faiss is truncated" in health["index"]["refused"]["reason"]
+        assert str(index_dir) not in health["index"]["refused"]["reason"]  # public: no server folders
         r = client.post("/api/ask", json={"question": "where can i get narcan"})
         assert r.status_code == 200 and r.json()["index"]["version"] == v1.version
 

@@ -508,3 +508,10 @@ def test_a_refused_question_that_signals_danger_still_shows_the_banner(client):
     assert api.status_code == 422 and api.json()["safety"]["level"] == "emergency"
     calm = client.post("/api/ask", json={"question": "x" * 600})
     assert calm.status_code == 422 and calm.json()["safety"] is None
+
+
+def test_an_oversized_body_is_refused_unread_with_the_headers(client):
+    r = client.post("/api/ask", content=b'{"question": "' + b"a" * 100_000 + b'"}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.headers["cache-control"] == "no-store" and "default-src 'self'" in r.headers["content-security-policy"]

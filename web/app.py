@@ -22,7 +22,7 @@ from qa.encoder import get_encoder
 from qa.errors import IndexUnusableError, QuestionError
 from qa.live import Live
 from web import api, feedback, pages, staff
-from web.security import SecurityHeaders
+from web.security import BodyLimit, SecurityHeaders
 
 HERE = Path(__file__).resolve().parent
 
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff.router)
     _handlers(app)
     staff.add_handlers(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: even a 413 carries the headers
     logging.getLogger("uvicorn.access").disabled = True  # never log request lines: they are people's business
     return app
 

@@ -77,3 +77,26 @@ class SecurityHeaders:
             if inspect.isawaitable(response):
                 response = await response
             await response(scope, receive, send_with_headers)
+
+
+MAX_BODY = 64 * 1024  # a question is at most a few KB; the staff forms too
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body declared larger than ``MAX_BODY`` with a 413, unread."""
+
+    def __init__(self, app, limit: int = MAX_BODY):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+            if not declared.isdigit() or int(declared) > self.limit:
+                body = b'{"detail": "the request is too large"}'
+                await send({"type": "http.response.start", "status": 413,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return None
+        return await self.app(scope, receive, send)
