@@ -29,7 +29,7 @@ from qa.chunking import Chunk
 from qa.errors import CorpusError, IndexCorruptError, IndexNotBuiltError, IndexUnusableError
 from qa.sources import Corpus, load_corpus
 
-FORMAT = 1
+FORMAT = 2  # 2: the corpus copy is hashed too
 DATA_FILES = ("chunks.jsonl", "keys.jsonl", "vectors.faiss")
 REBUILD = "run: python scripts/build_index.py"
 

@@ -251,9 +251,9 @@ def test_publish_under_load_with_two_workers_drops_nothing_and_never_goes_back(f
 
 
 def _per_worker_monotonic(seen: list[str]) -> bool:
-    # Two workers may switch a fraction of a second apart, so a client can see v2 from one and v1
-    # from the other in that instant. Once a version has been seen by the client at least twice in a
-    # row, later answers must not be older than it.
+    # The documented limit (README, "Rebuilding the index"): two workers switch each on its own, up to
+    # QA_RELOAD_SECONDS plus one load apart, so a client can see v2 from one and v1 from the other in
+    # that window. Once a version has been seen twice in a row, later answers must not be older.
     floor = seen[0]
     for a, b in zip(seen, seen[1:], strict=False):
         if a == b and a > floor:

@@ -515,3 +515,11 @@ def test_an_oversized_body_is_refused_unread_with_the_headers(client):
                     headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert r.headers["cache-control"] == "no-store" and "default-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_the_openapi_schema_has_the_librarys_own_records(client):
+    schema = client.get("/api/openapi.json").json()  # pytest turns any schema warning into an error
+    components = schema["components"]["schemas"]
+    assert {"Answer", "Passage", "Citation", "ServiceCard", "Safety", "AskRequest"} <= set(components)
+    ask = schema["paths"]["/api/ask"]["post"]
+    assert ask["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Answer")

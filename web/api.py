@@ -39,7 +39,8 @@ def ask(body: AskRequest, request: Request, engine: EngineDep) -> Answer:
     return engine.answer(body.question, body.top_k or request.app.state.settings.default_top_k)
 
 
-@router.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health)
+@router.get("/healthz", response_model=Health)
+@router.head("/healthz", include_in_schema=False)
 def healthz(request: Request, engine: EngineDep) -> Health:
     refused = request.app.state.live.refused
     return Health(status="ok", index=IndexHealth(

@@ -99,7 +99,8 @@ def favicon() -> FileResponse:
     return FileResponse(Path(__file__).resolve().parent / "static" / "icon.svg", media_type="image/svg+xml")
 
 
-@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse)
+@router.head("/", include_in_schema=False)
 def index(request: Request) -> HTMLResponse:
     return home(request)
 
@@ -120,7 +121,8 @@ def ask_get() -> RedirectResponse:
     return RedirectResponse("/", status_code=303)
 
 
-@router.api_route("/source/{document}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@router.get("/source/{document}", response_class=HTMLResponse)
+@router.head("/source/{document}", include_in_schema=False)
 def source(request: Request, document: str, engine: EngineDep) -> HTMLResponse:
     """The whole document, each paragraph with an anchor (``#s<section>-p<paragraph>``)."""
     doc = engine.version.corpus.document(document)
