@@ -54,6 +54,21 @@ def client(settings):
         yield c
 
 
+class Clock:
+    """A clock the test moves by hand (seconds since the epoch), for the staff database."""
+
+    def __init__(self, t: float = 1_800_000_000.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
 @pytest.fixture
 def corpus_copy(tmp_path) -> Path:
     """A writable copy of the real corpus, for tests that break or edit it."""

@@ -14,21 +14,6 @@ from qa.db import sessions as session_table
 PASSWORD = "correct horse battery staple"
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, t: float = 1_800_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def store(tmp_path, clock):
     s = Store(f"sqlite:///{tmp_path}/sub/staff.db", clock=clock)  # the folder does not exist yet

@@ -18,19 +18,6 @@ from qa.sources import Phrasing, load_corpus
 DAY = 86_400
 
 
-class Clock:
-    def __init__(self, t: float = 1_800_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def store(tmp_path, clock):
     s = Store(f"sqlite:///{tmp_path}/staff.db", clock=clock)
