@@ -204,11 +204,11 @@ def test_publish_under_load_with_two_workers_drops_nothing_and_never_goes_back(f
         failures: list[str] = []
         stop = threading.Event()
 
-        def client_loop():  # bounded: stops when told, or after 600 requests or 180 s
+        def client_loop():  # bounded: stops when told, or after 1500 requests or 240 s
             with httpx.Client(base_url=base, timeout=30) as c:
                 t0 = time.monotonic()
-                for _ in range(600):
-                    if stop.is_set() or time.monotonic() - t0 > 180:
+                for _ in range(1500):
+                    if stop.is_set() or time.monotonic() - t0 > 240:
                         break
                     try:
                         r = c.post("/api/ask", json={"question": "is it illegal to sell sex in windham"})
@@ -227,8 +227,8 @@ def test_publish_under_load_with_two_workers_drops_nothing_and_never_goes_back(f
         time.sleep(1.5)
         edit_paragraph(corpus_copy, "Police and prosecutors pursue these activities.")
         v3 = make(corpus_copy, index_dir, encoder)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and seen[-20:].count(v3.version) < 20:
+        deadline = time.monotonic() + 90  # generous: a loaded CI machine loads versions slowly
+        while time.monotonic() < deadline and seen[-20:].count(v3.version) < 20 and t.is_alive():
             time.sleep(0.2)
         stop.set()
         t.join(timeout=60)
