@@ -61,6 +61,16 @@ def detect(question: str, rules: tuple[Rule, ...]) -> Match | None:
     return best
 
 
+def emergency_contacts(rules: tuple[Rule, ...]) -> list[Phone]:
+    """The numbers the emergency rules state (911), once each, for the footer of every page."""
+    contacts: dict[str, Phone] = {}
+    for rule in rules:
+        if rule.level == "emergency":
+            for phone in rule.contacts:
+                contacts.setdefault(phone.number, phone)
+    return list(contacts.values())
+
+
 def _first_hit(text: str, rule: Rule) -> str | None:
     for phrase in rule.phrases:
         m = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text)

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from qa.records import Phone, Safety
+from qa.safety import emergency_contacts
 from web.api import EngineDep
 
 router = APIRouter()
@@ -64,12 +65,7 @@ def _emergency_contacts(request: Request) -> list[Phone]:
     engine = getattr(live, "engine", None)
     if engine is None:
         return []
-    contacts: dict[str, Phone] = {}
-    for rule in engine.version.corpus.rules:
-        if rule.level == "emergency":
-            for phone in rule.contacts:
-                contacts.setdefault(phone.number, phone)
-    return list(contacts.values())
+    return emergency_contacts(engine.version.corpus.rules)
 
 
 def _render(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
