@@ -121,6 +121,15 @@ def counts(store: Store, retention_days: int | None = None) -> dict[str, int]:
         return dict(conn.execute(query).all())
 
 
+def parse_target(target: str) -> tuple[str, int, int | None]:
+    """``document|section|paragraph`` (paragraph may be empty) as the review form sends it."""
+    document, _, rest = target.partition("|")
+    section, _, paragraph = rest.partition("|")
+    if not section.isdecimal() or not (paragraph == "" or paragraph.isdecimal()):
+        raise FlagError("choose the section this question should find")
+    return document, int(section), int(paragraph) if paragraph else None
+
+
 MAX_ID = 2**63 - 1  # SQL BIGINT; a larger id in a URL is simply not a flag
 
 

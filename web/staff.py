@@ -223,14 +223,10 @@ def add_phrasing(request: Request, flag_id: int, session: PostDep, store: StoreD
                  target: Annotated[str, Form()] = "", question: Annotated[str, Form()] = "") -> Response:
     """Store the question as an alternate phrasing of the chosen section (exported by ``qa staff export-phrasings``)."""
     flag = feedback.get(store, flag_id)
-    document, _, rest = target.partition("|")
-    section, _, paragraph = rest.partition("|")
     try:
-        if not section.isdecimal() or not (paragraph == "" or paragraph.isdecimal()):
-            raise feedback.FlagError("choose the section this question should find")
-        feedback.add_phrasing(store, flag_id, engine.version, document, int(section),
-                              int(paragraph) if paragraph else None, question, session.staff_name,
-                              request.app.state.settings.max_question_chars)
+        document, section, paragraph = feedback.parse_target(target)
+        feedback.add_phrasing(store, flag_id, engine.version, document, section, paragraph, question,
+                              session.staff_name, request.app.state.settings.max_question_chars)
     except feedback.FlagNotFound:
         raise
     except (feedback.FlagError, QuestionError) as e:
