@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="A staff session ends after this long unused")
     login_max_failures: int = Field(5, ge=1, le=100, description="Failed sign-ins per name before it is throttled")
     login_window_minutes: int = Field(15, ge=1, le=24 * 60, description="How long failed sign-ins count")
+    feedback_max_per_day: int = Field(1000, ge=1, le=1_000_000,
+                                      description="Flags kept per day at most (no address is kept to limit a sender)")
     feedback_retention_days: int = Field(90, ge=1, le=3650, description="Flags older than this are deleted")
     staff_http_loopback: bool = Field(True, description="Allow staff sign-in over plain http on 127.0.0.1/localhost")
     questions_file: Path = Field(ROOT / "tests" / "eval" / "questions.yaml",

@@ -75,8 +75,12 @@ class ExportReport:
     refused: list[tuple[Phrasing, str]]  # phrasings kept in the database, and why
 
 
+class QueueFullError(FlagError):
+    """The day's cap of flags is reached (a flood, since no address is kept to tell senders apart)."""
+
+
 def record(store: Store, version: Version, question: str, passage_ids: list[str], helpful: bool,
-           max_chars: int) -> Flag:
+           max_chars: int, max_per_day: int | None = None) -> Flag:
     """Store a flag sent from the public answer page.
 
     QuestionError for an unusable question; FlagError for malformed ids; StalePassageError when an
@@ -93,6 +97,10 @@ def record(store: Store, version: Version, question: str, passage_ids: list[str]
         raise StalePassageError(text, missing)
     today = store.now() // DAY * DAY
     with store.begin() as conn:
+        if max_per_day is not None:
+            sent = conn.execute(select(func.count()).select_from(flags).where(flags.c.created_on == today)).scalar()
+            if sent >= max_per_day:
+                raise QueueFullError("too many flags today")
         result = conn.execute(insert(flags).values(created_on=today, question=text, passages=json.dumps(ids),
                                                    helpful=bool(helpful), status="open"))
         return Flag(result.inserted_primary_key[0], today, text, tuple(ids), bool(helpful), "open", None, None)

@@ -175,3 +175,15 @@ def test_cli_export_phrasings(tmp_path, store, engine, corpus_copy, monkeypatch,
     out = capsys.readouterr().out
     assert "added 1 phrasing(s)" in out and flag.question in out
     assert Phrasing(doc.id, sec.heading, None, flag.question) in load_corpus(corpus_copy).phrasings
+
+
+def test_a_day_holds_at_most_the_cap_of_flags_and_the_next_day_starts_again(store, engine, clock):
+    ids = [engine.answer("where can I get narcan").passages[0].id]
+    for _ in range(2):
+        feedback.record(store, engine.version, "where can I get narcan", ids, True, 500, max_per_day=2)
+    with pytest.raises(feedback.QueueFullError):
+        feedback.record(store, engine.version, "where can I get narcan", ids, True, 500, max_per_day=2)
+    assert len(feedback.queue(store, "all")) == 2
+    clock.t += 86_400
+    feedback.record(store, engine.version, "where can I get narcan", ids, True, 500, max_per_day=2)
+    assert len(feedback.queue(store, "all")) == 3

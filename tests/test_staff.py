@@ -490,3 +490,15 @@ def test_staff_pages_have_no_inline_scripts_or_styles(web, alice):
         html = soup(web.get(path, follow_redirects=True))
         assert not html.select("script:not([src])") and not html.select("[style]") and not html.select("style")
         assert not re.search(r"\son[a-z]+=", str(html))
+
+
+def test_past_the_days_cap_the_feedback_page_says_so_and_keeps_nothing(settings, tmp_path):
+    app = make_app(settings, tmp_path, feedback_max_per_day=1)
+    with TestClient(app, follow_redirects=False) as public:
+        answer = public.post("/ask", data={"question": "where can I get narcan"})
+        data = form_data(soup(answer).find("form", action="/feedback"), helpful="no")
+        assert public.post("/feedback", data=data).status_code == 200
+        refused = public.post("/feedback", data=data)
+        assert refused.status_code == 429 and "set-cookie" not in refused.headers
+        assert len(feedback.queue(app.state.store, "all")) == 1
+    app.state.store.close()

@@ -27,12 +27,17 @@ def send(request: Request, engine: EngineDep, question: Annotated[str, Form()] =
     if helpful not in ("yes", "no"):
         return _page(request, 422, "Please press Yes or No", "Nothing was sent.", question)
     try:
-        feedback.record(store, engine.version, question, passage or [], helpful == "yes", settings.max_question_chars)
+        feedback.record(store, engine.version, question, passage or [], helpful == "yes", settings.max_question_chars,
+                        settings.feedback_max_per_day)
         feedback.purge(store, settings.feedback_retention_days)
     except feedback.StalePassageError as e:
         return _page(request, 409, "Our information changed",
                      "Our information was updated since this answer was shown, so your feedback could not be matched "
                      "to it and nothing was kept. You can ask again to see the current answer.", e.question)
+    except feedback.QueueFullError:
+        return _page(request, 429, "We cannot take more feedback today",
+                     "So much feedback arrived today that we stopped keeping more; nothing was kept. Thank you all the "
+                     "same.", question)
     except feedback.FlagError:
         return _page(request, 422, "That did not work", "Your feedback could not be read, so nothing was kept.", question)
     except StoreUnavailableError:
