@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.answer import Engine
+from qa.answer import MAX_QUESTION_CHARS, Engine
 from qa.encoder import Encoder
 from qa.errors import IndexUnusableError
 from qa.index import current_version_id, load_version
@@ -30,7 +30,7 @@ class Refusal:
 class Live:
     """The engine in service, and the last version refused (if any)."""
 
-    def __init__(self, index_dir: Path, encoder: Encoder, max_question_chars: int = 500):
+    def __init__(self, index_dir: Path, encoder: Encoder, max_question_chars: int = MAX_QUESTION_CHARS):
         self.index_dir = Path(index_dir)
         self.encoder = encoder
         self.max_question_chars = max_question_chars

@@ -108,6 +108,8 @@ class Searcher:
         ``mode``: "hybrid" (dense plus weighted BM25, the default), "rrf" (reciprocal rank fusion),
         "dense" or "lexical" alone (for measuring each side).
         """
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
         n = len(self.chunks)
         q = self.embed(question) if query_vector is None else query_vector
         k = min(self.version.vectors.ntotal, MAX_KEYS)
