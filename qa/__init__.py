@@ -6,19 +6,24 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from qa.records import Answer
+
+if TYPE_CHECKING:
+    from qa.answering.engine import Engine
 
 __all__ = ["Answer", "answer", "open_engine"]
 
 
 @lru_cache(maxsize=1)
-def open_engine():
+def open_engine() -> Engine:
     """The Engine over the published index version, loaded once per process."""
-    from qa.answer import Engine
+    from qa.answering.engine import Engine
     from qa.config import get_settings
     from qa.encoder import get_encoder
-    from qa.index import current_version_id, load_version
+    from qa.index.format import load_version
+    from qa.lifecycle.registry import current_version_id
 
     settings = get_settings()
     encoder = get_encoder(settings.model)
@@ -27,6 +32,9 @@ def open_engine():
     return Engine(version, encoder, settings.max_question_chars)
 
 
-def answer(question: str, top_k: int = 5) -> Answer:
+def answer(question: str, top_k: int | None = None) -> Answer:
     """Answer ``question`` from the published index: passages, cards, crisis banner."""
-    return open_engine().answer(question, top_k)
+    from qa.config import get_settings
+
+    engine: Engine = open_engine()
+    return engine.answer(question, top_k or get_settings().default_top_k)

@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa.config import ROOT, get_settings
+from qa.config import Settings, get_settings
 from qa.errors import CorpusError, QAError
+from qa.retrieval import MODES
 
-EVAL_FILE = ROOT / "tests" / "eval" / "questions.yaml"
-FLOORS_FILE = ROOT / "tests" / "eval" / "floors.yaml"
+if TYPE_CHECKING:
+    from qa.staff.db import Store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,11 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="validate corpus/, embed it and publish a new index version")
     b.add_argument("--corpus", type=Path, help="corpus directory (default: QA_CORPUS_DIR or corpus/)")
     b.add_argument("--out", type=Path, help="index directory (default: QA_INDEX_DIR or index/)")
-    b.add_argument("--questions", type=Path, default=EVAL_FILE, help="labelled questions used to calibrate")
+    b.add_argument("--questions", type=Path, help="labelled questions to calibrate and gate on (QA_QUESTIONS_FILE)")
     b.add_argument("--check", action="store_true", help="only validate the corpus and list every problem")
     b.add_argument("--dry-run", action="store_true", help="build and report but do not publish")
     b.add_argument("--force", action="store_true", help="publish even if the quality gate refuses (recorded)")
-    b.add_argument("--floors", type=Path, default=FLOORS_FILE, help="quality floors the gate enforces")
+    b.add_argument("--floors", type=Path, help="quality floors the gate enforces (default: QA_FLOORS_FILE)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
 
     a = sub.add_parser("ask", help="answer a question from the published index")
@@ -34,9 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--json", action="store_true", help="print the API's JSON")
 
     e = sub.add_parser("eval", help="measure answer quality on labelled questions")
-    e.add_argument("file", nargs="?", type=Path, default=EVAL_FILE)
+    e.add_argument("file", nargs="?", type=Path, help="labelled questions (default: QA_QUESTIONS_FILE)")
     e.add_argument("--split", choices=["tune", "test", "all"], default="test")
-    e.add_argument("--mode", choices=["dense", "lexical", "rrf", "hybrid"], default="hybrid")
+    e.add_argument("--mode", choices=MODES, default="hybrid")
     e.add_argument("--json", action="store_true", help="print figures as JSON")
     e.add_argument("--failures", action="store_true", help="list the questions that went wrong")
     e.add_argument("--calibrate", action="store_true", help="print the threshold the tune split would choose")
@@ -69,42 +71,43 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except CorpusError as err:
         for problem in err.problems:
-            print(problem, file=sys.stderr)  # noqa: T201
-        print(f"{len(err.problems)} problem(s) in the corpus; nothing was written", file=sys.stderr)  # noqa: T201
+            print(problem, file=sys.stderr)
+        print(f"{len(err.problems)} problem(s) in the corpus; nothing was written", file=sys.stderr)
         return 1
     except QAError as err:
-        print(f"error: {err}", file=sys.stderr)  # noqa: T201
+        print(f"error: {err}", file=sys.stderr)
         return 1
 
 
-def cmd_build(args) -> int:
-    from qa.sources import load_corpus
+def cmd_build(args: argparse.Namespace) -> int:
+    from qa.corpus import load_corpus
 
     settings = get_settings()
     corpus_dir = args.corpus or settings.corpus_dir
     if args.check:
         corpus = load_corpus(corpus_dir)
-        print(f"{corpus_dir}: ok ({len(corpus.documents)} documents, {len(corpus.directory.services)} services, "  # noqa: T201
+        print(f"{corpus_dir}: ok ({len(corpus.documents)} documents, {len(corpus.directory.services)} services, "
               f"{len(corpus.rules)} safety rules)")
         return 0
-    from qa.build import build
     from qa.encoder import get_encoder
-    from qa.gate import load_floors
+    from qa.lifecycle.build import build
+    from qa.lifecycle.gate import load_floors
 
     load_corpus(corpus_dir)  # fail on corpus problems before loading the model
     report = build(corpus_dir, args.out or settings.index_dir, get_encoder(settings.model),
-                   questions=args.questions, floors=load_floors(args.floors), batch_size=settings.batch_size,
+                   questions=args.questions or settings.questions_file,
+                   floors=load_floors(args.floors or settings.floors_file), batch_size=settings.batch_size,
                    progress=not args.quiet, do_publish=not args.dry_run, force=args.force,
                    keep=settings.keep_versions)
-    print(report.summary())  # noqa: T201
+    print(report.summary())
     if args.dry_run or report.published:
         return 0
-    print("not published: the quality gate refused it (see above); fix the corpus, or publish anyway with --force",  # noqa: T201
+    print("not published: the quality gate refused it (see above); fix the corpus, or publish anyway with --force",
           file=sys.stderr)
     return 3
 
 
-def cmd_ask(args) -> int:
+def cmd_ask(args: argparse.Namespace) -> int:
     from qa import open_engine
 
     settings = get_settings()
@@ -113,46 +116,47 @@ def cmd_ask(args) -> int:
         raise QAError("--top-k must be between 1 and 10")
     answer = open_engine().answer(args.question, top_k)
     if args.json:
-        print(answer.model_dump_json(indent=2))  # noqa: T201
+        print(answer.model_dump_json(indent=2))
         return 0
-    from qa.text import format_answer
+    from qa.terminal import format_answer
 
-    print(format_answer(answer))  # noqa: T201
+    print(format_answer(answer))
     return 0
 
 
-def cmd_eval(args) -> int:
+def cmd_eval(args: argparse.Namespace) -> int:
     from qa import open_engine
-    from qa.evaluate import calibrate_on, failures, figures, load_questions, run
+    from qa.lifecycle.evaluate import calibrate_on, failures, figures, load_questions, run
 
     engine = open_engine()
     split = None if args.split == "all" else args.split
-    questions = load_questions(args.file, split)
+    path = args.file or get_settings().questions_file
+    questions = load_questions(path, split)
     if args.calibrate:
-        result = calibrate_on(engine, load_questions(args.file, "tune"))
-        print(json.dumps(result, indent=2))  # noqa: T201
+        result = calibrate_on(engine, load_questions(path, "tune"))
+        print(json.dumps(result, indent=2))
         return 0
     outcomes = run(engine, questions, args.mode)
     figs = figures(outcomes) | {"split": args.split, "mode": args.mode, "index": engine.version.id}
     if args.json:
-        print(json.dumps(figs | ({"failures": failures(outcomes)} if args.failures else {}), indent=2))  # noqa: T201
+        print(json.dumps(figs | ({"failures": failures(outcomes)} if args.failures else {}), indent=2))
         return 0
     for name, value in figs.items():
         shown = f"{value:.1%}" if isinstance(value, float) and name not in ("median_ms", "mrr") else value
-        print(f"{name:22} {shown}")  # noqa: T201
+        print(f"{name:22} {shown}")
     if args.failures:
         for f in failures(outcomes):
-            print(f"- [{f['split']}] {f['question']!r}: {'; '.join(f['problems'])} (got: {f['got']!r}, "  # noqa: T201
+            print(f"- [{f['split']}] {f['question']!r}: {'; '.join(f['problems'])} (got: {f['got']!r}, "
                   f"confidence {f['confidence']})")
     return 0
 
 
-def cmd_serve(args) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
     import uvicorn
 
-    from qa.index import current_version_id
+    from qa.lifecycle.registry import current_version_id
 
     settings = get_settings()
     if args.index:
@@ -166,38 +170,38 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def cmd_index(args) -> int:
-    from qa.index import current_version_id, history, list_versions, prune, read_manifest, rollback
+def cmd_index(args: argparse.Namespace) -> int:
+    from qa.lifecycle.registry import current_version_id, history, list_versions, prune, read_manifest, rollback
 
     index_dir = get_settings().index_dir
     if args.index_command == "rollback":
         version = rollback(index_dir, args.version)
-        print(f"now in service: {version}")  # noqa: T201
+        print(f"now in service: {version}")
         return 0
     if args.index_command == "prune":
         removed = prune(index_dir, args.keep or get_settings().keep_versions)
-        print(f"removed {len(removed)} version(s)" + "".join(f"\n  {v}" for v in removed))  # noqa: T201
+        print(f"removed {len(removed)} version(s)" + "".join(f"\n  {v}" for v in removed))
         return 0
     try:
         live = current_version_id(index_dir)
     except QAError:
         live = None
     forced = {h["version"] for h in history(index_dir) if h.get("forced")}
-    print(f"{'':2}{'version':42} {'built':20} {'chunks':>6} {'hit@1':>6} {'hit@3':>6} {'gate':8}")  # noqa: T201
+    print(f"{'':2}{'version':42} {'built':20} {'chunks':>6} {'hit@1':>6} {'hit@3':>6} {'gate':8}")
     for v in reversed(list_versions(index_dir)):
         m = read_manifest(index_dir, v) or {}
         figs = (m.get("quality") or {}).get("figures") or {}
         gate = "forced" if v in forced else ("passed" if (m.get("gate") or {}).get("passed", True) else "refused")
         pct = {k: f"{figs[k]:.1%}" if figs.get(k) is not None else "-" for k in ("hit@1", "hit@3")}
-        print(f"{'* ' if v == live else '  '}{v:42} {m.get('built_at', '?')[:19]:20} {m.get('chunks', '?'):>6} "  # noqa: T201
+        print(f"{'* ' if v == live else '  '}{v:42} {m.get('built_at', '?')[:19]:20} {m.get('chunks', '?'):>6} "
               f"{pct['hit@1']:>6} {pct['hit@3']:>6} {gate:8}")
     if live is None:
-        print("nothing in service: run python scripts/build_index.py")  # noqa: T201
+        print("nothing in service: run python scripts/build_index.py")
     return 0
 
 
-def cmd_staff(args) -> int:
-    from qa.db import Store
+def cmd_staff(args: argparse.Namespace) -> int:
+    from qa.staff.db import Store
 
     settings = get_settings()
     store = Store(settings.database_url)
@@ -207,10 +211,10 @@ def cmd_staff(args) -> int:
         store.close()
 
 
-def _staff_add(args, store, settings) -> int:
+def _staff_add(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     import getpass
 
-    from qa import accounts
+    from qa.staff import accounts
 
     name = accounts.check_name(args.name)
     try:
@@ -218,57 +222,57 @@ def _staff_add(args, store, settings) -> int:
         accounts.check_password(password)
         again = getpass.getpass("The same password again: ")
     except (EOFError, KeyboardInterrupt):
-        print("\ncancelled; nothing was changed", file=sys.stderr)  # noqa: T201
+        print("\ncancelled; nothing was changed", file=sys.stderr)
         return 1
     if again != password:
         raise QAError("the two passwords differ; nothing was changed")
     member = accounts.add(store, name, password)
-    print(f"added {member.name}; sign in at /staff/login")  # noqa: T201
+    print(f"added {member.name}; sign in at /staff/login")
     return 0
 
 
-def _staff_list(args, store, settings) -> int:
+def _staff_list(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     import datetime as dt
 
-    from qa import accounts
+    from qa.staff import accounts
 
     found = accounts.members(store)
     for m in found:
-        print(f"{m.name:30} added {dt.datetime.fromtimestamp(m.created_at, dt.UTC):%Y-%m-%d}")  # noqa: T201
-    print(f"{len(found)} account(s) in {store.name}")  # noqa: T201
+        print(f"{m.name:30} added {dt.datetime.fromtimestamp(m.created_at, dt.UTC):%Y-%m-%d}")
+    print(f"{len(found)} account(s) in {store.name}")
     return 0
 
 
-def _staff_remove(args, store, settings) -> int:
-    from qa import accounts
+def _staff_remove(args: argparse.Namespace, store: Store, settings: Settings) -> int:
+    from qa.staff import accounts
 
     accounts.remove(store, args.name)
-    print(f"removed {accounts.normalise_name(args.name)} and ended its sessions")  # noqa: T201
+    print(f"removed {accounts.normalise_name(args.name)} and ended its sessions")
     return 0
 
 
-def _staff_export(args, store, settings) -> int:
-    from qa.feedback import export_phrasings
+def _staff_export(args: argparse.Namespace, store: Store, settings: Settings) -> int:
+    from qa.staff.review import export_phrasings
 
     report = export_phrasings(store, args.corpus or settings.corpus_dir)
-    print(f"added {len(report.added)} phrasing(s) to {report.path}")  # noqa: T201
+    print(f"added {len(report.added)} phrasing(s) to {report.path}")
     for p in report.added:
         where = f", paragraph {p.paragraph}" if p.paragraph else ""
-        print(f"  + {p.question!r} -> {p.section}{where}")  # noqa: T201
+        print(f"  + {p.question!r} -> {p.section}{where}")
     if report.already_there:
-        print(f"{report.already_there} were already in the file")  # noqa: T201
+        print(f"{report.already_there} were already in the file")
     for p, reason in report.refused:
-        print(f"  kept for later, {reason}: {p.question!r}", file=sys.stderr)  # noqa: T201
+        print(f"  kept for later, {reason}: {p.question!r}", file=sys.stderr)
     if report.added:
-        print(f"review the change (git diff {report.path}), then rebuild: python scripts/build_index.py")  # noqa: T201
+        print(f"review the change (git diff {report.path}), then rebuild: python scripts/build_index.py")
     return 0
 
 
-def _staff_purge(args, store, settings) -> int:
-    from qa.feedback import purge
+def _staff_purge(args: argparse.Namespace, store: Store, settings: Settings) -> int:
+    from qa.staff.flags import purge
 
     removed = purge(store, settings.feedback_retention_days)
-    print(f"deleted {removed} flag(s) older than {settings.feedback_retention_days} days")  # noqa: T201
+    print(f"deleted {removed} flag(s) older than {settings.feedback_retention_days} days")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,7 +34,7 @@ class Settings(BaseSettings):
     keep_versions: int = Field(5, ge=1, le=1000, description="Index versions kept when pruning")
     reload_seconds: float = Field(1.0, ge=0.1, le=3600, description="How often qa serve checks for a new index version")
     exit_url: str = Field("https://www.weather.gov/", description="Where Quick exit sends a person")
-    # Staff console (qa/accounts.py, qa/sessions.py, qa/feedback.py)
+    # Staff console (qa/staff/)
     database_url: str = Field(f"sqlite:///{ROOT / 'data' / 'staff.db'}",
                               description="Staff database: accounts, sessions, flags (any SQLAlchemy URL)")
     session_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="A staff session ends after this long unused")
@@ -43,8 +44,15 @@ class Settings(BaseSettings):
                                       description="Flags kept per day at most (no address is kept to limit a sender)")
     feedback_retention_days: int = Field(90, ge=1, le=3650, description="Flags older than this are deleted")
     staff_http_loopback: bool = Field(True, description="Allow staff sign-in over plain http on 127.0.0.1/localhost")
-    questions_file: Path = Field(ROOT / "tests" / "eval" / "questions.yaml",
-                                 description="Labelled questions for the staff quality page")
+    questions_file: Path = Field(ROOT / "eval" / "questions.yaml",
+                                 description="Labelled questions: calibration and the gate at build time, the staff "
+                                             "quality page")
+    floors_file: Path = Field(ROOT / "eval" / "floors.yaml", description="Quality floors the build gate enforces")
+
+
+def default(name: str) -> Any:
+    """The default of setting ``name``: the one place a default is written."""
+    return Settings.model_fields[name].default
 
 
 @lru_cache(maxsize=1)

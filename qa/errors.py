@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qa.records import Safety
+
 
 class QAError(Exception):
     """Base class of every error the library raises on purpose."""
@@ -37,7 +42,7 @@ class QuestionError(QAError):
     ``safety`` is set when the refused text itself signals danger (a ``qa.records.Safety``).
     """
 
-    safety = None
+    safety: Safety | None = None
 
 
 class ModelError(QAError):

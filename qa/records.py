@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from qa.config import default
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -90,5 +92,6 @@ class Answer(_Record):
 
 
 class AskRequest(_Record):
-    question: str = Field(description="A plain-language question, 1-500 characters")
+    question: str = Field(description="A plain-language question, at most QA_MAX_QUESTION_CHARS characters "
+                                      f"({default('max_question_chars')} by default)")
     top_k: int | None = Field(None, ge=1, le=10, description="How many passages to return (default QA_DEFAULT_TOP_K)")

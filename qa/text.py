@@ -1,37 +1,88 @@
-"""Plain-text rendering of an Answer for the terminal (``qa ask``)."""
+"""Text handling, in one place: normalisation, tokens for the lexical side, and whole-word phrase matchers.
+
+Every module that compares a person's words with the corpus's goes through here, so "Narcan",
+"narcan" and "ｎａｒｃａｎ" are the same word everywhere: in crisis rules, synonyms, service names and
+BM25 alike.
+"""
 
 from __future__ import annotations
 
-import textwrap
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from qa.records import Answer, Passage
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
-
-def format_answer(answer: Answer) -> str:
-    out = [f"Q: {answer.question}", ""]
-    if answer.safety:
-        contacts = ", ".join(p.number for p in answer.safety.contacts)
-        out += [f"!! {answer.safety.level.upper()}: {answer.safety.message}" + (f" [{contacts}]" if contacts else ""), ""]
-    if not answer.answered:
-        out += ["Our information does not cover that. Try other words.", ""]
-        if answer.related:
-            out += ["Might be related:"] + [_passage(p) for p in answer.related]
-    for i, p in enumerate(answer.passages, 1):
-        out.append(f"{i}. {_passage(p)}")
-    if answer.services:
-        out.append("Services:")
-        for card in answer.services:
-            phones = ", ".join(f"{ph.number} ({ph.kind})" for ph in card.phones) or "no contact details on record"
-            out.append(f"  - {card.name}: {phones}\n    {card.why}")
-    out.append(f"\n[index {answer.index.version}]")
-    return "\n".join(out)
+# bm25s's English stopwords, and the question words and pronouns that every question has
+STOPWORDS = frozenset(STOPWORDS_EN) | frozenset("""
+a about an and are as at be been being but by can could do does doing for from get got had has have how
+i if in into is it its me my of on or our so some than that the their them then there these they this
+to u us was we were what when where which who whom why will with would you your im i'm
+""".split())
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SPACES = re.compile(r"\s+")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
 
-def _passage(p: Passage) -> str:
-    c = p.citation
-    text = p.text
-    if p.highlight:
-        h = p.highlight
-        text = text[: h.start] + "»" + text[h.start : h.end] + "«" + text[h.end :]
-    body = textwrap.fill(text, 100, initial_indent="   ", subsequent_indent="   ")
-    return f"From: {c.title} › {c.section}, paragraph {c.paragraph} (score {p.score})\n{body}\n"
+def normalise(text: str) -> str:
+    """Lower case, compatibility forms folded (NFKC), straight apostrophes, single spaces."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(_APOSTROPHES)
+    return _SPACES.sub(" ", text).strip()
+
+
+def squeeze(text: str) -> str:
+    """Canonical composition (NFC) and single spaces, case kept: how a question is shown back."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenise(text: str) -> list[str]:
+    """Snowball-stemmed words of ``text`` without stopwords or one-letter words, for BM25."""
+    words = [w for w in _WORD.findall(normalise(text)) if w not in STOPWORDS and len(w) > 1]
+    return list(_stemmer().stemWords(words))
+
+
+@dataclass(frozen=True)
+class PhraseMatcher:
+    """Finds ``phrases`` (already normalised) in a normalised text, as whole words, in their listed order.
+
+    ``prefix=True`` lets a phrase match the start of a longer word ("test" finds "testing"), as
+    the service topics want; otherwise both ends must be word boundaries ("cant leave" does not
+    match "cant leaves"). Each phrase's expression is compiled once, when the matcher is made.
+    """
+
+    phrases: tuple[str, ...]
+    prefix: bool = False
+    _regexes: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        tail = "" if self.prefix else r"(?!\w)"
+        regexes = tuple(re.compile(rf"(?<!\w){re.escape(p)}{tail}") for p in self.phrases)
+        object.__setattr__(self, "_regexes", regexes)
+
+    def first(self, text: str) -> str | None:
+        """The words of ``text`` that the first phrase found (in listed order) matched, or None."""
+        for regex in self._regexes:
+            m = regex.search(text)
+            if m:
+                return m.group(0)
+        return None
+
+    def positions(self, text: str) -> list[int]:
+        """Where each occurrence of any phrase starts."""
+        return [m.start() for regex in self._regexes for m in regex.finditer(text)]
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+
+def matcher(phrases: Iterable[str], prefix: bool = False) -> PhraseMatcher:
+    """A ``PhraseMatcher`` over ``phrases``, normalised first."""
+    return PhraseMatcher(tuple(normalise(p) for p in phrases), prefix)

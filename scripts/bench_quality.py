@@ -3,7 +3,7 @@
 Builds each variant in memory from a copy of corpus/ (the real bundled model), calibrates its
 "answered" rule on the tune split, and prints one Markdown table row per variant:
 
-    python scripts/bench_quality.py [--questions tests/eval/questions.yaml]
+    python scripts/bench_quality.py [--questions eval/questions.yaml]
 
 Variants, each adding one thing to the one before:
   bm25       BM25 alone over paragraphs (no synonyms)
@@ -33,14 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import faiss  # noqa: E402
 import yaml  # noqa: E402
 
-from qa.answer import Engine  # noqa: E402
-from qa.chunking import chunk_document  # noqa: E402
-from qa.config import ROOT  # noqa: E402
+from qa.answering.engine import Engine  # noqa: E402
+from qa.config import ROOT, default  # noqa: E402
+from qa.corpus import load_corpus  # noqa: E402
 from qa.encoder import get_encoder  # noqa: E402
-from qa.evaluate import calibrate_on, figures, load_questions, run  # noqa: E402
-from qa.index import Version  # noqa: E402
-from qa.search import make_keys  # noqa: E402
-from qa.sources import load_corpus  # noqa: E402
+from qa.index.chunks import chunk_document  # noqa: E402
+from qa.index.format import Version  # noqa: E402
+from qa.index.keys import make_keys  # noqa: E402
+from qa.lifecycle.evaluate import calibrate_on, figures, load_questions, run  # noqa: E402
 
 VARIANTS = [  # name, mode, key kinds, synonyms, phrasings, negatives+pins
     ("bm25", "lexical", {"passage"}, False, False, False),
@@ -71,7 +71,7 @@ def corpus_variant(src: Path, dst: Path, synonyms: bool, phrasings: bool, negati
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--questions", type=Path, default=ROOT / "tests" / "eval" / "questions.yaml")
+    ap.add_argument("--questions", type=Path, default=default("questions_file"))
     args = ap.parse_args()
     encoder = get_encoder()
     tune = load_questions(args.questions, "tune")

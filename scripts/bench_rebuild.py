@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.build import build  # noqa: E402
 from qa.config import ROOT  # noqa: E402
 from qa.encoder import get_encoder  # noqa: E402
-from qa.gate import load_floors  # noqa: E402
+from qa.lifecycle.build import build  # noqa: E402
+from qa.lifecycle.gate import load_floors  # noqa: E402
 
-QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
+QUESTIONS = ROOT / "eval" / "questions.yaml"
 OLD = "Law enforcement actively investigates and prosecutes these activities."
 
 

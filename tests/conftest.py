@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.answer import Engine
-from qa.build import build
+from qa.answering.engine import Engine
 from qa.config import ROOT, Settings
 from qa.encoder import get_encoder
-from qa.index import current_version_id, load_version
+from qa.index.format import load_version
+from qa.lifecycle.build import build
+from qa.lifecycle.registry import current_version_id
 
 CORPUS = ROOT / "corpus"
-QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
+QUESTIONS = ROOT / "eval" / "questions.yaml"
 
 
 @pytest.fixture(scope="session")

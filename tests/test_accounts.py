@@ -1,4 +1,4 @@
-"""Staff accounts, sessions and sign-in throttling (qa/accounts.py, qa/sessions.py) on SQLite in a temp dir."""
+"""Staff accounts, sessions and sign-in throttling (qa/staff/accounts.py, qa/staff/sessions.py) on SQLite in a temp dir."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from qa import accounts, sessions
 from qa.cli import main
-from qa.db import Store, staff
-from qa.db import sessions as session_table
+from qa.staff import accounts, sessions
+from qa.staff.db import Store, staff
+from qa.staff.db import sessions as session_table
 
 PASSWORD = "correct horse battery staple"
 
@@ -200,7 +200,7 @@ def test_cli_add_list_remove(tmp_path, monkeypatch, capsys):
 def test_a_database_url_without_its_driver_fails_on_use_with_the_fix():
     import importlib.util
 
-    from qa.db import Store, StoreUnavailableError
+    from qa.staff.db import Store, StoreUnavailableError
 
     if importlib.util.find_spec("psycopg") is not None:
         pytest.fail("psycopg is installed here: this test needs a driver that is not, pick another URL")
@@ -212,7 +212,7 @@ def test_a_database_url_without_its_driver_fails_on_use_with_the_fix():
 
 
 def test_a_malformed_database_url_is_refused_at_once():
-    from qa.db import Store, StoreUnavailableError
+    from qa.staff.db import Store, StoreUnavailableError
 
     with pytest.raises(StoreUnavailableError, match="QA_DATABASE_URL is not a database URL"):
         Store("notaurl")

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from qa.corpus import load_corpus
 from qa.errors import CorpusError
-from qa.sources import load_corpus
 from tests.conftest import CORPUS
 
 SOURCE = CORPUS.parent.parent / "shared" / "source" / "windham-faq.txt"
@@ -135,3 +135,24 @@ def test_wrongly_shaped_fields_are_problems_not_crashes(corpus_copy, file, old, 
     path.write_text(text.replace(old, new, 1))
     found = problems(corpus_copy)
     assert any(complaint in p and p.startswith(f"{path}:") for p in found), found
+
+
+def test_a_paragraph_repeated_in_one_section_is_a_problem_not_a_crash(corpus_copy):
+    path = corpus_copy / "windham-faq.md"
+    text = path.read_text()
+    para = next(line for line in text.splitlines() if line.startswith("Prostitution is illegal"))
+    text = text.replace(para + "\n", para + "\n\n" + para + "\n", 1)
+    path.write_text(text)
+    first = text.splitlines().index(para) + 1
+    assert problems(corpus_copy) == [f"{path}:{first + 2}: paragraph repeats the one at line {first} in section "
+                                     "'What is the legal status of prostitution in Windham, Connecticut?'; delete one"]
+
+
+def test_a_safety_contact_of_an_unknown_kind_is_a_problem_not_a_crash(corpus_copy):
+    path = corpus_copy / "safety.yaml"
+    text = path.read_text()
+    assert 'contacts: [{number: "911", kind: voice}]' in text
+    path.write_text(text.replace('contacts: [{number: "911", kind: voice}]', 'contacts: [{number: "911", kind: fax}]', 1))
+    found = problems(corpus_copy)
+    line = next(i for i, x in enumerate(path.read_text().splitlines(), 1) if "kind: fax" in x)
+    assert found == [f"{path}:{line}: rule 'minor-exploited': 'kind' must be 'voice' or 'text', not 'fax'"]

@@ -7,12 +7,13 @@ import sys
 
 import pytest
 
-from qa.build import build
-from qa.chunking import chunk_document
-from qa.corpus import load_documents
+from qa.corpus.documents import load_documents
 from qa.errors import IndexCorruptError, IndexNotBuiltError
-from qa.index import current_version_id, list_versions, load_version
-from qa.search import Searcher
+from qa.index.chunks import chunk_document
+from qa.index.format import load_version
+from qa.lifecycle.build import build
+from qa.lifecycle.registry import current_version_id, list_versions
+from qa.retrieval.search import Searcher
 from tests.conftest import CORPUS, QUESTIONS
 
 ROOT = CORPUS.parent

@@ -2,9 +2,9 @@
 
 import pytest
 
-from qa.calibration import calibrate
-from qa.evaluate import figures, load_questions, run
-from qa.gate import load_floors
+from qa.lifecycle.evaluate import figures, load_questions, run
+from qa.lifecycle.gate import load_floors
+from qa.retrieval.confidence import calibrate
 from tests.conftest import QUESTIONS
 
 FLOORS = load_floors(QUESTIONS.parent / "floors.yaml")

@@ -17,10 +17,11 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from qa.build import build
 from qa.config import Settings
-from qa.gate import load_floors
-from qa.index import current_version_id, history, list_versions, load_version, publish, rollback
+from qa.index.format import load_version
+from qa.lifecycle.build import build
+from qa.lifecycle.gate import load_floors
+from qa.lifecycle.registry import current_version_id, history, list_versions, publish, rollback
 from tests.conftest import CORPUS, QUESTIONS
 
 ROOT = CORPUS.parent
@@ -135,17 +136,17 @@ def test_corrupt_new_version_is_refused_and_the_old_keeps_answering(first, encod
 
 SLOW_BUILD = """
 import sys, time
-import qa.index
-real_write, real_publish = qa.index.write_bytes_durably, qa.index.publish
+import qa.index.format
+import qa.lifecycle.build
+real_write, real_publish = qa.index.format.write_durably, qa.lifecycle.build.publish
 def slow_write(path, data):  # every file of the new version takes a while to write
     real_write(path, data)
     time.sleep(0.3)
 def slow_publish(*args, **kwargs):  # and the pointer waits before it moves
     time.sleep(3)
     real_publish(*args, **kwargs)
-qa.index.write_bytes_durably, qa.index.publish = slow_write, slow_publish
-import qa.build
-qa.build.publish = slow_publish
+qa.index.format.write_durably = slow_write
+qa.lifecycle.build.publish = slow_publish
 from qa.cli import main
 sys.exit(main(["build", "--quiet", "--corpus", sys.argv[1], "--out", sys.argv[2]]))
 """
@@ -265,7 +266,7 @@ def _per_worker_monotonic(seen: list[str]) -> bool:
 
 def test_prune_keeps_the_newest_and_the_live_version(first, encoder, corpus_copy):
     index_dir, v1 = first
-    from qa.index import prune
+    from qa.lifecycle.registry import prune
 
     edit_paragraph(corpus_copy)
     v2 = make(corpus_copy, index_dir, encoder)

@@ -13,10 +13,10 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from qa import accounts, feedback
-from qa.db import Store
-from qa.evaluate import figures, load_questions, run
-from qa.sources import Phrasing, load_corpus
+from qa.corpus import Phrasing, load_corpus
+from qa.lifecycle.evaluate import figures, load_questions, run
+from qa.staff import accounts, flags, review
+from qa.staff.db import Store
 from web.app import create_app
 
 PASSWORD = "correct horse battery staple"
@@ -176,14 +176,14 @@ def test_every_staff_post_refuses_an_anonymous_request(web, route):
 
 
 def test_forged_or_missing_csrf_tokens_are_refused(web, app, alice):
-    flag = feedback.record(app.state.store, app.state.live.engine.version, "a question", [], False, 500)
+    flag = flags.submit(app.state.store, app.state.live.engine.version, "a question", [], False, 500)
     sign_in(web)
     token = csrf(web)
     for sent in ({}, {"csrf": ""}, {"csrf": token + "x"}, {"csrf": session_cookie(web)}):
         assert web.post("/staff/check", data={"question": "where can i get narcan"} | sent).status_code == 403
         assert web.post(f"/staff/review/{flag.id}/status", data={"status": "fixed"} | sent).status_code == 403
         assert web.post("/staff/logout", data=sent).status_code == 403
-    assert feedback.get(app.state.store, flag.id).status == "open"
+    assert flags.get(app.state.store, flag.id).status == "open"
     assert web.get("/staff/check").status_code == 200  # still signed in
 
 
@@ -346,7 +346,7 @@ def test_a_flag_goes_from_the_public_page_through_the_queue_to_an_exported_phras
     assert not soup(queue).select("#flags tbody tr")  # nothing left to review
     assert question in soup(queue).find(id="pending").text
 
-    report = feedback.export_phrasings(app.state.store, corpus_copy)
+    report = review.export_phrasings(app.state.store, corpus_copy)
     document, section, paragraph = target.split("|")
     heading = next(s.heading for s in app.state.live.engine.version.corpus.document(document).sections
                    if s.number == int(section))
@@ -357,15 +357,15 @@ def test_a_flag_goes_from_the_public_page_through_the_queue_to_an_exported_phras
 def test_marking_fixed_and_not_a_problem(web, app, alice):
     store = app.state.store
     version = app.state.live.engine.version
-    fixed = feedback.record(store, version, "first question", [], False, 500)
-    fine = feedback.record(store, version, "second question", [], True, 500)
+    fixed = flags.submit(store, version, "first question", [], False, 500)
+    fine = flags.submit(store, version, "second question", [], True, 500)
     sign_in(web)
     token = csrf(web)
     assert web.post(f"/staff/review/{fixed.id}/status", data={"csrf": token, "status": "fixed"}).status_code == 303
     assert web.post(f"/staff/review/{fine.id}/status", data={"csrf": token, "status": "not-a-problem"}).status_code == 303
     assert web.post(f"/staff/review/{fine.id}/status", data={"csrf": token, "status": "gone"}).status_code == 422
-    assert (feedback.get(store, fixed.id).status, feedback.get(store, fixed.id).reviewed_by) == ("fixed", "alice")
-    assert feedback.get(store, fine.id).status == "not-a-problem"
+    assert (flags.get(store, fixed.id).status, flags.get(store, fixed.id).reviewed_by) == ("fixed", "alice")
+    assert flags.get(store, fine.id).status == "not-a-problem"
     listed = soup(web.get("/staff/review?status=all")).select("#flags tbody tr")
     assert [int(tr["data-id"]) for tr in listed] == [fine.id, fixed.id]  # newest first
     assert web.get("/staff/review/9999").status_code == 404
@@ -374,7 +374,7 @@ def test_marking_fixed_and_not_a_problem(web, app, alice):
 
 
 def test_a_bad_phrasing_target_keeps_what_was_typed(web, app, alice):
-    flag = feedback.record(app.state.store, app.state.live.engine.version, "a question", [], False, 500)
+    flag = flags.submit(app.state.store, app.state.live.engine.version, "a question", [], False, 500)
     sign_in(web)
     response = web.post(f"/staff/review/{flag.id}/phrasing",
                         data={"csrf": csrf(web), "target": "windham-faq|999|", "question": "my edited wording"})
@@ -383,7 +383,7 @@ def test_a_bad_phrasing_target_keeps_what_was_typed(web, app, alice):
                    data={"csrf": csrf(web), "target": "windham-faq|²|", "question": "my edited wording"})
     assert odd.status_code == 422  # '²' is a digit to str.isdigit but not a number
     assert soup(response).find(id="phrasing-question")["value"] == "my edited wording"
-    assert feedback.get(app.state.store, flag.id).status == "open"
+    assert flags.get(app.state.store, flag.id).status == "open"
 
 
 def test_a_flag_for_a_passage_that_no_longer_exists_is_refused_keeping_the_question(public, app):
@@ -391,13 +391,13 @@ def test_a_flag_for_a_passage_that_no_longer_exists_is_refused_keeping_the_quest
                                               "helpful": "no"})
     assert response.status_code == 409
     assert soup(response).find("textarea", {"name": "question"}).text == "where can I get narcan"
-    assert feedback.queue(app.state.store, "all") == []
+    assert flags.queue(app.state.store, "all") == []
 
 
 def test_a_flag_at_the_length_limit_is_kept(public, app, settings):
     question = ("is it legal to " * 60)[:settings.max_question_chars]
     assert public.post("/feedback", data={"question": question, "helpful": "no"}).status_code == 200
-    assert feedback.queue(app.state.store)[0].question == question.strip()
+    assert flags.queue(app.state.store)[0].question == question.strip()
     assert public.post("/feedback", data={"question": question, "helpful": "maybe"}).status_code == 422
 
 
@@ -405,12 +405,12 @@ def test_old_flags_are_deleted_after_the_retention_period(public, app, settings)
     store = app.state.store
     now = store.clock()
     store.clock = lambda: now - (settings.feedback_retention_days + 1) * DAY
-    old = feedback.record(store, app.state.live.engine.version, "an old question", [], False, 500)
+    old = flags.submit(store, app.state.live.engine.version, "an old question", [], False, 500)
     store.clock = lambda: now
     assert public.post("/feedback", data={"question": "a new question", "helpful": "yes"}).status_code == 200
-    with pytest.raises(feedback.FlagNotFound):
-        feedback.get(store, old.id)
-    assert [f.question for f in feedback.queue(store, "all")] == ["a new question"]
+    with pytest.raises(flags.FlagNotFound):
+        flags.get(store, old.id)
+    assert [f.question for f in flags.queue(store, "all")] == ["a new question"]
 
 
 # -- a database that cannot be used ---------------------------------------------------------------
@@ -471,8 +471,8 @@ def test_quality_page_shows_the_figures_stored_with_the_index(web, alice, engine
 def test_quality_is_measured_on_the_test_split_when_the_index_stored_none(engine, settings):
     import dataclasses
 
-    from qa.answer import Engine
-    from qa.console import QualityCache
+    from qa.answering.engine import Engine
+    from qa.staff.console import QualityCache
 
     manifest = {k: v for k, v in engine.version.manifest.items() if k != "quality"}
     bare = Engine(dataclasses.replace(engine.version, manifest=manifest), engine.searcher.encoder)
@@ -500,5 +500,5 @@ def test_past_the_days_cap_the_feedback_page_says_so_and_keeps_nothing(settings,
         assert public.post("/feedback", data=data).status_code == 200
         refused = public.post("/feedback", data=data)
         assert refused.status_code == 429 and "set-cookie" not in refused.headers
-        assert len(feedback.queue(app.state.store, "all")) == 1
+        assert len(flags.queue(app.state.store, "all")) == 1
     app.state.store.close()

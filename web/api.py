@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from qa.answer import Engine
 from qa.records import Answer, AskRequest
+from web.deps import EngineDep
 
 router = APIRouter()
-
-
-def get_engine(request: Request) -> Engine:
-    """The engine in service, read once per request (a publish mid-request does not affect it)."""
-    return request.app.state.live.engine
-
-
-EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 class IndexHealth(BaseModel):
     version: str
     built_at: str
     chunks: int
-    refused: dict | None = None
+    refused: dict[str, Any] | None = None
 
 
 class Health(BaseModel):

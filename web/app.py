@@ -6,21 +6,23 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa.config import Settings, get_settings
-from qa.console import QualityCache
-from qa.db import Store
 from qa.encoder import get_encoder
 from qa.errors import IndexUnusableError, QuestionError
-from qa.live import Live
+from qa.lifecycle.live import Live
+from qa.staff.console import QualityCache
+from qa.staff.db import Store
 from web import api, feedback, pages, staff
 from web.security import BodyLimit, SecurityHeaders
 
@@ -32,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         live = Live(settings.index_dir, get_encoder(settings.model), settings.max_question_chars)
         app.state.live = live
         stop = live.watch(settings.reload_seconds)  # follow newly published versions
@@ -69,7 +71,7 @@ def _handlers(app: FastAPI) -> None:
     """One place that turns each error into an HTTP answer: JSON for the API, a page for people."""
 
     @app.exception_handler(QuestionError)
-    async def question_error(request: Request, exc: QuestionError):
+    async def question_error(request: Request, exc: QuestionError) -> Response:
         safety = exc.safety  # a refused question can still signal danger: the banner shows all the same
         if _wants_json(request):
             return JSONResponse({"detail": str(exc), "safety": safety.model_dump() if safety else None},
@@ -80,33 +82,33 @@ def _handlers(app: FastAPI) -> None:
         return pages.home(request, error=str(exc), status_code=422, question=typed, safety=safety)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError):
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         detail = "; ".join(_readable(e) for e in exc.errors())
         if _wants_json(request):
             return JSONResponse({"detail": detail}, status_code=422)
         return pages.home(request, error="Please type a question.", status_code=422)
 
     @app.exception_handler(IndexUnusableError)
-    async def index_error(request: Request, exc: IndexUnusableError):
+    async def index_error(request: Request, exc: IndexUnusableError) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=503)
         return pages.error_page(request, 503)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         return pages.error_page(request, exc.status_code)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception):
+    async def unexpected(request: Request, exc: Exception) -> Response:
         logging.getLogger("web").exception("unexpected error on %s %s", request.method, request.url.path)
         if _wants_json(request):
             return JSONResponse({"detail": "something went wrong on our side"}, status_code=500)
         return pages.error_page(request, 500)
 
 
-def _readable(error: dict) -> str:
+def _readable(error: dict[str, Any]) -> str:
     where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
     if error.get("type") == "json_invalid":
         return "the body must be JSON like {\"question\": \"...\"}"

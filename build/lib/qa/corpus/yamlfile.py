@@ -1,0 +1,167 @@
+"""The one YAML reader (and writer) of the corpus, and validation of what it reads against pydantic models.
+
+ruamel.yaml's round-trip mode keeps the line of every mapping, key and list item, so a validation
+error from a model is reported as ``file:line: what is wrong`` at the line a maintainer must edit;
+the same mode writes ``phrasings.yaml`` back with its comments, quoting and order untouched.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from qa.errors import CorpusError
+
+M = TypeVar("M", bound=BaseModel)
+
+# What a field must hold, said the way a maintainer fixes it; used when a value has the wrong shape.
+SHAPES = {
+    "phrases": "'phrases' must be a list of non-empty texts, like [one, two]",
+    "patterns": "'patterns' must be a list of non-empty texts, like [one, two]",
+    "services": "'services' must be a list of service ids, like [one, two]",
+    "categories": "'categories' must be a list of non-empty texts, like [one, two]",
+    "aliases": "'aliases' must be a list of non-empty texts, like [one, two]",
+    "languages": "'languages' must be a list of non-empty texts, like [one, two]",
+    "examples": "'examples' must be a list of non-empty texts, like [one, two]",
+    "contacts": "'contacts' must be a list of {number: ..., kind: voice|text}",
+    "phones": "'phones' must be a list of {number: ..., kind: voice|text}",
+    "fallback": "'fallback' must be a list of service ids",
+    "topics": "'topics' must map a category to a list of words",
+    "source": "source must be {document: <document id>, section: <exact question heading>}",
+    "passages": "each passage is {document, section, paragraph}",
+    "document": "'document' and 'section' must be texts",
+    "section": "'document' and 'section' must be texts",
+    "questions": "'questions' must be a list of non-empty strings",
+    "keys": "'keys' must be a list of non-empty texts, like [one, two]",
+    "synonyms": "each synonym group is a list of 2 or more words",
+    "out_of_scope": "'out_of_scope' must be a list of questions",
+}
+SHAPE_ERRORS = {"list_type", "string_type", "dict_type", "model_type", "model_attributes_type", "tuple_type",
+                "int_type", "int_parsing", "bool_type", "bool_parsing", "float_type", "float_parsing", "too_short",
+                "string_too_short"}
+
+
+def _yaml() -> YAML:
+    y = YAML()  # round-trip: keeps lines, comments and quoting
+    y.preserve_quotes = True
+    y.width = 1 << 16  # never fold a long question over two lines
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def parse(text: str, path: Path | str, line_offset: int = 0) -> Any:
+    """Parse ``text`` (from ``path``); CorpusError ``file:line: malformed YAML: ...`` when it is not YAML.
+
+    ``line_offset`` is added to reported lines (front matter starts below the file's first line).
+    """
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        raise CorpusError([f"{path}:{line}: malformed YAML: {e.problem or e}"]) from e
+    except YAMLError as e:
+        raise CorpusError([f"{path}:{1 + line_offset}: malformed YAML: {e}"]) from e
+    return data
+
+
+def read(path: Path, what: str, required: bool = True) -> Any:
+    """Parse the YAML file ``path``; a missing file is a CorpusError naming ``what`` (None when optional)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        if not required:
+            return None
+        raise CorpusError([f"{path}: missing {what}"]) from e
+    except UnicodeDecodeError as e:
+        raise CorpusError([f"{path}:1: not UTF-8 text ({e.reason})"]) from e
+    return parse(text, path)
+
+
+def dump(data: Any) -> str:
+    """``data`` (as ``read`` returned it, possibly changed) as YAML text in the file's own style."""
+    buf = io.StringIO()
+    _yaml().dump(data, buf)
+    return buf.getvalue()
+
+
+def line_of(node: Any, loc: tuple[int | str, ...] = (), line_offset: int = 0) -> int:
+    """The 1-based line of the value at ``loc`` under ``node`` (the deepest one the file places)."""
+    line = 0
+    for step in loc:
+        lc = getattr(node, "lc", None)
+        if isinstance(node, Mapping) and step in node:
+            line = lc.key(step)[0] if lc is not None else line
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            line = lc.item(step)[0] if lc is not None else line
+            node = node[step]
+        else:
+            break
+    if not loc:
+        lc = getattr(node, "lc", None)
+        line = lc.line if lc is not None else 0
+    return line + 1 + line_offset
+
+
+Labeller = Callable[[tuple[int | str, ...], Any], str]
+
+
+def validate(model: type[M], data: Any, path: Path | str, *, label: Labeller | None = None,
+             context: dict[str, Any] | None = None, line_offset: int = 0) -> M:
+    """``data`` validated as ``model``; CorpusError with one ``file:line: what is wrong`` per problem.
+
+    ``label(loc, data)`` may name the record an error sits in ("service 'x': "); ``context`` is passed
+    to the model's validators (the sections and services that references must name).
+    """
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = tuple(err["loc"])
+            prefix = label(loc, data) if label else ""
+            problems.append(f"{path}:{line_of(data, loc, line_offset)}: {prefix}{describe(err)}")
+        raise CorpusError(list(dict.fromkeys(problems))) from None
+
+
+def duplicate_ids(data: Any, list_key: str, path: Path | str, what: str) -> list[str]:
+    """``file:line`` problems for items of the ``list_key`` list whose ``id`` an earlier item has."""
+    items = data.get(list_key) if isinstance(data, Mapping) else None
+    problems: list[str] = []
+    first: dict[str, int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        sid = item.get("id") if isinstance(item, Mapping) else None
+        if not isinstance(sid, str):
+            continue
+        line = line_of(data, (list_key, i))
+        if sid in first:
+            problems.append(f"{path}:{line}: duplicate {what} id '{sid}' (first at line {first[sid]})")
+        first.setdefault(sid, line)
+    return problems
+
+
+def describe(err: Mapping[str, Any]) -> str:
+    """One pydantic error as a maintainer reads it."""
+    loc = [p for p in err["loc"] if isinstance(p, str)]
+    name = loc[-1] if loc else "value"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field '{name}'"
+    if kind == "missing":
+        return f"missing required field '{name}'"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        return f"'{name}' must be {err['ctx']['expected']}, not {err['input']!r}"
+    if kind in SHAPE_ERRORS:
+        for field in loc[1:] if len(loc) > 1 and loc[0] in ("services", "rules", "phrasings", "questions") else loc:
+            if field in SHAPES:
+                return SHAPES[field]
+    return f"'{name}': {err['msg']}"

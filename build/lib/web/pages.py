@@ -1,0 +1,88 @@
+"""HTML routes for the public: home, answer, source document, and friendly error pages.
+
+Every word a person reads is either a fixed UI string in the templates (or ``EXAMPLES`` and
+``ERRORS`` here) or comes from an ``Answer`` record and the corpus; nothing is generated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from starlette.exceptions import HTTPException
+
+from qa.records import Safety
+from web.deps import EngineDep
+from web.templating import render
+
+router = APIRouter()
+
+EXAMPLES = (
+    "Can I get arrested for selling sex in Windham?",
+    "Where can I get tested for HIV or STDs?",
+    "Someone took my ID and says I owe them",
+    "Where can I get Narcan?",
+)
+ERRORS = {
+    404: ("We can't find that page", "The link may be old or mistyped. You can ask your question here instead."),
+    405: ("That page can't be opened this way", "Please use the question box below to ask."),
+    422: ("Please check your question", "We could not read that question. Please type it again."),
+    500: ("Sorry, something went wrong on our side",
+          "It was not something you did. Please try again in a moment."),
+    503: ("Sorry, this service is not ready yet",
+          "Our information is being updated. Please try again in a few minutes."),
+}
+
+
+def home(request: Request, error: str | None = None, status_code: int = 200, question: str = "",
+         safety: Safety | None = None) -> HTMLResponse:
+    """The question page; with ``error`` it is the friendly answer to a question we could not take
+    (with the crisis banner when the refused text itself signals danger)."""
+    return render(request, "home.html", {"examples": EXAMPLES, "error": error, "question": question,
+                                          "safety": safety}, status_code)
+
+
+def error_page(request: Request, status_code: int) -> HTMLResponse:
+    """A friendly page for an HTTP error, in the site's layout, with the question box."""
+    title, text = ERRORS.get(status_code, ERRORS[500])
+    return render(request, "error.html", {"title": title, "text": text}, status_code)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    # browsers ask for it on pages that name no icon (JSON answers): serve ours, not a 404
+    return FileResponse(Path(__file__).resolve().parent / "static" / "icon.svg", media_type="image/svg+xml")
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.head("/", include_in_schema=False)
+def index(request: Request) -> HTMLResponse:
+    return home(request)
+
+
+@router.post("/ask", response_class=HTMLResponse)
+def ask(request: Request, engine: EngineDep, question: Annotated[str, Form()] = "") -> HTMLResponse:
+    """The answer page. The question arrives in the POST body, never in the URL."""
+    answer = engine.answer(question, request.app.state.settings.page_passages)
+    # A card already shown in the emergency banner is not repeated further down the page.
+    in_banner = {card.id for card in answer.safety.services} if answer.safety else set()
+    services = [card for card in answer.services if card.id not in in_banner]
+    return render(request, "answer.html", {"answer": answer, "services": services})
+
+
+@router.get("/ask", include_in_schema=False)
+def ask_get() -> RedirectResponse:
+    # A reload or a bookmark of /ask: questions are never taken from URLs, so go back to the form.
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/source/{document}", response_class=HTMLResponse)
+@router.head("/source/{document}", include_in_schema=False)
+def source(request: Request, document: str, engine: EngineDep) -> HTMLResponse:
+    """The whole document, each paragraph with an anchor (``#s<section>-p<paragraph>``)."""
+    doc = engine.version.corpus.document(document)
+    if doc is None:
+        raise HTTPException(status_code=404)
+    return render(request, "source.html", {"doc": doc})

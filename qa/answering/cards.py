@@ -1,0 +1,78 @@
+"""Which service cards to show for a question, in what order, and why.
+
+A card earns its place from what the question asks about (the ``topics`` of services.yaml map
+words to categories) and from the passages shown (a service named in them). The ``why`` line is a
+fixed sentence filled with corpus data, never generated prose.
+"""
+
+from __future__ import annotations
+
+from qa.corpus.services import Directory
+from qa.index.chunks import Chunk
+from qa.records import ServiceCard
+from qa.text import normalise
+
+MAX_CARDS = 4
+TOPIC_WEIGHT = 3.0
+FIRST_PASSAGE_WEIGHT = 2.0
+OTHER_PASSAGE_WEIGHT = 1.0
+TOPIC_ONLY_WEIGHT = 1.0
+LABELS = {  # what a service in the category does, as the start of a "why" line
+    "emergency": "Helps in emergencies", "trafficking": "Helps people affected by trafficking",
+    "health": "Offers health care", "mental-health": "Offers mental health care",
+    "harm-reduction": "Offers harm reduction", "sexual-violence": "Helps survivors of sexual violence",
+    "domestic-violence": "Helps with domestic violence", "shelter": "Offers shelter or shelter referrals",
+    "legal": "Offers legal help", "basic-needs": "Helps with basic needs",
+    "youth": "Works with children and young people", "police": "Is a police service",
+    "information": "Publishes information and data", "education": "Offers education and training",
+}
+
+
+def question_topics(question: str, directory: Directory) -> list[str]:
+    """Categories the question asks about, in the order services.yaml lists them."""
+    text = normalise(question)
+    return [cat for cat, words in directory.topics if words.first(text) is not None]
+
+
+def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit: int = MAX_CARDS) -> list[ServiceCard]:
+    """Cards for an answered question, best first.
+
+    A service named in the first passage scores 2, in a later one 1; offering a category the
+    question asks about adds 3 when the service is also named, 1 when it is not (so a topic alone
+    brings a card in, but below the services the passages point to), plus 1/(services in that
+    category), so the most specific match leads.
+    """
+    topics = question_topics(question, directory)
+    # A category few services offer says more about what the person needs than a broad one:
+    # "immigration" (legal: one service) outranks "trafficking" (many) in the same question.
+    size = {t: sum(t in s.categories for s in directory.services) for t in topics}
+    named: dict[str, tuple[float, int, str]] = {}  # id -> (score, first position, section)
+    for rank, chunk in enumerate(shown):
+        for pos, sid in enumerate(directory.named_in(chunk.text)):
+            weight = FIRST_PASSAGE_WEIGHT if rank == 0 else OTHER_PASSAGE_WEIGHT
+            old = named.get(sid, (0.0, rank * 1000 + pos, chunk.section))
+            named[sid] = (old[0] + weight, old[1], old[2])
+    ranked = []
+    for order, service in enumerate(directory.services):
+        matched = sorted((t for t in topics if t in service.categories), key=lambda t: size[t])
+        specific = 1.0 / size[matched[0]] if matched else 0.0
+        if service.id in named:
+            score, position, section = named[service.id]
+            why = f"Named in the passage on “{section}”"
+            if matched:
+                score += TOPIC_WEIGHT + specific
+                why = f"{LABELS[matched[0]]}, which your question is about; named in the passage on “{section}”"
+        elif matched:
+            score, position = TOPIC_ONLY_WEIGHT + specific, 10_000 + order
+            why = f"{LABELS[matched[0]]}, which your question is about"
+        else:
+            continue
+        ranked.append((-score, position, service.card(why)))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [card for _, _, card in ranked[:limit]]
+
+
+def fallback_cards(directory: Directory) -> list[ServiceCard]:
+    """The cards services.yaml names for questions the corpus does not answer."""
+    return [directory[sid].card("Can help with many needs, even when our information does not cover a question")
+            for sid in directory.fallback]

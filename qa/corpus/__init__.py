@@ -1,0 +1,87 @@
+"""Everything in ``corpus/`` loaded together and checked against each other.
+
+``load_corpus(dir)`` returns a ``Corpus``: the documents, the service directory, the safety rules,
+the synonyms (lexical side), the alternate phrasings ("also asked as") of sections and the questions
+the corpus does not answer. Every file is validated against its pydantic models; every problem of
+every file is collected before one ``CorpusError`` is raised, each as ``file:line: what is wrong``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.corpus.documents import Document, load_documents
+from qa.corpus.phrasings import Phrasing, load_phrasings
+from qa.corpus.rules import SafetyRule, load_rules
+from qa.corpus.services import Directory, load_services
+from qa.corpus.vocabulary import load_out_of_scope, load_synonyms
+from qa.errors import CorpusError
+
+CORPUS_FILES = ("*.md", "services.yaml", "safety.yaml", "synonyms.yaml", "phrasings.yaml", "out_of_scope.yaml")
+
+__all__ = ["Corpus", "Document", "Phrasing", "checksum", "corpus_files", "load_corpus"]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    dir: Path
+    documents: tuple[Document, ...]
+    directory: Directory
+    rules: tuple[SafetyRule, ...]
+    synonyms: tuple[tuple[str, ...], ...]
+    phrasings: tuple[Phrasing, ...]
+    out_of_scope: tuple[str, ...] = ()
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The files that make up a corpus, in a stable order."""
+    files = {p for pattern in CORPUS_FILES for p in Path(corpus_dir).glob(pattern)}
+    return sorted(p for p in files if p.name.lower() != "readme.md")
+
+
+def checksum(corpus_dir: Path) -> str:
+    """sha256 over the names and bytes of the corpus files."""
+    h = hashlib.sha256()
+    for p in corpus_files(corpus_dir):
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Load and cross-check every corpus file; raise CorpusError listing all problems."""
+    corpus_dir = Path(corpus_dir)
+    documents = load_documents(corpus_dir)
+    problems: list[str] = []
+    directory = Directory(())
+    try:
+        directory = load_services(corpus_dir / "services.yaml", documents)
+    except CorpusError as e:
+        problems += e.problems
+    rules: tuple[SafetyRule, ...] = ()
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    phrasings: tuple[Phrasing, ...] = ()
+    out_of_scope: tuple[str, ...] = ()
+    try:
+        rules = load_rules(corpus_dir / "safety.yaml", directory, documents)
+    except CorpusError as e:
+        problems += e.problems
+    try:
+        synonyms = load_synonyms(corpus_dir / "synonyms.yaml")
+    except CorpusError as e:
+        problems += e.problems
+    try:
+        phrasings = load_phrasings(corpus_dir / "phrasings.yaml", documents)
+    except CorpusError as e:
+        problems += e.problems
+    try:
+        out_of_scope = load_out_of_scope(corpus_dir / "out_of_scope.yaml")
+    except CorpusError as e:
+        problems += e.problems
+    if problems:
+        raise CorpusError(problems)
+    return Corpus(corpus_dir, tuple(documents), directory, rules, synonyms, phrasings, out_of_scope)

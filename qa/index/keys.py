@@ -1,0 +1,53 @@
+"""What an index version embeds: the keys (texts) that stand for each chunk, made at build time.
+
+A chunk has several keys; a question's dense score for a chunk is the best of its keys' cosines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from qa.corpus import Corpus
+from qa.index.chunks import Chunk
+
+KeyKind = Literal["passage", "sentence", "highlight", "window", "phrasing", "negative"]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One embedded text and the chunk it points to (a chunk may have several keys; a "negative" none)."""
+
+    chunk: str  # chunk id; "" for a "negative" key
+    kind: KeyKind  # see make_keys
+    text: str
+    sentence: int | None = None  # for "sentence" and "highlight" keys: which sentence of the chunk
+
+def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]:
+    """The texts to embed for each chunk.
+
+    - "passage": the section question and the chunk text (the question carries the topic);
+    - "sentence": the question and each sentence, so one sentence that answers is not drowned by the
+      rest of a long paragraph;
+    - "highlight": each sentence alone; these choose the highlighted sentence and do not rank chunks
+      (under a shared heading, sentences differ too little);
+    - "window": the question and each run of ``window`` sentences (when ``window`` > 1);
+    - "phrasing": each alternate phrasing of the chunk's section (or paragraph);
+    - "negative": questions the corpus does not answer (``out_of_scope.yaml``), pointing to no chunk.
+    """
+    keys: list[Key] = []
+    for c in chunks:
+        keys.append(Key(c.id, "passage", f"{c.section}\n{c.text}"))
+        for i, (lo, hi) in enumerate(c.sentences):
+            keys.append(Key(c.id, "sentence", f"{c.section}\n{c.text[lo:hi]}", i))
+            keys.append(Key(c.id, "highlight", c.text[lo:hi], i))
+        if window > 1 and len(c.sentences) > window:
+            for i in range(len(c.sentences) - window + 1):
+                lo, hi = c.sentences[i][0], c.sentences[i + window - 1][1]
+                keys.append(Key(c.id, "window", f"{c.section}\n{c.text[lo:hi]}"))
+        for p in corpus.phrasings:
+            if p.document == c.document and p.section == c.section and p.paragraph in (None, c.paragraph):
+                keys.append(Key(c.id, "phrasing", p.question))
+    keys += [Key("", "negative", q) for q in corpus.out_of_scope]
+    return keys
+
