@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--failures", action="store_true", help="list the questions that went wrong")
     e.add_argument("--calibrate", action="store_true", help="print the threshold the tune split would choose")
 
+    c = sub.add_parser("eval-crisis", help="measure crisis detection per category on labelled danger questions")
+    c.add_argument("file", nargs="?", type=Path, help="labelled crisis questions (default: QA_CRISIS_FILE)")
+    c.add_argument("--split", choices=["tune", "test", "all"], default="test")
+    c.add_argument("--json", action="store_true", help="print figures as JSON")
+    c.add_argument("--failures", action="store_true", help="list the questions whose level was wrong")
+
     s = sub.add_parser("serve", help="serve the web app")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
@@ -148,6 +154,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for f in failures(outcomes):
             print(f"- [{f['split']}] {f['question']!r}: {'; '.join(f['problems'])} (got: {f['got']!r}, "
                   f"confidence {f['confidence']})")
+    return 0
+
+
+def cmd_eval_crisis(args: argparse.Namespace) -> int:
+    from qa import open_engine
+    from qa.lifecycle.crisis_eval import crisis_failures, crisis_figures, load_crisis_questions, run_crisis
+
+    engine = open_engine()
+    questions = load_crisis_questions(args.file or get_settings().crisis_file,
+                                      None if args.split == "all" else args.split)
+    outcomes = run_crisis(engine, questions)
+    figs = crisis_figures(outcomes)
+    if args.json:
+        extra = {"failures": crisis_failures(outcomes)} if args.failures else {}
+        print(json.dumps({"split": args.split, "index": engine.version.id, "categories": figs} | extra, indent=2))
+        return 0
+    names = ("recall", "emergency_recall", "urgent_as_urgent", "false_emergencies", "false_banners")
+    print(f"{'category':16} {'n':>4} " + " ".join(f"{n:>17}" for n in names))
+    for cat, f in figs.items():
+        cells = " ".join(f"{'-' if f[n] is None else format(f[n], '.1%'):>17}" for n in names)
+        print(f"{cat:16} {f['questions']:>4} {cells}")
+    if args.failures:
+        for x in crisis_failures(outcomes):
+            print(f"- [{x['split']}/{x['category']}] {x['question']!r}: expected {x['expected']}, got {x['got']} "
+                  f"(rule {x['rule']}, matched {x['matched']!r}, score {x['score']})")
     return 0
 
 
@@ -278,7 +309,7 @@ def _staff_purge(args: argparse.Namespace, store: Store, settings: Settings) -> 
 
 STAFF_COMMANDS = {"add": _staff_add, "list": _staff_list, "remove": _staff_remove, "export-phrasings": _staff_export,
                   "purge": _staff_purge}
-COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve, "index": cmd_index,
+COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "eval-crisis": cmd_eval_crisis, "serve": cmd_serve, "index": cmd_index,
             "staff": cmd_staff}
 
 if __name__ == "__main__":

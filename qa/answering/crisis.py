@@ -19,6 +19,10 @@ class CrisisMatch:
     rule: SafetyRule
     matched: str
 
+    @property
+    def level(self) -> str:
+        return self.rule.level
+
 
 def detect(question: str, rules: tuple[SafetyRule, ...]) -> CrisisMatch | None:
     """The rule that fires for ``question`` (highest level, then file order), or None."""

@@ -56,6 +56,7 @@ class Trace:
     confidence: float
     rule: AnsweredRule
     safety: CrisisMatch | None
+    crisis_score: float = -1.0  # the semantic crisis layer's score (-1: not measured)
 
 
 class Engine:
