@@ -101,7 +101,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     load_corpus(corpus_dir)  # fail on corpus problems before loading the model
     report = build(corpus_dir, args.out or settings.index_dir, get_encoder(settings.model),
-                   questions=args.questions or settings.questions_file,
+                   questions=args.questions or settings.questions_file, crisis_questions=settings.crisis_file,
                    floors=load_floors(args.floors or settings.floors_file), batch_size=settings.batch_size,
                    progress=not args.quiet, do_publish=not args.dry_run, force=args.force,
                    keep=settings.keep_versions)
@@ -309,7 +309,8 @@ def _staff_purge(args: argparse.Namespace, store: Store, settings: Settings) -> 
 
 STAFF_COMMANDS = {"add": _staff_add, "list": _staff_list, "remove": _staff_remove, "export-phrasings": _staff_export,
                   "purge": _staff_purge}
-COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "eval-crisis": cmd_eval_crisis, "serve": cmd_serve, "index": cmd_index,
+COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "eval-crisis": cmd_eval_crisis, "serve": cmd_serve,
+            "index": cmd_index,
             "staff": cmd_staff}
 
 if __name__ == "__main__":

@@ -48,7 +48,8 @@ class Settings(BaseSettings):
                                  description="Labelled questions: calibration and the gate at build time, the staff "
                                              "quality page")
     crisis_file: Path = Field(ROOT / "eval" / "crisis.yaml",
-                              description="Labelled danger questions: the crisis threshold is calibrated on their tune split")
+                              description="Labelled danger questions: the crisis thresholds are calibrated on their "
+                                          "tune split")
     floors_file: Path = Field(ROOT / "eval" / "floors.yaml", description="Quality floors the build gate enforces")
 
 

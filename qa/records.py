@@ -72,6 +72,9 @@ class Safety(_Record):
     matched: str = Field(description="The words of the question that triggered the rule")
     contacts: list[Phone] = Field(default=[], description="Contacts stated by the rule itself, such as 911")
     services: list[ServiceCard] = []
+    lang: Literal["en", "es"] = Field("en", description="Language of the words that fired it, and of the message")
+    sign: str | None = Field(None, description="The danger sign of corpus/safety.yaml whose examples fired it, if any")
+    score: float | None = Field(None, description="How close the question came to that sign's examples (cosine)")
 
 
 class IndexInfo(_Record):

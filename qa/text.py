@@ -86,3 +86,31 @@ class PhraseMatcher:
 def matcher(phrases: Iterable[str], prefix: bool = False) -> PhraseMatcher:
     """A ``PhraseMatcher`` over ``phrases``, normalised first."""
     return PhraseMatcher(tuple(normalise(p) for p in phrases), prefix)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n+\s*|(?<=[a-z0-9])\s*[;:]\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a person's message (split at . ! ? ; : and line breaks), without empty ones."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+_CLAUSE = re.compile(r",\s+(?=(?:and|but|so|because|since|then|y|pero|porque)\b)|\s+(?:because|but|porque|pero)\s+")
+
+
+def clauses(sentence: str) -> list[str]:
+    """A long sentence cut at ", and" / "because" / "but" (and their Spanish), for reading it part by part."""
+    parts = [p.strip() for p in _CLAUSE.split(sentence) if p and p.strip()]
+    return parts if len(parts) > 1 else [sentence]
+
+
+def passages_of(message: str) -> list[str]:
+    """What the crisis detector reads: each sentence of ``message`` and, for a long one, its clauses too."""
+    out: list[str] = []
+    for sentence in sentences(message) or [message]:
+        out.append(sentence)
+        cut = clauses(sentence)
+        if len(cut) > 1:
+            out += cut
+    return list(dict.fromkeys(out))

@@ -17,6 +17,7 @@ from qa.lifecycle.registry import current_version_id
 
 CORPUS = ROOT / "corpus"
 QUESTIONS = ROOT / "eval" / "questions.yaml"
+CRISIS = ROOT / "eval" / "crisis.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +29,7 @@ def encoder():
 def index_dir(tmp_path_factory, encoder) -> Path:
     """The real corpus built with the real model, once per session."""
     out = tmp_path_factory.mktemp("index")
-    build(CORPUS, out, encoder, questions=QUESTIONS, progress=False)
+    build(CORPUS, out, encoder, questions=QUESTIONS, crisis_questions=CRISIS, progress=False)
     return out
 
 

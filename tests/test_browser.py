@@ -388,3 +388,28 @@ def test_screenshots_and_no_sideways_scrolling(open_page, live_server, viewport)
         assert (SCREENSHOTS / f"{name}-{width}.png").stat().st_size > 10_000
     settle(page)
     rec.assert_clean({live_server})
+
+
+# --- the crisis page on a phone ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("question", "lang"), [(CRISIS, "en"), ("me quitaron el pasaporte y no me dejan salir", "es")])
+def test_the_three_crisis_buttons_are_in_the_first_phone_screen(open_page, live_server, question, lang):
+    screen = {"width": 360, "height": 740}
+    page, rec = open_page(screen)
+    ask(page, live_server, question)
+    banner = page.locator("section.banner")
+    assert banner.get_attribute("class") == "banner banner-emergency"
+    assert (banner.get_attribute("lang") or "en") == lang
+    assert page.evaluate("window.scrollY") == 0
+    for number, href in (("911", "tel:911"), ("1-888-373-7888", "tel:18883737888"), ("233733", "sms:233733")):
+        button = banner.locator(f".banner-actions a[data-contact='{number}']")
+        assert button.get_attribute("href") == href
+        box = button.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= screen["height"], (number, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= screen["width"], (number, box)
+    if lang == "es":
+        assert banner.locator(".banner-actions a[data-contact='911']").inner_text() == "Llamar al 911"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"crisis-first-screen-{lang}-360.png")
+    settle(page)
+    rec.assert_clean({live_server})

@@ -1,12 +1,20 @@
-"""Crisis detection: deterministic rules from corpus/safety.yaml."""
+"""Crisis detection (qa/answering/crisis.py): the rules of corpus/safety.yaml, the semantic layer
+trained and calibrated at build time, the levels set by cues, and what the banner and cards show."""
 
 import pytest
 
-from qa.answering.crisis import detect
+from qa.answering.crisis import Detector
 from qa.corpus import load_corpus
+from qa.text import passages_of
 from tests.conftest import CORPUS
 
-RULES = load_corpus(CORPUS).rules
+SAFETY = load_corpus(CORPUS).safety
+HOTLINE = "national-human-trafficking-hotline"
+
+
+def rules_only(question: str):
+    """What the deterministic rules alone make of a question (no model)."""
+    return Detector(SAFETY).detect(question, passages_of(question))
 
 
 @pytest.mark.parametrize("question", [
@@ -18,8 +26,8 @@ RULES = load_corpus(CORPUS).rules
     "my boyfriend beats me up if I don't bring money",
 ])
 def test_danger_raises_the_emergency_level(question):
-    match = detect(question, RULES)
-    assert match is not None and match.rule.level == "emergency"
+    match = rules_only(question)
+    assert match is not None and match.level == "emergency"
     assert match.matched  # the words that fired it, so staff can see why
 
 
@@ -31,24 +39,34 @@ def test_danger_raises_the_emergency_level(question):
     "how common are overdoses among sex workers",
     "if a 16 yr old agrees to it is it still trafficking",
 ])
-def test_informational_questions_do_not_raise_the_emergency_level(question):
-    match = detect(question, RULES)
-    assert match is None or match.rule.level != "emergency"
+def test_informational_questions_do_not_raise_the_emergency_level(question, engine):
+    for match in (rules_only(question), engine.trace(question).safety):
+        assert match is None or match.level != "emergency", (question, match)
 
 
 def test_emergency_banner_carries_911_and_the_hotline(engine):
     answer = engine.answer("someone is forcing me to sell sex and I can't leave")
     assert answer.safety and answer.safety.level == "emergency"
     assert [p.number for p in answer.safety.contacts] == ["911"]
-    hotline = next(s for s in answer.safety.services if s.id == "national-human-trafficking-hotline")
+    hotline = next(s for s in answer.safety.services if s.id == HOTLINE)
     assert {(p.number, p.kind) for p in hotline.phones} == {("1-888-373-7888", "voice"), ("233733", "text")}
     assert "is the most crucial immediate resource" in answer.passages[0].text  # the pinned passage
     assert answer.answered
 
 
+def test_the_banner_holds_only_cards_that_can_be_reached(engine):
+    answer = engine.answer("someone is forcing me to sell sex and I can't leave")
+    assert answer.safety.services and all(c.phones or c.url or c.email for c in answer.safety.services)
+    banner = {c.id for c in answer.safety.services}
+    # the rule's other cards (no contact on record) lead the page's cards instead
+    rule = SAFETY.rule(answer.safety.rule)
+    assert [c.id for c in answer.services[:2]] == [s for s in rule.services if s not in banner][:2]
+    assert not banner & {c.id for c in answer.services}
+
+
 def test_detection_is_deterministic_and_case_insensitive():
-    a = detect("SOMEONE IS FORCING ME", RULES)
-    b = detect("someone is forcing me", RULES)
+    a = rules_only("SOMEONE IS FORCING ME")
+    b = rules_only("someone is forcing me")
     assert a.rule.id == b.rule.id and a.matched == b.matched
 
 
@@ -57,8 +75,8 @@ def test_detection_is_deterministic_and_case_insensitive():
     "i am 16 and he pays me for sex", "she is 14 and being sold", "I want to die",
 ])
 def test_plain_first_person_danger_raises_the_emergency_level(question):
-    match = detect(question, RULES)
-    assert match is not None and match.rule.level == "emergency", question
+    match = rules_only(question)
+    assert match is not None and match.level == "emergency", question
 
 
 @pytest.mark.parametrize("question", [
@@ -67,5 +85,88 @@ def test_plain_first_person_danger_raises_the_emergency_level(question):
     "what is the suicide rate among sex workers",
 ])
 def test_third_person_and_research_questions_do_not_raise_it(question):
-    match = detect(question, RULES)
-    assert match is None or match.rule.level != "emergency", (question, match and match.matched)
+    match = rules_only(question)
+    assert match is None or match.level != "emergency", (question, match and match.matched)
+
+
+# -- the semantic layer: danger said without any of the rules' words ----------------------------------
+
+@pytest.mark.parametrize(("question", "sign"), [
+    ("the man I live with keeps my passport in a drawer and says I get it back when I've paid for the flight",
+     "documents-taken"),
+    ("he keeps every dollar i make and gives me twenty bucks for food", "earnings-taken"),
+])
+def test_indirect_danger_fires_the_semantic_layer(engine, question, sign):
+    assert rules_only(question) is None  # no rule's words: only the semantic layer can see it
+    match = engine.trace(question).safety
+    assert match is not None and match.level == "emergency" and match.sign == sign
+    assert match.score >= engine.detector.threshold
+
+
+def test_the_semantic_layer_is_trained_and_calibrated_at_build_time(version):
+    crisis = version.manifest["crisis"]
+    assert len(crisis["weights"]) == version.vectors.d
+    assert 0 < crisis["urgent_threshold"] <= crisis["threshold"] <= 1
+    assert crisis["tune"]["false_emergencies"] <= crisis["budget"]["false_emergencies"]
+    assert crisis["tune"]["false_banners"] <= crisis["budget"]["false_banners"]
+    assert crisis["split"] == "tune" and crisis["questions"] == "crisis.yaml"
+
+
+def test_a_danger_sentence_buried_in_a_long_message_counts(engine):
+    question = ("Hi, I have a couple of questions about the food bank and the GED classes in Willimantic. "
+                "Do they have evening classes? Also my boyfriend won't let me leave the apartment without him. "
+                "Thanks for any info.")
+    match = engine.trace(question).safety
+    assert match is not None and match.level == "emergency" and match.rule.id == "forced-held-or-hurt"
+
+
+# -- levels: time and person cues ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", [
+    "I got away from my trafficker two years ago, can I still get a T visa?",
+    "My friend overdosed last month. She is fine now. Where do we get narcan?",
+])
+def test_past_events_are_urgent_not_emergency(engine, question):
+    answer = engine.answer(question)
+    assert answer.safety is not None and answer.safety.level == "urgent", answer.safety
+
+
+def test_a_present_cue_keeps_an_emergency(engine):
+    answer = engine.answer("he still has my passport from when i got here last year")
+    assert answer.safety is not None and answer.safety.level == "emergency"
+
+
+# -- minors, police fear, Spanish ----------------------------------------------------------------------
+
+def test_a_minor_paid_for_sex_is_a_victim_whoever_writes(engine):
+    answer = engine.answer("my son is 17 and a man pays him for sex")
+    assert answer.safety.level == "emergency" and answer.safety.rule == "minor-exploited"
+    dcf = "(DCF) is mandated to respond to cases involving minors (under 18) in prostitution, who are legally considered"
+    assert dcf in answer.passages[0].text  # the FAQ's own words: a victim, not an offender
+    shown = [c.id for c in answer.safety.services] + [c.id for c in answer.services]
+    assert shown[:2] == [HOTLINE, "ct-dcf"]
+
+
+def test_fear_of_police_never_puts_police_first(engine):
+    answer = engine.answer("he says if I go to the police they will deport me")
+    banner = [c.id for c in answer.safety.services] if answer.safety else []
+    page = [c.id for c in answer.services]
+    police = {s.id for s in SAFETY_DIRECTORY.services if "police" in s.categories}
+    assert not police & set(banner)
+    assert (banner + page)[:2] == [HOTLINE, "ct-legal-services"]
+    assert "fear of police" in answer.services[0].why
+
+
+def test_police_come_first_only_without_fear(engine):
+    page = [c.id for c in engine.answer("how do i report a trafficking situation to the police").services]
+    assert page[0] in {s.id for s in SAFETY_DIRECTORY.services if "police" in s.categories}
+
+
+def test_spanish_danger_shows_the_banner_in_spanish(engine):
+    answer = engine.answer("me quitaron el pasaporte y no me dejan salir")
+    assert answer.safety.level == "emergency" and answer.safety.lang == "es"
+    assert answer.safety.message.startswith("Si está en peligro ahora mismo, llame al 911")
+    assert HOTLINE in {c.id for c in answer.safety.services}
+
+
+SAFETY_DIRECTORY = load_corpus(CORPUS).directory

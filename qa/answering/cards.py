@@ -17,6 +17,7 @@ TOPIC_WEIGHT = 3.0
 FIRST_PASSAGE_WEIGHT = 2.0
 OTHER_PASSAGE_WEIGHT = 1.0
 TOPIC_ONLY_WEIGHT = 1.0
+FEAR_WHY = "{label}; shown first because your question mentions fear of police, arrest or deportation"
 LABELS = {  # what a service in the category does, as the start of a "why" line
     "emergency": "Helps in emergencies", "trafficking": "Helps people affected by trafficking",
     "health": "Offers health care", "mental-health": "Offers mental health care",
@@ -34,15 +35,22 @@ def question_topics(question: str, directory: Directory) -> list[str]:
     return [cat for cat, words in directory.topics if words.first(text) is not None]
 
 
-def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit: int = MAX_CARDS) -> list[ServiceCard]:
+def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit: int = MAX_CARDS,
+                 fear_first: tuple[str, ...] = ()) -> list[ServiceCard]:
     """Cards for an answered question, best first.
 
     A service named in the first passage scores 2, in a later one 1; offering a category the
     question asks about adds 3 when the service is also named, 1 when it is not (so a topic alone
     brings a card in, but below the services the passages point to), plus 1/(services in that
     category), so the most specific match leads.
+
+    ``fear_first``: the person fears police, arrest or deportation; these services (safety.yaml's
+    ``police_fear``) lead, in that order, and police services come after every other card, so a
+    frightened person is never sent first to the door they fear.
     """
     topics = question_topics(question, directory)
+    if fear_first:
+        topics = [t for t in topics if t != "police"]
     # A category few services offer says more about what the person needs than a broad one:
     # "immigration" (legal: one service) outranks "trafficking" (many) in the same question.
     size = {t: sum(t in s.categories for s in directory.services) for t in topics}
@@ -67,9 +75,13 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
             why = f"{LABELS[matched[0]]}, which your question is about"
         else:
             continue
-        ranked.append((-score, position, service.card(why)))
-    ranked.sort(key=lambda r: (r[0], r[1]))
-    return [card for _, _, card in ranked[:limit]]
+        ranked.append((bool(fear_first) and "police" in service.categories, -score, position, service.card(why)))
+    ranked.sort(key=lambda r: (r[0], r[1], r[2]))
+    cards = [card for *_, card in ranked]
+    if fear_first:
+        first = [directory[sid].card(FEAR_WHY.format(label=LABELS[directory[sid].categories[0]])) for sid in fear_first]
+        cards = first + [c for c in cards if c.id not in fear_first]
+    return cards[:limit]
 
 
 def fallback_cards(directory: Directory) -> list[ServiceCard]:

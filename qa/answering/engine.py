@@ -11,21 +11,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from qa.answering.cards import choose_cards, fallback_cards
-from qa.answering.crisis import CrisisMatch, detect
+import numpy as np
+
+from qa.answering.cards import MAX_CARDS, choose_cards, fallback_cards
+from qa.answering.crisis import Classifier, CrisisMatch, Detector, Examples
 from qa.config import default
 from qa.corpus.rules import PassageRef
 from qa.encoder import Encoder
 from qa.errors import QuestionError
 from qa.index.format import Version
-from qa.records import Answer, Highlight, IndexInfo, Passage, Safety
+from qa.records import Answer, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
 from qa.retrieval.search import Candidate, Ranking, Searcher
-from qa.text import squeeze
+from qa.text import passages_of, squeeze
 
 MAX_QUESTION_CHARS: int = default("max_question_chars")
 TOP_K: int = default("default_top_k")
 SCREEN_CHARS = 5000  # how much of a refused question is still read for danger signs
+SCREEN_SENTENCES = 60  # and how many of its sentences are embedded for the semantic layer
 RELATED = 3  # closest passages offered as "might be related" when nothing answers
 SAFETY_WHY_EMERGENCY = "Shown first because your question may mean you are in danger"
 SAFETY_WHY_URGENT = "Shown first because it can help you talk this through, confidentially"
@@ -64,8 +67,12 @@ class Engine:
 
     def __init__(self, version: Version, encoder: Encoder, max_question_chars: int = MAX_QUESTION_CHARS):
         self.version = version
+        self.encoder = encoder
         self.searcher = Searcher(version, encoder)
         self.rule = AnsweredRule.from_manifest(version.manifest)
+        crisis = version.manifest.get("crisis") or {}
+        self.detector = Detector(version.corpus.safety, crisis_examples(version), Classifier.from_manifest(crisis),
+                                 crisis.get("threshold"), crisis.get("urgent_threshold"))
         self.max_question_chars = max_question_chars
 
     @property
@@ -78,16 +85,25 @@ class Engine:
         except QuestionError as e:
             # Refused, but a person in danger who typed too much must still see the banner.
             if isinstance(question, str):
-                e.safety = self._safety(detect(_CONTROL.sub(" ", question[:SCREEN_CHARS]), self.version.corpus.rules))
+                screened = squeeze(_CONTROL.sub(" ", question[:SCREEN_CHARS]))
+                parts = passages_of(screened)[:SCREEN_SENTENCES]
+                vectors = self.encoder.encode(parts) if parts else None
+                e.safety = self._safety(self.detector.detect(screened, parts, vectors), screened)
             raise
-        ranking = self.searcher.search(text, mode=mode)
+        parts = passages_of(text)
+        # one call to the model: the question (for the search) and, when it has several, its sentences
+        vectors = self.encoder.encode([text, *parts] if len(parts) > 1 else [text])
+        ranking = self.searcher.search(text, mode=mode, query_vector=vectors[:1])
         confidence = self.rule.confidence(ranking, text)
-        safety = detect(text, self.version.corpus.rules)
-        if safety and safety.rule.passages:
+        part_vectors = vectors[1:] if len(parts) > 1 else vectors
+        safety = self.detector.detect(text, parts, part_vectors)
+        crisis_score = max((s for s, _ in self.detector.scores(part_vectors)), default=-1.0)
+        if safety and safety.level == "emergency" and safety.rule.passages:
+            # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
             ranking = _pin(ranking, safety.rule.passages)
         # A question that signals danger is answered with the passages on help, whatever the score.
-        answered = self.rule.accepts(confidence) or (safety is not None and safety.rule.level == "emergency")
-        return Trace(text, ranking, answered, confidence, self.rule, safety)
+        answered = self.rule.accepts(confidence) or (safety is not None and safety.level == "emergency")
+        return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4))
 
     def answer(self, question: str, top_k: int = TOP_K) -> Answer:
         """Answer ``question`` with up to ``top_k`` passages; QuestionError for unusable input."""
@@ -98,24 +114,52 @@ class Engine:
         directory = self.version.corpus.directory
         best = trace.ranking.candidates[:top_k]
         passages = [_passage(c) for c in best]
+        fear_first = self.version.corpus.safety.police_fear.services if self.detector.fears_police(trace.question) else ()
         if trace.answered:
-            cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory)
+            cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first)
             related = []
         else:
             cards = fallback_cards(directory)
             passages, related = [], passages[:RELATED]
+        safety = self._safety(trace.safety, trace.question)
+        if safety is not None:
+            # the banner holds only what can be reached at once; the rule's other cards lead the page's
+            unreachable = [c for c in safety.services if not (c.phones or c.url or c.email)]
+            safety = safety.model_copy(update={"services": [c for c in safety.services if c not in unreachable]})
+            cards = unreachable + [c for c in cards if c.id not in {u.id for u in unreachable}]
+            cards = [c for c in cards if c.id not in {b.id for b in safety.services}]  # shown once, in the banner
+        if fear_first:  # never a door they fear first, whatever else moved up
+            cards = sorted(cards, key=lambda c: fear_first.index(c.id) if c.id in fear_first else len(fear_first))
+        cards = cards[:MAX_CARDS]
         return Answer(question=trace.question, answered=trace.answered, passages=passages, related=related,
-                      services=cards, safety=self._safety(trace.safety), index=self.info)
+                      services=cards, safety=safety, index=self.info)
 
-    def _safety(self, match: CrisisMatch | None) -> Safety | None:
+    def _safety(self, match: CrisisMatch | None, question: str) -> Safety | None:
+        """The banner for ``match``: its message in the language that fired it, the contacts that can be
+        reached, and the rule's cards (never a police card for someone who fears the police)."""
         if match is None:
             return None
         directory = self.version.corpus.directory
         rule = match.rule
-        why = (SAFETY_WHY_EMERGENCY if rule.level == "emergency" else SAFETY_WHY_URGENT)
-        cards = [directory[sid].card(why) for sid in rule.services]
-        return Safety(level=rule.level, message=rule.message, rule=rule.id, matched=match.matched,
-                      contacts=list(rule.contacts), services=cards)
+        why = SAFETY_WHY_EMERGENCY if match.level == "emergency" else SAFETY_WHY_URGENT
+        # danger now: every card the rule names; urgent: its first (the hotline), the answer's cards below
+        services = rule.services if match.level == "emergency" else rule.services[:1]
+        cards = [directory[sid].card(why) for sid in services]
+        if self.detector.fears_police(question):
+            cards = [c for c in cards if "police" not in directory[c.id].categories]
+        return Safety(level=match.level, message=rule.message_in(match.lang), rule=rule.id, matched=match.matched,
+                      contacts=[Phone(number=p.number, kind=p.kind) for p in rule.contacts], services=cards,
+                      lang=match.lang, sign=match.sign, score=match.score)
+
+
+def crisis_examples(version: Version) -> Examples:
+    """The danger signs' examples of ``version``, with their vectors read back from its index."""
+    keys = version.keys
+    danger = [i for i, k in enumerate(keys) if k.kind == "danger"]
+    rows = (np.stack([version.vectors.reconstruct(i) for i in danger]).astype("float32") if danger
+            else np.zeros((0, version.vectors.d), dtype="float32"))
+    return Examples(rows, tuple(keys[i].text for i in danger), tuple(keys[i].sign or "" for i in danger),
+                    tuple("es" if keys[i].lang == "es" else "en" for i in danger))
 
 
 def _pin(ranking: Ranking, refs: tuple[PassageRef, ...]) -> Ranking:

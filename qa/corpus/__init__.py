@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qa.corpus.documents import Document, load_documents
 from qa.corpus.phrasings import Phrasing, load_phrasings
-from qa.corpus.rules import SafetyRule, load_rules
+from qa.corpus.rules import SafetyFile, SafetyRule, load_safety
 from qa.corpus.services import Directory, load_services
 from qa.corpus.vocabulary import load_out_of_scope, load_synonyms
 from qa.errors import CorpusError
@@ -29,10 +29,15 @@ class Corpus:
     dir: Path
     documents: tuple[Document, ...]
     directory: Directory
-    rules: tuple[SafetyRule, ...]
+    safety: SafetyFile
     synonyms: tuple[tuple[str, ...], ...]
     phrasings: tuple[Phrasing, ...]
     out_of_scope: tuple[str, ...] = ()
+
+    @property
+    def rules(self) -> tuple[SafetyRule, ...]:
+        """The crisis rules, in file order."""
+        return tuple(self.safety.rules)
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents if d.id == doc_id), None)
@@ -62,12 +67,12 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         directory = load_services(corpus_dir / "services.yaml", documents)
     except CorpusError as e:
         problems += e.problems
-    rules: tuple[SafetyRule, ...] = ()
+    safety = SafetyFile(rules=[])
     synonyms: tuple[tuple[str, ...], ...] = ()
     phrasings: tuple[Phrasing, ...] = ()
     out_of_scope: tuple[str, ...] = ()
     try:
-        rules = load_rules(corpus_dir / "safety.yaml", directory, documents)
+        safety = load_safety(corpus_dir / "safety.yaml", directory, documents)
     except CorpusError as e:
         problems += e.problems
     try:
@@ -84,4 +89,4 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         problems += e.problems
     if problems:
         raise CorpusError(problems)
-    return Corpus(corpus_dir, tuple(documents), directory, rules, synonyms, phrasings, out_of_scope)
+    return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope)

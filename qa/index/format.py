@@ -31,7 +31,7 @@ from qa.files import fsync_dir, sha256_file, write_durably
 from qa.index.chunks import Chunk
 from qa.index.keys import Key
 
-FORMAT = 2  # 2: the corpus copy is hashed too
+FORMAT = 3  # 2: the corpus copy is hashed too; 3: crisis keys ("danger", "calm") and their threshold
 DATA_FILES = ("chunks.jsonl", "keys.jsonl", "vectors.faiss")
 REBUILD = "run: python scripts/build_index.py"
 

@@ -11,17 +11,20 @@ from typing import Literal
 from qa.corpus import Corpus
 from qa.index.chunks import Chunk
 
-KeyKind = Literal["passage", "sentence", "highlight", "window", "phrasing", "negative"]
+KeyKind = Literal["passage", "sentence", "highlight", "window", "phrasing", "negative", "danger", "calm"]
+CRISIS_KINDS = ("danger", "calm")  # keys of the crisis detector; they point to no chunk and never rank one
 
 
 @dataclass(frozen=True)
 class Key:
     """One embedded text and the chunk it points to (a chunk may have several keys; a "negative" none)."""
 
-    chunk: str  # chunk id; "" for a "negative" key
+    chunk: str  # chunk id; "" for the keys that point to no chunk ("negative", "danger", "calm")
     kind: KeyKind  # see make_keys
     text: str
     sentence: int | None = None  # for "sentence" and "highlight" keys: which sentence of the chunk
+    sign: str | None = None  # for "danger" keys: the danger sign (corpus/safety.yaml) the example says
+    lang: str | None = None  # for "danger" and "calm" keys: "en" or "es"
 
 def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]:
     """The texts to embed for each chunk.
@@ -33,7 +36,9 @@ def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]
       (under a shared heading, sentences differ too little);
     - "window": the question and each run of ``window`` sentences (when ``window`` > 1);
     - "phrasing": each alternate phrasing of the chunk's section (or paragraph);
-    - "negative": questions the corpus does not answer (``out_of_scope.yaml``), pointing to no chunk.
+    - "negative": questions the corpus does not answer (``out_of_scope.yaml``), pointing to no chunk;
+    - "danger": the example sentences of each danger sign (``safety.yaml``), for the crisis detector;
+    - "calm": informational questions with alarming words (``safety.yaml``), for the crisis detector.
     """
     keys: list[Key] = []
     for c in chunks:
@@ -49,5 +54,9 @@ def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]
             if p.document == c.document and p.section == c.section and p.paragraph in (None, c.paragraph):
                 keys.append(Key(c.id, "phrasing", p.question))
     keys += [Key("", "negative", q) for q in corpus.out_of_scope]
+    for sign in corpus.safety.signs:
+        keys += [Key("", "danger", x, sign=sign.id, lang="en") for x in sign.examples]
+        keys += [Key("", "danger", x, sign=sign.id, lang="es") for x in sign.examples_es]
+    keys += [Key("", "calm", x) for x in corpus.safety.calm]
     return keys
 

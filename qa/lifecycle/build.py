@@ -26,7 +26,10 @@ from qa.index.cache import EmbeddingCache
 from qa.index.chunks import chunk_document
 from qa.index.format import Version, library_versions, load_version, write_version
 from qa.index.keys import make_keys
+from qa.lifecycle import crisis_model
+from qa.lifecycle.crisis_eval import crisis_figures, load_crisis_questions, run_crisis
 from qa.lifecycle.diff import VersionDiff, diff
+from qa.lifecycle.evaluate import calibrate_on, load_questions, quality_record, run
 from qa.lifecycle.gate import Floors, Verdict, judge
 from qa.lifecycle.registry import current_version_id, new_version_id, prune, publish
 from qa.retrieval.confidence import DEFAULT_THRESHOLD
@@ -52,6 +55,7 @@ class BuildReport:
     diff: VersionDiff | None
     verdict: Verdict | None
     live: str | None
+    crisis: dict[str, Any] | None = None
 
     def summary(self) -> str:
         cal = self.calibration
@@ -62,6 +66,11 @@ class BuildReport:
             lines.append(f"quality ({self.quality['split']} split): hit@1 {f['hit@1']:.1%}  hit@3 {f['hit@3']:.1%}  "
                          f"no-answer recall {f['no_answer_recall']:.1%}  in-scope answered {f['in_scope_answered']:.1%}  "
                          f"crisis recall {f['crisis_recall']:.1%}  false alarms {f['false_alarms']:.1%}")
+        crisis = (self.quality or {}).get("crisis", {}).get("all")
+        if crisis:
+            lines.append(f"crisis ({self.quality['split'] if self.quality else ''} split of the crisis questions): "
+                         f"recall {crisis['recall']:.1%}  emergencies found {crisis['emergency_recall']:.1%}  "
+                         f"false emergencies {crisis['false_emergencies']:.1%}")
         if self.verdict:
             lines += self.verdict.lines()
         state = "published" + (" (FORCED past the quality gate)" if self.forced else "") if self.published \
@@ -74,9 +83,21 @@ class BuildReport:
             f"answered rule: confidence >= {cal.get('threshold')}"
             + (f" (tune split: {cal.get('out_of_scope_refused'):.0%} of out-of-scope refused, "
                f"{answered:.0%} of in-scope answered)" if answered is not None else f" ({cal.get('reason')})"),
+            self._crisis_line(),
             f"took {self.seconds:.1f} s",
         ]
         return "\n".join(lines)
+
+    def _crisis_line(self) -> str:
+        c = self.crisis or {}
+        if not c.get("weights"):
+            return f"crisis layer: off ({c.get('reason', 'not trained')})"
+        tune = c.get("tune")
+        reached = (f" (tune split: recall {tune['recall']:.0%}, false emergencies {tune['false_emergencies']:.0%}, "
+                   f"false banners {tune['false_banners']:.0%})") if tune else \
+            f" ({c.get('reason', 'default threshold: no labelled crisis questions')})"
+        return (f"crisis layer: probability >= {c['threshold']} for the rule's level, "
+                f">= {c.get('urgent_threshold', c['threshold'])} for an urgent banner" + reached)
 
 
 def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, **options: Any) -> BuildReport:
@@ -100,7 +121,8 @@ def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, **options: Any) -
 
 
 def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
-                   floors: Floors | None = None, batch_size: int = 32, progress: bool = True,
+                   crisis_questions: Path | None = None, floors: Floors | None = None, batch_size: int = 32,
+                   progress: bool = True,
                    do_publish: bool = True, force: bool = False, keep: int = 5) -> BuildReport:
     """``build`` on a corpus folder nobody else writes to."""
     t0 = time.perf_counter()
@@ -132,13 +154,14 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
                           tuple(keys), flat)
         return Engine(version, encoder)
 
-    calibration, quality = _evaluate(engine_with, questions, floors or Floors())
+    crisis = crisis_model.train(keys, vectors)
+    calibration, crisis, quality = _evaluate(engine_with, questions, crisis_questions, floors or Floors(), crisis)
     live_id, live = _live(index_dir, encoder)
     changes = diff(live.chunks, live.corpus.directory, tuple(chunks), corpus.directory) if live else None
     verdict = judge(quality, floors or Floors(), live.manifest.get("quality") if live else None) if quality else None
     allowed = verdict is None or verdict.passed
     publishing = do_publish and (allowed or force)
-    manifest |= {"calibration": calibration, "quality": quality,
+    manifest |= {"calibration": calibration, "crisis": crisis, "quality": quality,
                  "gate": {"passed": allowed, "problems": list(verdict.problems) if verdict else [],
                           "forced": bool(publishing and not allowed)}}
     path = write_version(index_dir, version_id, corpus_dir, chunks, keys, vectors, manifest)
@@ -148,21 +171,27 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     return BuildReport(version_id, path, len(corpus.documents), sections, len(chunks), len(keys),
                        len(corpus.directory.services), hits, time.perf_counter() - t0, publishing,
                        publishing and not allowed,
-                       calibration, quality, changes, verdict, live_id)
+                       calibration, quality, changes, verdict, live_id, crisis)
 
 
-def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path | None, floors: Floors
-              ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Calibrate the answered rule on the tune split, then measure the result on the gate's split."""
-    from qa.lifecycle.evaluate import calibrate_on, load_questions, quality_record, run
-
-    if questions is None:  # asked for: a build with no gate (a missing file is an error, raised below)
-        return {"threshold": DEFAULT_THRESHOLD, "reason": "no labelled questions"}, None
-    calibration = calibrate_on(engine_with({}), load_questions(questions, "tune"))
+def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path | None, crisis_questions: Path | None,
+              floors: Floors, crisis: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """Calibrate the crisis threshold and the answered rule on the tune splits, then measure the
+    result on the gate's split. Returns (answered calibration, crisis model, quality record)."""
+    tune = load_questions(questions, "tune") if questions is not None else []
+    if crisis_questions is not None and crisis.get("weights"):
+        crisis = crisis | crisis_model.calibrate(engine_with({"crisis": crisis}),
+                                                 load_crisis_questions(crisis_questions, "tune"), tune)
+        crisis |= {"questions": Path(crisis_questions).name, "split": "tune"}
+    if questions is None:  # asked for: a build with no gate (a missing file is an error, raised above)
+        return {"threshold": DEFAULT_THRESHOLD, "reason": "no labelled questions"}, crisis, None
+    calibration = calibrate_on(engine_with({"crisis": crisis}), tune)
     calibration |= {"questions": Path(questions).name, "split": "tune"}
-    engine = engine_with({"calibration": calibration})
-    held_out = load_questions(questions, floors.split)
-    return calibration, quality_record(run(engine, held_out), floors.split)
+    engine = engine_with({"calibration": calibration, "crisis": crisis})
+    quality = quality_record(run(engine, load_questions(questions, floors.split)), floors.split)
+    if crisis_questions is not None:
+        quality["crisis"] = crisis_figures(run_crisis(engine, load_crisis_questions(crisis_questions, floors.split)))
+    return calibration, crisis, quality
 
 
 def _live(index_dir: Path, encoder: Encoder) -> tuple[str | None, Version | None]:

@@ -66,7 +66,7 @@ def run_crisis(engine: Engine, questions: list[CrisisQuestion]) -> list[CrisisOu
         answer = engine.render(trace)
         cards = (answer.safety.services if answer.safety else []) + answer.services
         out.append(CrisisOutcome(
-            q, trace.safety.level if trace.safety else "none", trace.safety.rule.id if trace.safety else None,
+            q, _level(trace.safety.level if trace.safety else None), trace.safety.rule.id if trace.safety else None,
             trace.safety.matched if trace.safety else None, trace.crisis_score,
             cards[0].id if cards else None, answer.passages[0].id if answer.passages else None))
     return out
@@ -106,3 +106,7 @@ def crisis_failures(outcomes: list[CrisisOutcome]) -> list[dict[str, Any]]:
              "expected": o.question.level, "got": o.level, "rule": o.rule, "matched": o.matched,
              "score": round(o.score, 4)}
             for o in outcomes if o.level != o.question.level]
+
+
+def _level(level: str | None) -> Level:
+    return "emergency" if level == "emergency" else "urgent" if level == "urgent" else "none"

@@ -22,6 +22,15 @@ Higher = Literal["hit@1", "hit@3", "mrr", "no_answer_precision", "no_answer_reca
 Lower = Literal["false_alarms"]
 
 
+class CrisisFloors(BaseModel):
+    """Floors on the crisis questions (``eval/crisis.yaml``), per category, on the same split."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    recall: dict[str, float] = {}  # category -> the least share of danger questions that get a banner
+    false_emergencies: dict[str, float] = {}  # category -> the most share of calm questions given an emergency
+
+
 class Floors(BaseModel):
     """What ``floors.yaml`` holds: the split measured, floors and ceilings per figure, and the margin."""
 
@@ -31,6 +40,7 @@ class Floors(BaseModel):
     floors: dict[Higher, float] = {}
     ceilings: dict[Lower, float] = {}
     margin: float = Field(0.03, ge=0.0, le=1.0)
+    crisis: CrisisFloors = CrisisFloors()
 
 
 def load_floors(path: Path) -> Floors:
@@ -65,6 +75,15 @@ def judge(new: dict[str, Any], floors: Floors, live: dict[str, Any] | None = Non
     for ceiling_name, ceiling in floors.ceilings.items():
         if figs.get(ceiling_name) is not None and figs[ceiling_name] > ceiling:
             problems.append(f"{ceiling_name} {figs[ceiling_name]:.3f} is above the ceiling {ceiling:.3f}")
+    crisis = new.get("crisis") or {}
+    for category, floor in floors.crisis.recall.items():
+        got = (crisis.get(category) or {}).get("recall")
+        if got is not None and got < floor:
+            problems.append(f"crisis recall ({category}) {got:.3f} is below the floor {floor:.3f}")
+    for category, ceiling in floors.crisis.false_emergencies.items():
+        got = (crisis.get(category) or {}).get("false_emergencies")
+        if got is not None and got > ceiling:
+            problems.append(f"false emergencies ({category}) {got:.3f} are above the ceiling {ceiling:.3f}")
     worse: list[str] = []
     if live and live.get("figures"):
         old = live["figures"]

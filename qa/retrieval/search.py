@@ -96,10 +96,11 @@ class Searcher:
             if key < 0:
                 continue
             c = self._key_chunk[key]
-            if c < 0:
-                negative = max(negative, float(sim))
-                continue
             kind = self._key_kind[key]
+            if c < 0:
+                if kind == "negative":
+                    negative = max(negative, float(sim))
+                continue
             if kind in ("sentence", "highlight"):
                 per_sentence[(c, self._key_sentence[key])] = per_sentence.get((c, self._key_sentence[key]), 0.0) + sim
             if kind != "highlight" and dense[c] < sim:

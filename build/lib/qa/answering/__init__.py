@@ -1,1 +1,0 @@
-"""Answering a question: crisis detection, service cards, and the Engine that puts an answer together."""

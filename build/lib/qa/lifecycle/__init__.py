@@ -1,1 +1,0 @@
-"""The life of index versions: build, diff, gate, evaluate, publish and roll back, and reload in a server."""

@@ -1,0 +1,100 @@
+"""The crisis detector's semantic layer at build time: train it on the corpus, calibrate its threshold.
+
+Training needs no labelled questions: the positives are the danger signs' example sentences of
+``corpus/safety.yaml``; the negatives are what the corpus holds that is not danger (its calm
+examples, the FAQ's own sentences, the alternate phrasings and the out-of-scope questions). The
+model is scikit-learn's logistic regression; only its weights go into the manifest, and the
+server scores with numpy.
+
+Two thresholds are calibrated on the tune split of ``eval/crisis.yaml`` and the ordinary (non-crisis)
+tune questions of ``eval/questions.yaml``, recall first, each the lowest probability that stays
+within its false-alarm budget:
+
+- ``threshold``: a sentence at or above it raises its sign's rule at the rule's level (after the
+  cues), so at most ``MAX_FALSE_EMERGENCIES`` of the calm questions may get an emergency;
+- ``urgent_threshold``: a sentence at or above it (and below ``threshold``) raises an urgent banner
+  at most, the gentle one that offers the hotline; at most ``MAX_FALSE_BANNERS`` of the calm and
+  ordinary questions may get any banner.
+
+A missed crisis is the worst failure, a gentle banner on an ordinary question a small one: the
+budgets say how much of the second is paid for the first. Measured against a nearest-example rule
+in docs/safety.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from qa.answering.crisis import Detector
+from qa.answering.engine import Engine
+from qa.index.keys import Key
+from qa.lifecycle.crisis_eval import CrisisQuestion
+from qa.lifecycle.evaluate import Question
+from qa.text import passages_of
+
+NEGATIVE_KINDS = ("calm", "highlight", "phrasing", "negative")
+REGULARISATION = 2.0  # scikit-learn's C; measured on the tune split (docs/safety.md)
+DEFAULT_THRESHOLD = 0.8  # used only by an index built without labelled crisis questions
+MAX_FALSE_EMERGENCIES = 0.02
+MAX_FALSE_BANNERS = 0.05
+
+
+def train(keys: list[Key], vectors: np.ndarray) -> dict[str, Any]:
+    """Fit the classifier on the embedded keys; returns what the manifest stores (weights, bias, counts)."""
+    positive = [i for i, k in enumerate(keys) if k.kind == "danger"]
+    negative = [i for i, k in enumerate(keys) if k.kind in NEGATIVE_KINDS]
+    if not positive or not negative:
+        return {"reason": "no danger examples or nothing to tell them from"}
+    x = vectors[positive + negative]
+    y = np.r_[np.ones(len(positive)), np.zeros(len(negative))]
+    model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000).fit(x, y)
+    return {"weights": [round(float(w), 6) for w in model.coef_[0]], "bias": round(float(model.intercept_[0]), 6),
+            "trained_on": {"danger": len(positive), "not_danger": len(negative)}, "threshold": DEFAULT_THRESHOLD}
+
+
+@dataclass(frozen=True)
+class _Case:
+    question: str
+    parts: list[str]
+    vectors: np.ndarray
+    expected: str  # "emergency", "urgent" or "none" ("none" for every ordinary question)
+    ordinary: bool  # from eval/questions.yaml, not from the crisis set
+
+
+def calibrate(engine: Engine, crisis: list[CrisisQuestion], ordinary: list[Question]) -> dict[str, Any]:
+    """The threshold for ``engine``'s classifier (its own threshold is ignored), and what it reached on tune."""
+    cases = [_case(engine, q.q, q.level, False) for q in crisis]
+    cases += [_case(engine, q.q, "none", True) for q in ordinary if q.crisis is None]
+    cuts = [*sorted({round(p, 6) for c in cases for p, _ in engine.detector.scores(c.vectors)}), 1.01]
+    # lowest cut first: the first within budget keeps the most crises
+    high = next(cut for cut in cuts if _figures(engine.detector, cases, cut, cut)["false_emergencies"]
+                <= MAX_FALSE_EMERGENCIES)
+    low = next(cut for cut in cuts if cut >= high or _figures(engine.detector, cases, high, cut)["false_banners"]
+               <= MAX_FALSE_BANNERS)
+    return {"threshold": high, "urgent_threshold": min(low, high), "tune": _figures(engine.detector, cases, high, low),
+            "budget": {"false_emergencies": MAX_FALSE_EMERGENCIES, "false_banners": MAX_FALSE_BANNERS}}
+
+
+def _case(engine: Engine, question: str, expected: str, ordinary: bool) -> _Case:
+    parts = passages_of(question)
+    return _Case(question, parts, engine.encoder.encode(parts), expected, ordinary)
+
+
+def _figures(detector: Detector, cases: list[_Case], threshold: float, urgent_threshold: float) -> dict[str, float]:
+    """On the tune cases: recall (any banner for danger), false emergencies (calm and ordinary
+    questions alike), and false banners of any level (calm and ordinary questions together)."""
+    trial = Detector(detector.safety, detector.examples, detector.classifier, threshold, urgent_threshold)
+    got = [(c, trial.detect(c.question, c.parts, c.vectors)) for c in cases]
+    danger = [m for c, m in got if c.expected != "none"]
+    calm = [m for c, m in got if c.expected == "none"]
+
+    def share(ms: list[Any], pred: Any) -> float:
+        return round(sum(1 for m in ms if pred(m)) / max(len(ms), 1), 4)
+
+    return {"recall": share(danger, lambda m: m is not None),
+            "false_emergencies": share(calm, lambda m: m is not None and m.level == "emergency"),
+            "false_banners": share(calm, lambda m: m is not None)}

@@ -1,0 +1,84 @@
+"""The sealed evaluation sets (eval/crisis.yaml, wording.yaml, spanish.yaml) stay sealed.
+
+Their test questions were written by someone who never read corpus/; nothing in corpus/ may be
+written from them. A test question that is a near-copy of anything in corpus/ (token Jaccard >= 0.7,
+or cosine >= 0.9 with the bundled model) means that rule was broken, and the figures measured on
+that question are not figures.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from qa.config import ROOT
+from qa.corpus import yamlfile
+from qa.text import normalise
+from tests.conftest import CORPUS
+
+SEALED = ("crisis.yaml", "wording.yaml", "spanish.yaml")
+JACCARD = 0.7
+COSINE = 0.9
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", normalise(text)))
+
+
+def sealed_questions(name: str) -> list[str]:
+    data = yamlfile.read(ROOT / "eval" / name, name)
+    return [q["q"] for q in data["questions"] if q["split"] == "test"]
+
+
+def corpus_texts(corpus) -> list[str]:
+    """Every piece of text a maintainer wrote in corpus/ that retrieval or crisis detection reads."""
+    safety = corpus.safety
+    texts = [p.question for p in corpus.phrasings] + list(corpus.out_of_scope)
+    texts += [t for group in corpus.synonyms for t in group]
+    texts += [x for r in safety.rules for x in (*r.phrases, *r.phrases_es)]
+    texts += [x for s in safety.signs for x in (*s.examples, *s.examples_es)] + list(safety.calm)
+    texts += list(safety.police_fear.phrases)
+    texts += [d.text[p.start:p.end] for d in corpus.documents for s in d.sections for p in s.paragraphs]
+    return texts
+
+
+@pytest.mark.parametrize("name", SEALED)
+def test_sealed_sets_have_a_test_half(name):
+    assert len(sealed_questions(name)) >= 70
+
+
+@pytest.mark.parametrize("name", SEALED)
+def test_no_test_question_is_a_near_copy_of_the_corpus_by_words(name):
+    from qa.corpus import load_corpus
+
+    texts = [(t, words(t)) for t in corpus_texts(load_corpus(CORPUS))]
+    copies = []
+    for q in sealed_questions(name):
+        w = words(q)
+        for text, tw in texts:
+            if w and tw and len(w & tw) / len(w | tw) >= JACCARD:
+                copies.append((q, text))
+    assert not copies, copies
+
+
+@pytest.mark.parametrize("name", SEALED)
+def test_no_test_question_is_a_near_copy_of_the_corpus_by_meaning(name, version, encoder):
+    embedded = [i for i, k in enumerate(version.keys) if k.kind in ("danger", "calm", "phrasing", "negative")]
+    corpus = np.stack([version.vectors.reconstruct(i) for i in embedded])
+    questions = sealed_questions(name)
+    similarity = encoder.encode(questions) @ corpus.T
+    worst = similarity.max(axis=1)
+    copies = [(q, version.keys[embedded[int(similarity[i].argmax())]].text, round(float(worst[i]), 3))
+              for i, q in enumerate(questions) if worst[i] >= COSINE]
+    assert not copies, copies
+
+
+def test_the_check_itself_catches_a_copy(version, encoder):
+    """A question copied from corpus/ must be caught, or the two tests above prove nothing."""
+    example = next(k.text for k in version.keys if k.kind == "danger")
+    copied = example.upper() + "!"
+    assert len(words(copied) & words(example)) / len(words(copied) | words(example)) >= JACCARD
+    vectors = encoder.encode([copied, example])
+    assert float(vectors[0] @ vectors[1]) >= COSINE
