@@ -46,7 +46,7 @@ def main() -> int:
         top = near.max(axis=1)
         nearest = float((top - np.maximum((v @ calm.T).max(axis=1) - top, 0.0)).max())
         logistic = max(p for p, _ in detector.scores(v))
-        rules = any(detector._rules(p) for p in parts)  # noqa: SLF001 - the rules alone, for the baseline
+        rules = detector.detect(question, parts, None) is not None  # no vectors: the rules alone
         rows.append((is_danger, rules, nearest, logistic))
     n_danger = sum(r[0] for r in rows)
     n_calm = len(rows) - n_danger

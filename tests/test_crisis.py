@@ -8,7 +8,8 @@ from qa.corpus import load_corpus
 from qa.text import passages_of
 from tests.conftest import CORPUS
 
-SAFETY = load_corpus(CORPUS).safety
+_CORPUS = load_corpus(CORPUS)
+SAFETY, SAFETY_DIRECTORY = _CORPUS.safety, _CORPUS.directory
 HOTLINE = "national-human-trafficking-hotline"
 
 
@@ -167,6 +168,3 @@ def test_spanish_danger_shows_the_banner_in_spanish(engine):
     assert answer.safety.level == "emergency" and answer.safety.lang == "es"
     assert answer.safety.message.startswith("Si está en peligro ahora mismo, llame al 911")
     assert HOTLINE in {c.id for c in answer.safety.services}
-
-
-SAFETY_DIRECTORY = load_corpus(CORPUS).directory
