@@ -23,6 +23,7 @@ in docs/safety.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,13 +71,25 @@ def calibrate(engine: Engine, crisis: list[CrisisQuestion], ordinary: list[Quest
     cases = [_case(engine, q.q, q.level, False) for q in crisis]
     cases += [_case(engine, q.q, "none", True) for q in ordinary if q.crisis is None]
     cuts = [*sorted({round(p, 6) for c in cases for p, _ in engine.detector.scores(c.vectors)}), 1.01]
-    # lowest cut first: the first within budget keeps the most crises
-    high = next(cut for cut in cuts if _figures(engine.detector, cases, cut, cut)["false_emergencies"]
-                <= MAX_FALSE_EMERGENCIES)
-    low = next(cut for cut in cuts if cut >= high or _figures(engine.detector, cases, high, cut)["false_banners"]
-               <= MAX_FALSE_BANNERS)
+    # the lowest cut within budget keeps the most crises; false alarms only fall as a cut rises
+    high = _lowest(cuts, lambda cut: _figures(engine.detector, cases, cut, cut)["false_emergencies"]
+                   <= MAX_FALSE_EMERGENCIES)
+    low = _lowest([c for c in cuts if c <= high], lambda cut: _figures(engine.detector, cases, high, cut)
+                  ["false_banners"] <= MAX_FALSE_BANNERS)
     return {"threshold": high, "urgent_threshold": min(low, high), "tune": _figures(engine.detector, cases, high, low),
             "budget": {"false_emergencies": MAX_FALSE_EMERGENCIES, "false_banners": MAX_FALSE_BANNERS}}
+
+
+def _lowest(cuts: list[float], ok: Callable[[float], bool]) -> float:
+    """The lowest of the sorted ``cuts`` for which ``ok`` holds (``ok`` holds for every higher cut too)."""
+    lo, hi = 0, len(cuts) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(cuts[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return cuts[lo]
 
 
 def _case(engine: Engine, question: str, expected: str, ordinary: bool) -> _Case:
