@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -81,6 +81,9 @@ class PhraseMatcher:
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.phrases)
 
 
 def matcher(phrases: Iterable[str], prefix: bool = False) -> PhraseMatcher:

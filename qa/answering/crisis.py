@@ -152,15 +152,15 @@ class Detector:
         if rule.level != "emergency":
             return rule.level
         cues = self.safety.cues
-        if cues.present_matcher.first(sentence) is not None:
+        if cues.present.first(sentence) is not None:
             return "emergency"
-        lowering = {"past": lambda s: cues.past_matcher.first(s) is not None,
-                    "worry": lambda s: cues.worry_matcher.first(s) is not None, "general": cues.is_general}
+        lowering = {"past": lambda s: cues.past.first(s) is not None,
+                    "worry": lambda s: cues.worry.first(s) is not None, "general": cues.is_general}
         return "urgent" if any(lowering[cue](sentence) for cue in rule.lowered_by) else "emergency"
 
     def fears_police(self, question: str) -> bool:
         """Whether the question says the person fears police, arrest or deportation."""
-        return self.safety.police_fear.matcher.first(normalise(question)) is not None
+        return self.safety.police_fear.phrases.first(normalise(question)) is not None
 
 
 def emergency_contacts(rules: tuple[SafetyRule, ...]) -> list[Phone]:

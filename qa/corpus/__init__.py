@@ -9,8 +9,10 @@ every file is collected before one ``CorpusError`` is raised, each as ``file:lin
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from qa.corpus.documents import Document, load_documents
 from qa.corpus.phrasings import Phrasing, load_phrasings
@@ -19,6 +21,7 @@ from qa.corpus.services import Directory, load_services
 from qa.corpus.vocabulary import load_out_of_scope, load_synonyms
 from qa.errors import CorpusError
 
+T = TypeVar("T")
 CORPUS_FILES = ("*.md", "services.yaml", "safety.yaml", "synonyms.yaml", "phrasings.yaml", "out_of_scope.yaml")
 
 __all__ = ["Corpus", "Document", "Phrasing", "checksum", "corpus_files", "load_corpus"]
@@ -62,31 +65,20 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     corpus_dir = Path(corpus_dir)
     documents = load_documents(corpus_dir)
     problems: list[str] = []
-    directory = Directory(())
-    try:
-        directory = load_services(corpus_dir / "services.yaml", documents)
-    except CorpusError as e:
-        problems += e.problems
-    safety = SafetyFile(rules=[])
-    synonyms: tuple[tuple[str, ...], ...] = ()
-    phrasings: tuple[Phrasing, ...] = ()
-    out_of_scope: tuple[str, ...] = ()
-    try:
-        safety = load_safety(corpus_dir / "safety.yaml", directory, documents)
-    except CorpusError as e:
-        problems += e.problems
-    try:
-        synonyms = load_synonyms(corpus_dir / "synonyms.yaml")
-    except CorpusError as e:
-        problems += e.problems
-    try:
-        phrasings = load_phrasings(corpus_dir / "phrasings.yaml", documents)
-    except CorpusError as e:
-        problems += e.problems
-    try:
-        out_of_scope = load_out_of_scope(corpus_dir / "out_of_scope.yaml")
-    except CorpusError as e:
-        problems += e.problems
+
+    def collect(load: Callable[[], T], instead: T) -> T:
+        """What ``load`` returns, or ``instead`` with its problems kept, so every file is checked."""
+        try:
+            return load()
+        except CorpusError as e:
+            problems.extend(e.problems)
+            return instead
+
+    directory = collect(lambda: load_services(corpus_dir / "services.yaml", documents), Directory(()))
+    safety = collect(lambda: load_safety(corpus_dir / "safety.yaml", directory, documents), SafetyFile(rules=[]))
+    synonyms: tuple[tuple[str, ...], ...] = collect(lambda: load_synonyms(corpus_dir / "synonyms.yaml"), ())
+    phrasings: tuple[Phrasing, ...] = collect(lambda: load_phrasings(corpus_dir / "phrasings.yaml", documents), ())
+    out_of_scope: tuple[str, ...] = collect(lambda: load_out_of_scope(corpus_dir / "out_of_scope.yaml"), ())
     if problems:
         raise CorpusError(problems)
     return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope)

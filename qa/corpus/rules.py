@@ -9,11 +9,19 @@ side's job (``qa.answering.crisis``); this module only loads and checks them.
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainValidator,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from qa.corpus import yamlfile
 from qa.corpus.documents import Document
@@ -31,6 +39,28 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _words(value: Any) -> PhraseMatcher:
+    """A YAML list of words or phrases as a whole-word matcher over their normalised forms."""
+    if isinstance(value, PhraseMatcher):
+        return value
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise PydanticCustomError("list_type", "Input should be a list of non-empty texts")
+    return matcher(value)
+
+
+Words = Annotated[PhraseMatcher, PlainValidator(_words)]
+NO_WORDS = PhraseMatcher(())
+
+
+def _known_services(services: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    """Every id names a service of services.yaml (not checked when that file did not load)."""
+    directory: Directory | None = (info.context or {}).get("directory")
+    unknown = [sid for sid in services if directory is not None and directory.get(sid) is None]
+    if unknown:
+        raise ValueError(f"names unknown service '{unknown[0]}'")
+    return services
 
 
 class Contact(Phone):
@@ -75,8 +105,8 @@ class SafetyRule(_Strict):
     level: Level
     message: Text
     message_es: Text | None = None
-    phrases: tuple[Text, ...] = ()
-    phrases_es: tuple[Text, ...] = ()
+    phrases: Words = NO_WORDS
+    phrases_es: Words = NO_WORDS
     patterns: tuple[re.Pattern[str], ...] = ()
     patterns_es: tuple[re.Pattern[str], ...] = ()
     # which cues make this rule's emergency urgent (a present cue keeps it an emergency)
@@ -84,11 +114,6 @@ class SafetyRule(_Strict):
     services: tuple[Text, ...] = ()
     contacts: tuple[Contact, ...] = ()
     passages: tuple[PassageRef, ...] = ()
-
-    @field_validator("phrases", "phrases_es")
-    @classmethod
-    def _normalised(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
-        return matcher(phrases).phrases
 
     @field_validator("patterns", "patterns_es", mode="before")
     @classmethod
@@ -103,14 +128,7 @@ class SafetyRule(_Strict):
                 raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from None
         return compiled
 
-    @field_validator("services")
-    @classmethod
-    def _known(cls, services: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        directory: Directory | None = (info.context or {}).get("directory")
-        unknown = [sid for sid in services if directory is not None and directory.get(sid) is None]
-        if unknown:
-            raise ValueError(f"names unknown service '{unknown[0]}'")
-        return services
+    _known = field_validator("services")(_known_services)
 
     @model_validator(mode="after")
     def _fires(self) -> SafetyRule:
@@ -118,20 +136,12 @@ class SafetyRule(_Strict):
             raise ValueError("a rule needs at least one of 'phrases', 'phrases_es', 'patterns' or 'patterns_es'")
         return self
 
-    @cached_property
-    def matcher(self) -> PhraseMatcher:
-        return PhraseMatcher(self.phrases)
-
-    @cached_property
-    def matcher_es(self) -> PhraseMatcher:
-        return PhraseMatcher(self.phrases_es)
-
     def first_hit(self, text: str) -> tuple[str, Lang] | None:
         """(the words of a normalised ``text`` that fire this rule, their language "en" or "es"), or None.
 
         Phrases first, in order, then Spanish phrases, then patterns, then Spanish patterns.
         """
-        words: tuple[tuple[PhraseMatcher, Lang], ...] = ((self.matcher, "en"), (self.matcher_es, "es"))
+        words: tuple[tuple[PhraseMatcher, Lang], ...] = ((self.phrases, "en"), (self.phrases_es, "es"))
         for phrases, lang in words:
             hit = phrases.first(text)
             if hit is not None:
@@ -161,70 +171,29 @@ class DangerSign(_Strict):
 class Cues(_Strict):
     """Words that set the level of a fired rule, read in the sentence that fired it."""
 
-    present: tuple[Text, ...] = ()
-    past: tuple[Text, ...] = ()
-    worry: tuple[Text, ...] = ()
-    general: tuple[Text, ...] = ()  # a general or legal question ("what is the penalty for ..."), not a situation
+    present: Words = NO_WORDS
+    past: Words = NO_WORDS
+    worry: Words = NO_WORDS
+    general: Words = NO_WORDS  # a general or legal question ("what is the penalty for ..."), not a situation
     # a sentence that opens like a question and names nobody close ("can a pimp be charged ...") is general too
-    openers: tuple[Text, ...] = ()
-    personal: tuple[Text, ...] = ()
-
-    @field_validator("present", "past", "worry", "general", "openers", "personal")
-    @classmethod
-    def _normalised(cls, words: tuple[str, ...]) -> tuple[str, ...]:
-        return matcher(words).phrases
-
-    @cached_property
-    def present_matcher(self) -> PhraseMatcher:
-        return PhraseMatcher(self.present)
-
-    @cached_property
-    def past_matcher(self) -> PhraseMatcher:
-        return PhraseMatcher(self.past)
-
-    @cached_property
-    def worry_matcher(self) -> PhraseMatcher:
-        return PhraseMatcher(self.worry)
-
-    @cached_property
-    def general_matcher(self) -> PhraseMatcher:
-        return PhraseMatcher(self.general)
-
-    @cached_property
-    def personal_matcher(self) -> PhraseMatcher:
-        return PhraseMatcher(self.personal)
+    openers: Words = NO_WORDS
+    personal: Words = NO_WORDS
 
     def is_general(self, sentence: str) -> bool:
         """Whether a normalised sentence asks in general rather than about someone's situation."""
-        if self.general_matcher.first(sentence) is not None:
+        if self.general.first(sentence) is not None:
             return True
         first = sentence.split(" ", 1)[0].strip("¿¡")
-        return first in self.openers and self.personal_matcher.first(sentence) is None
+        return first in self.openers.phrases and self.personal.first(sentence) is None
 
 
 class PoliceFear(_Strict):
     """Words that say a person fears police, arrest or deportation, and the services shown first then."""
 
-    phrases: tuple[Text, ...] = ()
+    phrases: Words = NO_WORDS
     services: tuple[Text, ...] = ()
 
-    @field_validator("phrases")
-    @classmethod
-    def _normalised(cls, words: tuple[str, ...]) -> tuple[str, ...]:
-        return matcher(words).phrases
-
-    @field_validator("services")
-    @classmethod
-    def _known(cls, services: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        directory: Directory | None = (info.context or {}).get("directory")
-        unknown = [sid for sid in services if directory is not None and directory.get(sid) is None]
-        if unknown:
-            raise ValueError(f"names unknown service '{unknown[0]}'")
-        return services
-
-    @cached_property
-    def matcher(self) -> PhraseMatcher:
-        return PhraseMatcher(self.phrases)
+    _known = field_validator("services")(_known_services)
 
 
 class SafetyFile(_Strict):
