@@ -84,6 +84,23 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
     return cards[:limit]
 
 
+def arrange(banner: list[ServiceCard], page: list[ServiceCard], fear_first: tuple[str, ...] = (),
+            limit: int = MAX_CARDS) -> tuple[list[ServiceCard], list[ServiceCard]]:
+    """(the banner's cards, the page's cards) as a person sees them.
+
+    The banner holds only cards that can be reached at once (a phone, website or email); the
+    banner's other cards lead the page's; no card is shown twice; and for a person who fears the
+    police (``fear_first``), those services lead the page whatever else moved up.
+    """
+    reachable = [c for c in banner if c.phones or c.url or c.email]
+    unreachable = [c for c in banner if c not in reachable]
+    shown = {c.id for c in banner}
+    cards = unreachable + [c for c in page if c.id not in shown]
+    if fear_first:
+        cards = sorted(cards, key=lambda c: fear_first.index(c.id) if c.id in fear_first else len(fear_first))
+    return reachable, cards[:limit]
+
+
 def fallback_cards(directory: Directory) -> list[ServiceCard]:
     """The cards services.yaml names for questions the corpus does not answer."""
     return [directory[sid].card("Can help with many needs, even when our information does not cover a question")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.answering.cards import MAX_CARDS, choose_cards, fallback_cards
+from qa.answering.cards import arrange, choose_cards, fallback_cards
 from qa.answering.crisis import Classifier, CrisisMatch, Detector, Examples
 from qa.config import default
 from qa.corpus.rules import PassageRef
@@ -122,15 +122,9 @@ class Engine:
             cards = fallback_cards(directory)
             passages, related = [], passages[:RELATED]
         safety = self._safety(trace.safety, trace.question)
+        banner, cards = arrange(safety.services if safety else [], cards, fear_first)
         if safety is not None:
-            # the banner holds only what can be reached at once; the rule's other cards lead the page's
-            unreachable = [c for c in safety.services if not (c.phones or c.url or c.email)]
-            safety = safety.model_copy(update={"services": [c for c in safety.services if c not in unreachable]})
-            cards = unreachable + [c for c in cards if c.id not in {u.id for u in unreachable}]
-            cards = [c for c in cards if c.id not in {b.id for b in safety.services}]  # shown once, in the banner
-        if fear_first:  # never a door they fear first, whatever else moved up
-            cards = sorted(cards, key=lambda c: fear_first.index(c.id) if c.id in fear_first else len(fear_first))
-        cards = cards[:MAX_CARDS]
+            safety = safety.model_copy(update={"services": banner})
         return Answer(question=trace.question, answered=trace.answered, passages=passages, related=related,
                       services=cards, safety=safety, index=self.info)
 
