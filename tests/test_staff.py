@@ -286,7 +286,7 @@ def test_check_page_links_open_the_source_at_the_paragraph(web, public, alice):
 
 def test_check_page_names_the_crisis_rule_that_fired(web, alice, engine):
     rule = next(r for r in engine.version.corpus.rules if r.level == "emergency" and r.phrases)
-    question = f"please help, {rule.phrases[0]}"
+    question = f"please help, {rule.phrases.phrases[0]}"
     trace = engine.trace(question)
     assert trace.safety is not None
     sign_in(web)
