@@ -229,18 +229,9 @@ def load_safety(path: Path, directory: Directory, documents: list[Document] | No
                "documents": {d.id: d for d in documents} if documents is not None else None}
     duplicates = yamlfile.duplicate_ids(data, "rules", path, "rule")
     try:
-        parsed = yamlfile.validate(SafetyFile, data, path, label=_label, context=context)
+        parsed = yamlfile.validate(SafetyFile, data, path, label=yamlfile.record_label("rules", "rule"), context=context)
     except CorpusError as e:
         raise CorpusError(e.problems + duplicates) from None
     if duplicates:
         raise CorpusError(duplicates)
     return parsed
-
-
-def _label(loc: tuple[Any, ...], data: Any) -> str:
-    if len(loc) > 1 and loc[0] == "rules" and isinstance(loc[1], int):
-        try:
-            return f"rule '{data['rules'][loc[1]].get('id', '?')}': "
-        except (AttributeError, IndexError, KeyError, TypeError):
-            return ""
-    return ""

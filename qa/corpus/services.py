@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, field_validator, model_validator
@@ -162,19 +162,11 @@ def load_services(path: Path, documents: list[Document]) -> Directory:
     sections = {(d.id, s.heading) for d in documents for s in d.sections}
     duplicates = yamlfile.duplicate_ids(data, "services", path, "service")
     try:
-        parsed = yamlfile.validate(ServicesFile, data, path, label=_label, context={"sections": sections})
+        parsed = yamlfile.validate(ServicesFile, data, path, label=yamlfile.record_label("services", "service"),
+                                   context={"sections": sections})
     except CorpusError as e:
         raise CorpusError(e.problems + duplicates) from None
     if duplicates:
         raise CorpusError(duplicates)
     topics = tuple((cat, matcher(words, prefix=True)) for cat, words in parsed.topics.items())
     return Directory(tuple(parsed.services), parsed.fallback, topics)
-
-
-def _label(loc: tuple[Any, ...], data: Any) -> str:
-    if len(loc) > 2 and loc[0] == "services" and isinstance(loc[1], int):
-        try:
-            return f"service '{data['services'][loc[1]].get('id', '?')}': "
-        except (AttributeError, IndexError, KeyError, TypeError):
-            return ""
-    return ""

@@ -113,6 +113,21 @@ def line_of(node: Any, loc: tuple[int | str, ...] = (), line_offset: int = 0) ->
 Labeller = Callable[[tuple[int | str, ...], Any], str]
 
 
+def record_label(list_key: str, noun: str) -> Labeller:
+    """A ``label`` for ``validate`` that names the record of the ``list_key`` list an error sits in
+    (``service 'windham-hospital': ...``)."""
+
+    def label(loc: tuple[int | str, ...], data: Any) -> str:
+        if len(loc) > 1 and loc[0] == list_key and isinstance(loc[1], int):
+            try:
+                return f"{noun} '{data[list_key][loc[1]].get('id', '?')}': "
+            except (AttributeError, IndexError, KeyError, TypeError):
+                return ""
+        return ""
+
+    return label
+
+
 def validate(model: type[M], data: Any, path: Path | str, *, label: Labeller | None = None,
              context: dict[str, Any] | None = None, line_offset: int = 0) -> M:
     """``data`` validated as ``model``; CorpusError with one ``file:line: what is wrong`` per problem.
