@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--json", action="store_true", help="print figures as JSON")
     e.add_argument("--failures", action="store_true", help="list the questions that went wrong")
     e.add_argument("--calibrate", action="store_true", help="print the threshold the tune split would choose")
+    e.add_argument("--by-category", action="store_true", help="a table of figures per category of question")
 
     c = sub.add_parser("eval-crisis", help="measure crisis detection per category on labelled danger questions")
     c.add_argument("file", nargs="?", type=Path, help="labelled crisis questions (default: QA_CRISIS_FILE)")
@@ -101,7 +102,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     load_corpus(corpus_dir)  # fail on corpus problems before loading the model
     report = build(corpus_dir, args.out or settings.index_dir, get_encoder(settings.model),
-                   questions=args.questions or settings.questions_file, crisis_questions=settings.crisis_file,
+                   questions=args.questions or settings.questions_file,
+                   crisis_questions=settings.crisis_file,
+                   wording_questions=settings.wording_file,
                    floors=load_floors(args.floors or settings.floors_file), batch_size=settings.batch_size,
                    progress=not args.quiet, do_publish=not args.dry_run, force=args.force,
                    keep=settings.keep_versions)
@@ -132,7 +135,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from qa import open_engine
-    from qa.lifecycle.evaluate import calibrate_on, failures, figures, load_questions, run
+    from qa.lifecycle.evaluate import by_category, calibrate_on, failures, figures, load_questions, run
 
     engine = open_engine()
     split = None if args.split == "all" else args.split
@@ -144,12 +147,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     outcomes = run(engine, questions, args.mode)
     figs = figures(outcomes) | {"split": args.split, "mode": args.mode, "index": engine.version.id}
+    if args.by_category:
+        figs["categories"] = by_category(outcomes)
     if args.json:
         print(json.dumps(figs | ({"failures": failures(outcomes)} if args.failures else {}), indent=2))
         return 0
-    for name, value in figs.items():
-        shown = f"{value:.1%}" if isinstance(value, float) and name not in ("median_ms", "mrr") else value
-        print(f"{name:22} {shown}")
+    if args.by_category:
+        names = ("hit@1", "hit@3", "in_scope_answered", "no_answer_recall", "false_alarms")
+        print(f"{'category':14} {'n':>4} " + " ".join(f"{n:>17}" for n in names))
+        for cat, f in [*figs.pop("categories").items(), ("all", figs)]:
+            cells = " ".join(f"{'-' if f[n] is None else format(f[n], '.1%'):>17}" for n in names)
+            print(f"{cat:14} {f['questions']:>4} {cells}")
+    else:
+        for name, value in figs.items():
+            shown = f"{value:.1%}" if isinstance(value, float) and name not in ("median_ms", "mrr") else value
+            print(f"{name:22} {shown}")
     if args.failures:
         for f in failures(outcomes):
             print(f"- [{f['split']}] {f['question']!r}: {'; '.join(f['problems'])} (got: {f['got']!r}, "

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     crisis_file: Path = Field(ROOT / "eval" / "crisis.yaml",
                               description="Labelled danger questions: the crisis thresholds are calibrated on their "
                                           "tune split")
+    wording_file: Path = Field(ROOT / "eval" / "wording.yaml",
+                               description="Questions as people really write them: the answered rule is calibrated "
+                                           "on their tune split too, and the gate checks their test split per category")
     floors_file: Path = Field(ROOT / "eval" / "floors.yaml", description="Quality floors the build gate enforces")
 
 

@@ -82,6 +82,17 @@ class IndexInfo(_Record):
     built_at: str
 
 
+class Gap(_Record):
+    """Why a question the corpus seems to be about is still not answered: it asks about a place the
+    corpus does not cover, or for a kind of fact (hours, an address...) that nothing shown holds."""
+
+    kind: Literal["place", "fact"]
+    message: str = Field(description="What a person reads, in the service's own words")
+    place: str | None = Field(None, description="The place asked about, when kind is 'place'")
+    fact: str | None = Field(None, description="The kind of fact asked for (hours, address, phone, cost, amount, "
+                                               "duration, age, year, website), when kind is 'fact'")
+
+
 class Answer(_Record):
     question: str = Field(description="The question as understood, after trimming and normalising whitespace")
     answered: bool = Field(description="False when nothing in the corpus answers it well enough")
@@ -91,6 +102,7 @@ class Answer(_Record):
     )
     services: list[ServiceCard]
     safety: Safety | None = None
+    gap: Gap | None = Field(None, description="When not answered because of a place or a kind of fact: what is missing")
     index: IndexInfo
 
 

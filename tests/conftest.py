@@ -18,6 +18,7 @@ from qa.lifecycle.registry import current_version_id
 CORPUS = ROOT / "corpus"
 QUESTIONS = ROOT / "eval" / "questions.yaml"
 CRISIS = ROOT / "eval" / "crisis.yaml"
+WORDING = ROOT / "eval" / "wording.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +30,8 @@ def encoder():
 def index_dir(tmp_path_factory, encoder) -> Path:
     """The real corpus built with the real model, once per session."""
     out = tmp_path_factory.mktemp("index")
-    build(CORPUS, out, encoder, questions=QUESTIONS, crisis_questions=CRISIS, progress=False)
+    build(CORPUS, out, encoder, questions=QUESTIONS, crisis_questions=CRISIS, wording_questions=WORDING,
+          progress=False)
     return out
 
 

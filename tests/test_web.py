@@ -322,6 +322,24 @@ def test_not_covered_question_says_so_and_shows_fallback_cards_and_no_answers(cl
     assert page.find("h2", string="Who can help") is None
 
 
+def test_another_state_gets_the_jurisdiction_and_no_answer(client):
+    page = html(ask(client, "is prostitution legal in nevada"))
+    assert text(page.h1) == "Our information does not cover that"
+    gap = page.select_one("p.gap[data-gap=place]")
+    assert gap is not None and "Windham, Connecticut" in text(gap) and "Nevada" in text(gap)
+    assert page.find("mark") is None and page.select("section.related li.passage")
+
+
+def test_missing_opening_hours_are_named_and_the_service_card_is_shown(client):
+    page = html(ask(client, "what are Generations' opening hours"))
+    gap = page.select_one("p.gap[data-gap=fact]")
+    assert gap is not None and text(gap).startswith("Our information does not list opening hours")
+    assert text(page.find("h2", string="Who can tell you")) == "Who can tell you"
+    assert "Generations Family Health Center" in [text(li.h3) for li in page.select("main > ul.cards > li.card")]
+    r = client.post("/api/ask", json={"question": "what are Generations' opening hours"})
+    assert r.status_code == 200 and r.json()["gap"]["fact"] == "hours" and r.json()["answered"] is False
+
+
 # --- bad input, errors and headers ----------------------------------------------------------------
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 501, "tell me\x00about testing", "help\x1b[2J"])

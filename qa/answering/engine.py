@@ -13,14 +13,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from qa.answering import facts
 from qa.answering.cards import arrange, choose_cards, fallback_cards
 from qa.answering.crisis import Classifier, CrisisMatch, Detector, Examples
+from qa.answering.scope import Scope
 from qa.config import default
 from qa.corpus.rules import PassageRef
 from qa.encoder import Encoder
 from qa.errors import QuestionError
 from qa.index.format import Version
-from qa.records import Answer, Highlight, IndexInfo, Passage, Phone, Safety
+from qa.records import Answer, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
 from qa.retrieval.search import Candidate, Ranking, Searcher
 from qa.text import passages_of, squeeze
@@ -30,6 +32,7 @@ TOP_K: int = default("default_top_k")
 SCREEN_CHARS = 5000  # how much of a refused question is still read for danger signs
 SCREEN_SENTENCES = 60  # and how many of its sentences are embedded for the semantic layer
 RELATED = 3  # closest passages offered as "might be related" when nothing answers
+FACT_PASSAGES = 1  # the passages shown first, which must hold the kind of fact a question asks for
 SAFETY_WHY_EMERGENCY = "Shown first because your question may mean you are in danger"
 SAFETY_WHY_URGENT = "Shown first because it can help you talk this through, confidentially"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates
@@ -60,6 +63,7 @@ class Trace:
     rule: AnsweredRule
     safety: CrisisMatch | None
     crisis_score: float = -1.0  # the semantic crisis layer's score (-1: not measured)
+    gap: Gap | None = None  # a place the corpus does not cover, or a kind of fact nothing shown holds
 
 
 class Engine:
@@ -74,6 +78,9 @@ class Engine:
         self.detector = Detector(version.corpus.safety, crisis_examples(version), Classifier.from_manifest(crisis),
                                  crisis.get("threshold"), crisis.get("urgent_threshold"))
         self.max_question_chars = max_question_chars
+        documents = version.corpus.documents
+        self.jurisdiction = documents[0].jurisdiction if documents else ""
+        self.scope = Scope("\n".join(d.jurisdiction for d in documents), "\n".join(d.text for d in documents))
 
     @property
     def info(self) -> IndexInfo:
@@ -91,19 +98,44 @@ class Engine:
                 e.safety = self._safety(self.detector.detect(screened, parts, vectors), screened)
             raise
         parts = passages_of(text)
-        # one call to the model: the question (for the search) and, when it has several, its sentences
-        vectors = self.encoder.encode([text, *parts] if len(parts) > 1 else [text])
-        ranking = self.searcher.search(text, mode=mode, query_vector=vectors[:1])
+        query = self.searcher.speller.correct(text)  # what is searched: misspelt words corrected
+        # one call to the model: the query (for the search) and, when it has several, its sentences
+        vectors = self.encoder.encode([query, *parts] if len(parts) > 1 or query != text else [query])
+        ranking = self.searcher.search(query, mode=mode, query_vector=vectors[:1])
         confidence = self.rule.confidence(ranking, text)
-        part_vectors = vectors[1:] if len(parts) > 1 else vectors
+        part_vectors = vectors[1:] if len(parts) > 1 or query != text else vectors
         safety = self.detector.detect(text, parts, part_vectors)
         crisis_score = max((s for s, _ in self.detector.scores(part_vectors)), default=-1.0)
         if safety and safety.level == "emergency" and safety.rule.passages:
             # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
             ranking = _pin(ranking, safety.rule.passages)
-        # A question that signals danger is answered with the passages on help, whatever the score.
-        answered = self.rule.accepts(confidence) or (safety is not None and safety.level == "emergency")
-        return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4))
+        # A question that signals danger is answered with the passages on help, whatever the score
+        # or the gaps; any other question about a place or a fact the corpus does not hold is not.
+        emergency = safety is not None and safety.level == "emergency"
+        gap = None if emergency else self._gap(text, ranking)
+        answered = (self.rule.accepts(confidence) and gap is None) or emergency
+        return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap)
+
+    def _gap(self, question: str, ranking: Ranking) -> Gap | None:
+        """What makes the corpus unable to answer ``question`` however well its passages score, if anything."""
+        place = self.scope.elsewhere(question)
+        if place is not None:
+            return Gap(kind="place", place=place.name,
+                       message=f"Our information covers {self.jurisdiction}. It does not cover {place.name}, "
+                               "so what it says may not apply there.")
+        kind = facts.asked(question)
+        if kind is None:
+            return None
+        directory = self.version.corpus.directory
+        shown = [c.chunk for c in ranking.candidates[:FACT_PASSAGES]]
+        named = directory.named_in(question)
+        # a question about one service is answered by that service's record, not by any card
+        cards = ([directory[sid].card("") for sid in named] if named
+                 else choose_cards(question, shown, directory))
+        if kind.held_by([c.text for c in shown], cards):
+            return None
+        whose = f" for {', '.join(directory[sid].name for sid in named)}" if named else ""
+        return Gap(kind="fact", fact=kind.name, message=f"Our information does not list {kind.missing}{whose}.")
 
     def answer(self, question: str, top_k: int = TOP_K) -> Answer:
         """Answer ``question`` with up to ``top_k`` passages; QuestionError for unusable input."""
@@ -118,6 +150,10 @@ class Engine:
         if trace.answered:
             cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first)
             related = []
+        elif trace.gap is not None and trace.gap.kind == "fact":
+            # show what there is: the closest passages apart, and the cards of the services asked about
+            cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first)
+            passages, related = [], passages[:RELATED]
         else:
             cards = fallback_cards(directory)
             passages, related = [], passages[:RELATED]
@@ -126,7 +162,7 @@ class Engine:
         if safety is not None:
             safety = safety.model_copy(update={"services": banner})
         return Answer(question=trace.question, answered=trace.answered, passages=passages, related=related,
-                      services=cards, safety=safety, index=self.info)
+                      services=cards, safety=safety, gap=trace.gap, index=self.info)
 
     def _safety(self, match: CrisisMatch | None, question: str) -> Safety | None:
         """The banner for ``match``: its message in the language that fired it, the contacts that can be

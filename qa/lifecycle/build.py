@@ -29,7 +29,7 @@ from qa.index.keys import make_keys
 from qa.lifecycle import crisis_model
 from qa.lifecycle.crisis_eval import crisis_figures, load_crisis_questions, run_crisis
 from qa.lifecycle.diff import VersionDiff, diff
-from qa.lifecycle.evaluate import calibrate_on, load_questions, quality_record, run
+from qa.lifecycle.evaluate import by_category, calibrate_on, load_questions, quality_record, run
 from qa.lifecycle.gate import Floors, Verdict, judge
 from qa.lifecycle.registry import current_version_id, new_version_id, prune, publish
 from qa.retrieval.confidence import DEFAULT_THRESHOLD
@@ -121,7 +121,8 @@ def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, **options: Any) -
 
 
 def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
-                   crisis_questions: Path | None = None, floors: Floors | None = None, batch_size: int = 32,
+                   crisis_questions: Path | None = None, wording_questions: Path | None = None,
+                   floors: Floors | None = None, batch_size: int = 32,
                    progress: bool = True,
                    do_publish: bool = True, force: bool = False, keep: int = 5) -> BuildReport:
     """``build`` on a corpus folder nobody else writes to."""
@@ -155,7 +156,8 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
         return Engine(version, encoder)
 
     crisis = crisis_model.train(keys, vectors)
-    calibration, crisis, quality = _evaluate(engine_with, questions, crisis_questions, floors or Floors(), crisis)
+    calibration, crisis, quality = _evaluate(engine_with, questions, crisis_questions, wording_questions,
+                                             floors or Floors(), crisis)
     live_id, live = _live(index_dir, encoder)
     changes = diff(live.chunks, live.corpus.directory, tuple(chunks), corpus.directory) if live else None
     verdict = judge(quality, floors or Floors(), live.manifest.get("quality") if live else None) if quality else None
@@ -175,20 +177,29 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
 
 
 def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path | None, crisis_questions: Path | None,
-              floors: Floors, crisis: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+              wording_questions: Path | None, floors: Floors,
+              crisis: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """Calibrate the crisis threshold and the answered rule on the tune splits, then measure the
-    result on the gate's split. Returns (answered calibration, crisis model, quality record)."""
+    result on the gate's split. Returns (answered calibration, crisis model, quality record).
+
+    The answered rule is calibrated on the tune split of ``questions`` and, when given, of
+    ``wording_questions`` (questions as people really write them, near-topic ones among them).
+    """
     tune = load_questions(questions, "tune") if questions is not None else []
+    wording_tune = load_questions(wording_questions, "tune") if wording_questions is not None else []
     if crisis_questions is not None and crisis.get("weights"):
         crisis = crisis | crisis_model.calibrate(engine_with({"crisis": crisis}),
                                                  load_crisis_questions(crisis_questions, "tune"), tune)
         crisis |= {"questions": Path(crisis_questions).name, "split": "tune"}
     if questions is None:  # asked for: a build with no gate (a missing file is an error, raised above)
         return {"threshold": DEFAULT_THRESHOLD, "reason": "no labelled questions"}, crisis, None
-    calibration = calibrate_on(engine_with({"crisis": crisis}), tune)
-    calibration |= {"questions": Path(questions).name, "split": "tune"}
+    calibration = calibrate_on(engine_with({"crisis": crisis}), tune + wording_tune)
+    names = [Path(p).name for p in (questions, wording_questions) if p is not None]
+    calibration |= {"questions": " + ".join(names), "split": "tune"}
     engine = engine_with({"calibration": calibration, "crisis": crisis})
     quality = quality_record(run(engine, load_questions(questions, floors.split)), floors.split)
+    if wording_questions is not None:
+        quality["wording"] = by_category(run(engine, load_questions(wording_questions, floors.split)))
     if crisis_questions is not None:
         quality["crisis"] = crisis_figures(run_crisis(engine, load_crisis_questions(crisis_questions, floors.split)))
     return calibration, crisis, quality

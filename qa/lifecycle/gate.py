@@ -41,6 +41,8 @@ class Floors(BaseModel):
     ceilings: dict[Lower, float] = {}
     margin: float = Field(0.03, ge=0.0, le=1.0)
     crisis: CrisisFloors = CrisisFloors()
+    # figures on eval/wording.yaml's same split, per category of wording: category -> figure -> floor
+    wording: dict[str, dict[Higher, float]] = {}
 
 
 def load_floors(path: Path) -> Floors:
@@ -84,6 +86,12 @@ def judge(new: dict[str, Any], floors: Floors, live: dict[str, Any] | None = Non
         got = (crisis.get(category) or {}).get("false_emergencies")
         if got is not None and got > ceiling:
             problems.append(f"false emergencies ({category}) {got:.3f} are above the ceiling {ceiling:.3f}")
+    wording = new.get("wording") or {}
+    for category, wanted in floors.wording.items():
+        for figure, floor in wanted.items():
+            got = (wording.get(category) or {}).get(figure)
+            if got is not None and got < floor:
+                problems.append(f"{figure} ({category} wording) {got:.3f} is below the floor {floor:.3f}")
     worse: list[str] = []
     if live and live.get("figures"):
         old = live["figures"]

@@ -18,6 +18,7 @@ from qa.index.chunks import Chunk
 from qa.index.format import Version
 from qa.retrieval import MODES
 from qa.retrieval.lexical import Lexical
+from qa.retrieval.spelling import Speller
 
 LEXICAL_WEIGHT = 0.1  # BM25 (scaled to the best chunk's) added to the cosine; tuned in docs/quality.md
 MAX_KEYS = 4096  # keys scored per question; chunks with no key among them rank last on the dense side
@@ -70,6 +71,10 @@ class Searcher:
         self._key_sentence = [k.sentence for k in version.keys]
         texts = [f"{c.section}\n{c.text}" for c in self.chunks]
         self.lexical = Lexical(texts, version.corpus.synonyms)
+        corpus = version.corpus
+        self.speller = Speller([*texts, *(t for group in corpus.synonyms for t in group),
+                                *(p.question for p in corpus.phrasings),
+                                *(n for s in corpus.directory.services for n in (s.name, *s.aliases))])
 
     def embed(self, question: str) -> np.ndarray:
         return self.encoder.encode([question])

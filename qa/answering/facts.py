@@ -1,0 +1,123 @@
+"""Questions that ask for one kind of fact, and whether an answer holds a fact of that kind.
+
+"What are Generations' opening hours" is about a service the corpus describes, so its passages
+score well, but none of them states opening hours. Shown as an answer, they mislead: the person
+reads them looking for hours that are not there. So a question that asks for a fact of a specific
+kind (opening hours, a street address, a phone number, a cost, an amount in dollars, a length of
+time, an age, a year, a web address) is answered only when the passages shown first or the service
+cards hold a fact of that kind; otherwise the page says precisely what is missing.
+
+Both sides are patterns over text, English and Spanish: what a question asking for the fact looks
+like, and what the fact itself looks like in a passage ("9am-5pm", "24/7", "$500", "under 18").
+They recognise a shape, not a meaning, so they are kept narrow: a question matches only when it
+plainly asks for the fact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.records import ServiceCard
+from qa.text import normalise
+
+_NUMBER_WORDS = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|ninety)"
+_UNITS = r"(?:years?|months?|weeks?|days?|hours?|minutes?)"
+
+
+@dataclass(frozen=True)
+class FactKind:
+    """One kind of fact: how a question asks for it, how a text states it, and which card field holds it."""
+
+    name: str
+    missing: str  # "Our information does not list <missing>."
+    asks: re.Pattern[str]
+    holds: re.Pattern[str]
+    card_field: str | None = None
+
+    def held_by(self, texts: list[str], cards: list[ServiceCard]) -> bool:
+        if self.card_field and any(getattr(c, self.card_field) for c in cards):
+            return True
+        return any(self.holds.search(t) for t in texts)
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+KINDS: tuple[FactKind, ...] = (
+    FactKind(
+        "amount", "an amount in dollars",
+        _re(r"\bhow much (?:is |are |would |will |could |can )?(?:the |a |my )?"
+            r"(?:fines?|bail|penalt(?:y|ies)|money)\b"
+            r"|\bhow (?:much|many) (?:money|dollars)\b|\bin dollars\b|\bwhat(?: is|s|'s) the fine\b"
+            r"|\bcu[aá]nto (?:es |seria |sería )?(?:la |de )?(?:multa|fianza|dinero)\b|\bde cu[aá]nto es la multa\b"),
+        _re(r"\$\s?\d|\b\d[\d,]*\s*(?:dollars|usd|d[oó]lares)\b"),
+    ),
+    FactKind(
+        "cost", "what it costs",
+        _re(r"\bhow much (?:does|do|would|will|is|are)\b.*\b(?:cost|costs|charge|pay)\b|\b(?:cost|price)s? (?:of|for|to)\b"
+            r"|\bwhat(?: does|'s| is) (?:it|the \w+) cost\b"
+            r"|\bhow much (?:is|are) (?:it|a|an|the) (?:test|visit|appointment)s?\b"
+            r"|\bis (?:it|testing|that|this|the \w+) free\b|\bcu[aá]nto (?:cuesta|cobran|vale)\b|\bprecio\b|\bes gratis\b"),
+        _re(r"\$\s?\d|\bfree\b|\bno[- ]cost\b|\blow[- ]cost\b|\bsliding[- ]scale\b|\bgratis\b|\bwithout charge\b"),
+        "cost",
+    ),
+    FactKind(
+        "hours", "opening hours",
+        _re(r"\b(?:opening|visiting|office|business|open) hours\b|\bhours (?:of|for|are|is|do|does)\b"
+            r"|\bwhat are (?:the|their|its|his|her)(?: \w+)? hours\b|\bhours\?"
+            r"|\bwhat time (?:do|does|is|are|will)\b"
+            r"|\bwhen (?:do|does|is|are|will) .{0,40}\b(?:open|close)\b|\bopen (?:on|at|today|tomorrow|on weekends|late)\b"
+            r"|\bhorarios?\b|\ba qu[eé] hora (?:abre|abren|cierra|cierran)\b"),
+        _re(r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b24/7\b|\b24 hours\b|\b(?:mon|tue|wed|thu|fri|sat|sun)"
+            r"(?:day)?s?\s*(?:-|to|through|–)"),
+        "hours",
+    ),
+    FactKind(
+        "address", "a street address",
+        _re(r"\b(?:street |mailing |physical )?address\b|\bdirecci[oó]n\b|\bwhat street\b"
+            r"|\bwhere (?:exactly )?is (?:it|their|the) (?:\w+ )?(?:office|building) located\b"),
+        _re(r"\b\d+\s+(?:[a-z]+\s+){1,3}"
+            r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|place|pl)\b"),
+    ),
+    FactKind(
+        "phone", "a phone number for that",
+        _re(r"\b(?:phone|telephone|cell|contact|hotline|helpline) (?:number|#)\b|\b(?:what|which) number\b"
+            r"|\bnumber (?:to|for|i can|can i|do i) (?:call|text)\b|\bn[uú]mero(?: de tel[eé]fono)?\b"),
+        _re(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}\b|\b1-8\d\d-\d{3}-\d{4}\b|\b911\b|\btext \d{5,6}\b"),
+        "phones",
+    ),
+    FactKind(
+        "duration", "how long",
+        _re(rf"\bhow (?:many|much) (?:{_UNITS}|time)\b|\bhow long (?:does|do|will|would|is|are|can|until|before|till|to"
+            rf"|it|the|for|after|has|have|should)\b|\bstatute of limitations?\b"
+            rf"|\bcu[aá]nto(?:s)? (?:tiempo|a[nñ]os|meses|d[ií]as)\b"),
+        _re(rf"\b{_NUMBER_WORDS}\s*(?:-\s*)?{_UNITS}\b|\bpermanent(?:ly)?\b|\bforever\b|\blifetime\b|\bsame[- ]day\b"),
+    ),
+    FactKind(
+        "age", "an age",
+        _re(r"\bhow old\b|\bwhat age\b|\bage of consent\b|\b(?:minimum|legal) age\b|\bage limit\b|\bqu[eé] edad\b"
+            r"|\bedad (?:m[ií]nima|de consentimiento|legal)\b"),
+        _re(r"\b(?:under|over|below|above|aged?)\s+\d{1,2}\b"
+            r"|\b\d{1,2}\s*(?:years? old|-year-old|or older|and older|and up)\b"),
+    ),
+    FactKind(
+        "year", "a year or date",
+        _re(r"\bwhat year\b|\bwhen (?:was|were|did)\b.*\b(?:passed|enacted|founded|created|established|signed|made|start|"
+            r"started|begin|began)\b|\ben qu[eé] a[nñ]o\b"),
+        _re(r"\b(?:1[89]|20)\d\d\b"),
+    ),
+    FactKind(
+        "website", "a web address for that",
+        _re(r"\bweb ?sites?\b|\burl\b|\bweb address\b|\blink to\b|\bp[aá]gina (?:web|de internet)\b|\bsitio web\b"),
+        _re(r"https?://|\bwww\.|\b[a-z0-9-]+\.(?:org|com|gov|net|edu|us)\b"),
+        "url",
+    ),
+)
+
+
+def asked(question: str) -> FactKind | None:
+    """The kind of fact ``question`` asks for, or None when it asks for none in particular."""
+    text = normalise(question)
+    return next((kind for kind in KINDS if kind.asks.search(text)), None)

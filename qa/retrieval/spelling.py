@@ -1,0 +1,69 @@
+"""Correcting misspelt question words against the corpus's own vocabulary, before search.
+
+"wat happens if i get cought selling", "how do i get narcn": people type fast on phones. A word is
+corrected only when it is neither a word of the corpus (its passages, headings, synonyms, phrasings
+and service names) nor a common English word (symspellpy's frequency dictionary), and a corpus word
+lies within one edit (two for words of seven letters or more). Corrections go to the corpus's
+words only, so a typo can only become a word the corpus could match, never a new topic.
+symspellpy does the lookup (the symmetric-delete algorithm); its English dictionary is read once per
+process, as a set of known words.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+
+from symspellpy import SymSpell, Verbosity
+
+from qa.text import normalise
+
+_WORD = re.compile(r"[^\W\d_]+")
+MIN_LENGTH = 4  # shorter words are too often texting ("u", "r", "2nite") to correct safely
+LONG_WORD = 7  # from this length a word may be two edits away
+MIN_ENGLISH_COUNT = 50_000  # rarer entries of the frequency dictionary are mostly typos themselves
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Common English words (symspellpy's frequency dictionary, rare entries left out)."""
+    path = importlib.resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    words = (line.split() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(w for w, count in words if int(count) >= MIN_ENGLISH_COUNT)
+
+
+class Speller:
+    """Corrects the words of a question that the corpus and English both do not know."""
+
+    def __init__(self, texts: Iterable[str]):
+        counts = Counter(w for t in texts for w in _WORD.findall(normalise(t)))
+        self._corpus = frozenset(counts)
+        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for word, count in counts.items():
+            if len(word) >= MIN_LENGTH - 1:
+                self._symspell.create_dictionary_entry(word, count)
+
+    def known(self, word: str) -> bool:
+        return word in self._corpus or word in english_words()
+
+    def corrections(self, question: str) -> dict[str, str]:
+        """Misspelt word -> the corpus word it becomes, for each word of ``question`` that is corrected."""
+        out: dict[str, str] = {}
+        for word in _WORD.findall(normalise(question)):
+            if len(word) < MIN_LENGTH or word in out or self.known(word):
+                continue
+            distance = 2 if len(word) >= LONG_WORD else 1
+            found = self._symspell.lookup(word, Verbosity.TOP, max_edit_distance=distance)
+            if found:
+                out[word] = found[0].term
+        return out
+
+    def correct(self, question: str) -> str:
+        """``question`` normalised, with its misspelt words replaced (``question`` itself when none is)."""
+        fixes = self.corrections(question)
+        if not fixes:
+            return question
+        return _WORD.sub(lambda m: fixes.get(m.group(), m.group()), normalise(question))

@@ -1,0 +1,64 @@
+"""Questions asking for one kind of fact (qa.answering.facts) are answered only when it is there."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answering import facts
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("what are Generations' opening hours", "hours"),
+    ("when does the needle exchange open", "hours"),
+    ("whats the street address of access agency", "address"),
+    ("how much is the fine for solicitation", "amount"),
+    ("how much does an hiv test cost", "cost"),
+    ("how many years in jail for trafficking", "duration"),
+    ("how long does it take to get results back", "duration"),
+    ("how old do you have to be", "age"),
+    ("what year was the law passed", "year"),
+    ("what website has the reports", "website"),
+    ("what number do i call", "phone"),
+    ("¿a qué hora abren?", "hours"),
+    ("¿cuánto cuesta la prueba?", "cost"),
+])
+def test_the_kind_of_fact_a_question_asks_for(question, kind):
+    found = facts.asked(question)
+    assert found is not None and found.name == kind
+
+
+@pytest.mark.parametrize("question", [
+    "can i get arrested for selling sex", "where can i get tested for hiv", "what is trafficking",
+    "i was charged with prostitution, what happens now", "is there help for my friend",
+])
+def test_ordinary_questions_ask_for_no_kind_in_particular(question):
+    assert facts.asked(question) is None
+
+
+def test_what_a_fact_looks_like_in_text():
+    hours = next(k for k in facts.KINDS if k.name == "hours")
+    assert hours.held_by(["The hotline operates 24/7, is confidential"], [])
+    assert not hours.held_by(["Generations provides comprehensive primary care"], [])
+    amount = next(k for k in facts.KINDS if k.name == "amount")
+    assert amount.held_by(["a fine of up to $500"], []) and not amount.held_by(["significant fines"], [])
+
+
+def test_opening_hours_that_nothing_lists_get_an_honest_answer(engine):
+    answer = engine.answer("what are Generations' opening hours")
+    assert not answer.answered and answer.passages == []
+    assert answer.gap is not None and answer.gap.fact == "hours"
+    assert answer.gap.message.startswith("Our information does not list opening hours for Generations")
+    # what there is: the closest passages, apart, and the card of the service asked about
+    assert answer.related and any("generations" in c.id for c in answer.services)
+
+
+def test_a_fact_the_passage_holds_is_answered(engine):
+    hotline = engine.answer("how long does a prostitution conviction stay on your record")
+    assert hotline.answered and hotline.gap is None  # "a permanent criminal record"
+    number = engine.answer("what is the phone number of the trafficking hotline")
+    assert number.answered and number.gap is None and "1-888-373-7888" in number.passages[0].text
+
+
+def test_a_fine_in_dollars_is_not_made_up_from_significant_fines(engine):
+    answer = engine.answer("how much is the fine in dollars for a solicitation charge")
+    assert not answer.answered and answer.gap is not None and answer.gap.fact == "amount"

@@ -1,0 +1,58 @@
+"""The place check (qa.answering.scope): another state's or country's law is not answered with ours."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answering.scope import Scope
+
+
+@pytest.fixture(scope="module")
+def scope(version):
+    documents = version.corpus.documents
+    return Scope("\n".join(d.jurisdiction for d in documents), "\n".join(d.text for d in documents))
+
+
+def test_the_jurisdiction_and_the_places_the_corpus_names_are_covered(scope):
+    assert {"Connecticut", "United States"} <= scope.covered
+    assert "Nevada" not in scope.covered
+
+
+@pytest.mark.parametrize(("question", "place"), [
+    ("is prostitution legal in nevada", "Nevada"),
+    ("are brothels legal in the uk", "United Kingdom"),
+    ("is escorting legal in rhode island", "Rhode Island"),
+    ("Nevada brothel laws", "Nevada"),
+    ("is it legal in NV", "Nevada"),
+    ("¿es legal la prostitución en México?", "Mexico"),
+])
+def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
+    found = scope.elsewhere(question)
+    assert found is not None and found.name == place
+
+
+@pytest.mark.parametrize("question", [
+    "is prostitution legal in connecticut",
+    "can i get arrested in windham",
+    "I came here from Honduras and he took my passport",
+    "my family back home in Mexico gets threats",
+    "I moved from Nevada, is it illegal here in Connecticut too?",
+    "where can i get tested",
+    "IS IT ILLEGAL TO PAY FOR SEX IN CT",
+])
+def test_where_a_person_comes_from_or_a_covered_place_is_not_a_scope_problem(scope, question):
+    assert scope.elsewhere(question) is None
+
+
+def test_nevada_gets_an_honest_answer_with_the_closest_passages_apart(engine):
+    answer = engine.answer("is prostitution legal in nevada")
+    assert not answer.answered and answer.passages == []
+    assert answer.gap is not None and answer.gap.kind == "place" and answer.gap.place == "Nevada"
+    assert "Windham, Connecticut" in answer.gap.message and "Nevada" in answer.gap.message
+    assert answer.related and "Connecticut" in answer.related[0].text
+
+
+def test_danger_is_answered_wherever_it_happens(engine):
+    answer = engine.answer("he took my passport and locks me in the room, we are in Mexico")
+    assert answer.safety is not None and answer.safety.level == "emergency"
+    assert answer.answered and answer.gap is None

@@ -1,0 +1,40 @@
+"""Correcting misspelt question words against the corpus vocabulary (qa.retrieval.spelling)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.retrieval.spelling import Speller
+
+
+@pytest.fixture(scope="module")
+def speller(engine):
+    return engine.searcher.speller
+
+
+@pytest.mark.parametrize(("question", "fixes"), [
+    ("how do i get narcn", {"narcn": "narcan"}),
+    ("my pimp took my id is that traficking", {"traficking": "trafficking"}),
+    ("do the polce arrest people", {"polce": "police"}),
+])
+def test_typos_become_corpus_words(speller, question, fixes):
+    assert speller.corrections(question) == fixes
+
+
+def test_known_words_and_short_words_are_left_alone(speller):
+    assert speller.corrections("is onlyfans legal in windham") == {}  # no corpus word is one edit away
+    assert "r" not in speller.corrections("wat r u doin")  # texting, too short to correct safely
+    assert "wat" not in speller.corrections("wat r u doin")
+    assert speller.correct("Where can I get tested?") == "Where can I get tested?"
+
+
+def test_a_correction_only_goes_to_a_word_the_corpus_has():
+    speller = Speller(["Naloxone reverses an overdose."])
+    assert speller.corrections("where do i get naloxne") == {"naloxne": "naloxone"}
+    assert speller.corrections("where do i get narcn") == {}
+
+
+def test_a_misspelt_question_reaches_the_passage(engine):
+    answer = engine.answer("how do i get narcn")
+    assert answer.answered
+    assert any("naloxone" in p.text.lower() or "narcan" in p.text.lower() for p in answer.passages[:3])
