@@ -19,6 +19,7 @@ from qa.answering import facts
     ("what year was the law passed", "year"),
     ("what website has the reports", "website"),
     ("what number do i call", "phone"),
+    ("¿cuál es el número de teléfono de la clínica?", "phone"),
     ("¿a qué hora abren?", "hours"),
     ("¿cuánto cuesta la prueba?", "cost"),
 ])
@@ -30,6 +31,7 @@ def test_the_kind_of_fact_a_question_asks_for(question, kind):
 @pytest.mark.parametrize("question", [
     "can i get arrested for selling sex", "where can i get tested for hiv", "what is trafficking",
     "i was charged with prostitution, what happens now", "is there help for my friend",
+    "cual es el numero del estatuto de prostitución",
 ])
 def test_ordinary_questions_ask_for_no_kind_in_particular(question):
     assert facts.asked(question) is None

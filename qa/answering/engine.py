@@ -109,10 +109,12 @@ class Engine:
         if safety and safety.level == "emergency" and safety.rule.passages:
             # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
             ranking = _pin(ranking, safety.rule.passages)
-        # A question that signals danger is answered with the passages on help, whatever the score
-        # or the gaps; any other question about a place or a fact the corpus does not hold is not.
+        # A question that signals danger is answered with the passages on help, whatever the score;
+        # one that signals any worry (an urgent banner too) is never turned away for a gap, since
+        # "a modeling job in NY" is about a person here. Any other question about a place or a fact
+        # the corpus does not hold is not answered.
         emergency = safety is not None and safety.level == "emergency"
-        gap = None if emergency else self._gap(text, ranking)
+        gap = None if safety is not None else self._gap(text, ranking)
         answered = (self.rule.accepts(confidence) and gap is None) or emergency
         return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap)
 

@@ -84,7 +84,8 @@ KINDS: tuple[FactKind, ...] = (
     FactKind(
         "phone", "a phone number for that",
         _re(r"\b(?:phone|telephone|cell|contact|hotline|helpline) (?:number|#)\b|\b(?:what|which) number\b"
-            r"|\bnumber (?:to|for|i can|can i|do i) (?:call|text)\b|\bn[uú]mero(?: de tel[eé]fono)?\b"),
+            r"|\bnumber (?:to|for|i can|can i|do i) (?:call|text)\b"
+            r"|\bn[uú]mero (?:de tel[eé]fono|para llamar|de (?:la )?l[ií]nea)\b|\btel[eé]fono de\b"),
         _re(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}\b|\b1-8\d\d-\d{3}-\d{4}\b|\b911\b|\btext \d{5,6}\b"),
         "phones",
     ),
