@@ -74,3 +74,26 @@ def test_manifest_stores_calibration_and_held_out_figures(version):
     assert cal["split"] == "tune" and cal["threshold"] > 0 and "in_scope_answered" in cal
     assert version.manifest["quality"]["split"] == "test"
     assert set(FLOORS.floors) <= set(version.manifest["quality"]["figures"])
+
+
+@pytest.mark.parametrize("category", sorted(FLOORS.wording))
+def test_real_wording_meets_its_floors_per_category(version, category):
+    """The build measured eval/wording.yaml's gate split per category (an independent writer's questions)."""
+    got = version.manifest["quality"]["wording"][category]
+    low = {name: (got[name], floor) for name, floor in FLOORS.wording[category].items() if got[name] < floor}
+    assert not low, f"{category}: figure (got, floor) {low}"
+
+
+def test_the_answered_rule_is_calibrated_on_real_wording_too(version):
+    assert version.manifest["calibration"]["questions"] == "questions.yaml + wording.yaml"
+    assert version.manifest["calibration"]["labelled"]["out_of_scope"] >= 40
+
+
+def test_the_gate_refuses_a_wording_category_below_its_floor():
+    from qa.lifecycle.gate import Floors, judge
+
+    floors = Floors(wording={"typos": {"hit@1": 0.8}})
+    record = {"figures": {}, "questions": {}, "wording": {"typos": {"hit@1": 0.5}}}
+    verdict = judge(record, floors)
+    assert not verdict.passed and verdict.problems == ("hit@1 (typos wording) 0.500 is below the floor 0.800",)
+    assert judge({**record, "wording": {"typos": {"hit@1": 0.9}}}, floors).passed
