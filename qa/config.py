@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     wording_file: Path = Field(ROOT / "eval" / "wording.yaml",
                                description="Questions as people really write them: the answered rule is calibrated "
                                            "on their tune split too, and the gate checks their test split per category")
+    spanish_file: Path = Field(ROOT / "eval" / "spanish.yaml",
+                               description="Spanish questions: Spanish questions get their own answered threshold, "
+                                           "calibrated on their tune split; the gate checks their test split")
     floors_file: Path = Field(ROOT / "eval" / "floors.yaml", description="Quality floors the build gate enforces")
 
 

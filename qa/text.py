@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
 
 # bm25s's English stopwords, and the question words and pronouns that every question has
 STOPWORDS = frozenset(STOPWORDS_EN) | frozenset("""
@@ -31,6 +31,26 @@ def normalise(text: str) -> str:
     """Lower case, compatibility forms folded (NFKC), straight apostrophes, single spaces."""
     text = unicodedata.normalize("NFKC", text).lower().translate(_APOSTROPHES)
     return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """``normalise`` and accents dropped: "Policía", "policia" and "POLICÍA" are one word."""
+    decomposed = unicodedata.normalize("NFKD", normalise(text))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+# Function words only one of the two languages has ("de", "que", "el" / "the", "is", "what")
+_ONLY_SPANISH = frozenset(fold(w) for w in STOPWORDS_SPANISH) - STOPWORDS - frozenset(STOPWORDS_EN)
+_ONLY_ENGLISH = STOPWORDS - frozenset(fold(w) for w in STOPWORDS_SPANISH)
+_FOLDED_WORD = re.compile(r"[^\W\d_]+")
+
+
+def language(text: str) -> str:
+    """"es" when ``text`` has more Spanish-only function words than English-only ones, else "en"."""
+    words = _FOLDED_WORD.findall(fold(text))
+    spanish = sum(w in _ONLY_SPANISH for w in words)
+    english = sum(w in _ONLY_ENGLISH for w in words)
+    return "es" if spanish > english else "en"
 
 
 def squeeze(text: str) -> str:

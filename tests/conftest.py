@@ -19,6 +19,7 @@ CORPUS = ROOT / "corpus"
 QUESTIONS = ROOT / "eval" / "questions.yaml"
 CRISIS = ROOT / "eval" / "crisis.yaml"
 WORDING = ROOT / "eval" / "wording.yaml"
+SPANISH = ROOT / "eval" / "spanish.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +32,7 @@ def index_dir(tmp_path_factory, encoder) -> Path:
     """The real corpus built with the real model, once per session."""
     out = tmp_path_factory.mktemp("index")
     build(CORPUS, out, encoder, questions=QUESTIONS, crisis_questions=CRISIS, wording_questions=WORDING,
-          progress=False)
+          spanish_questions=SPANISH, progress=False)
     return out
 
 

@@ -37,6 +37,7 @@ def corpus_texts(corpus) -> list[str]:
     safety = corpus.safety
     texts = [p.question for p in corpus.phrasings] + list(corpus.out_of_scope)
     texts += [t for group in corpus.synonyms for t in group]
+    texts += [t for es, _ in corpus.lexicon for t in es]
     texts += [x for r in safety.rules for x in (*r.phrases, *r.phrases_es)]
     texts += [x for s in safety.signs for x in (*s.examples, *s.examples_es)] + list(safety.calm)
     texts += list(safety.police_fear.phrases)

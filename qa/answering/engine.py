@@ -25,7 +25,7 @@ from qa.index.format import Version
 from qa.records import Answer, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
 from qa.retrieval.search import Candidate, Ranking, Searcher
-from qa.text import passages_of, squeeze
+from qa.text import language, passages_of, squeeze
 
 MAX_QUESTION_CHARS: int = default("max_question_chars")
 TOP_K: int = default("default_top_k")
@@ -64,6 +64,7 @@ class Trace:
     safety: CrisisMatch | None
     crisis_score: float = -1.0  # the semantic crisis layer's score (-1: not measured)
     gap: Gap | None = None  # a place the corpus does not cover, or a kind of fact nothing shown holds
+    lang: str = "en"  # the question's language ("en" or "es"), which picks the answered threshold
 
 
 class Engine:
@@ -115,8 +116,9 @@ class Engine:
         # the corpus does not hold is not answered.
         emergency = safety is not None and safety.level == "emergency"
         gap = None if safety is not None else self._gap(text, ranking)
-        answered = (self.rule.accepts(confidence) and gap is None) or emergency
-        return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap)
+        lang = language(text)
+        answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
+        return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang)
 
     def _gap(self, question: str, ranking: Ranking) -> Gap | None:
         """What makes the corpus unable to answer ``question`` however well its passages score, if anything."""

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import gettext
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 import pycountry
 import us
 
-from qa.text import normalise
+from qa.text import fold
 
 # The words before a place that make it the subject's location, in English and Spanish.
 _LOCATIVE = {"in", "at", "within", "throughout", "across", "inside", "around", "near", "en", "dentro"}
@@ -44,28 +43,22 @@ class Place:
     matched: str
 
 
-def _fold(text: str) -> str:
-    """``normalise`` and accents dropped: "México" and "mexico" are one name."""
-    decomposed = unicodedata.normalize("NFKD", normalise(text))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 @cache
 def gazetteer() -> dict[str, str]:
     """Folded place names and aliases -> the place's display name."""
     names: dict[str, str] = {}
     for state in us.states.STATES_AND_TERRITORIES:
-        names[_fold(state.name)] = state.name
+        names[fold(state.name)] = state.name
     spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
     for country in pycountry.countries:
         display = getattr(country, "common_name", None) or country.name
         for alias in {country.name, display, getattr(country, "official_name", country.name),
                       country.name.split(",")[0], spanish.gettext(country.name)}:
-            names.setdefault(_fold(alias), display)
+            names.setdefault(fold(alias), display)
     for nation in pycountry.subdivisions.get(country_code="GB") or []:  # type: ignore[no-untyped-call]
         if nation.type in ("Country", "Nation", "Province"):
             name = nation.name.split(" [")[0]
-            names.setdefault(_fold(name), name)
+            names.setdefault(fold(name), name)
     # what people write for two countries that ISO spells otherwise
     for alias, name in (("uk", "United Kingdom"), ("britain", "United Kingdom"), ("great britain", "United Kingdom"),
                         ("usa", "United States"), ("america", "United States"), ("estados unidos", "United States")):
@@ -93,7 +86,7 @@ class Scope:
     def __init__(self, jurisdiction: str, corpus_text: str):
         self.jurisdiction = jurisdiction
         names = gazetteer()
-        covered_text = _fold(f"{jurisdiction}\n{corpus_text}")
+        covered_text = fold(f"{jurisdiction}\n{corpus_text}")
         self.covered = {names[m.group()] for m in _names_regex().finditer(covered_text)}
 
     def elsewhere(self, question: str) -> Place | None:
@@ -102,7 +95,7 @@ class Scope:
         None when the question names no place, names a covered place too, or names a place only as
         where someone comes from.
         """
-        text = _fold(question)
+        text = fold(question)
         names = gazetteer()
         named = [(m.start(), m.end(), names[m.group()]) for m in _names_regex().finditer(text)]
         if not question.isupper():  # a question in capitals makes every code look like a place

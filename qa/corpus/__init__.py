@@ -18,11 +18,12 @@ from qa.corpus.documents import Document, load_documents
 from qa.corpus.phrasings import Phrasing, load_phrasings
 from qa.corpus.rules import SafetyFile, SafetyRule, load_safety
 from qa.corpus.services import Directory, load_services
-from qa.corpus.vocabulary import load_out_of_scope, load_synonyms
+from qa.corpus.vocabulary import load_lexicon, load_out_of_scope, load_synonyms
 from qa.errors import CorpusError
 
 T = TypeVar("T")
-CORPUS_FILES = ("*.md", "services.yaml", "safety.yaml", "synonyms.yaml", "phrasings.yaml", "out_of_scope.yaml")
+CORPUS_FILES = ("*.md", "services.yaml", "safety.yaml", "synonyms.yaml", "phrasings.yaml", "out_of_scope.yaml",
+                "lexicon.yaml")
 
 __all__ = ["Corpus", "Document", "Phrasing", "checksum", "corpus_files", "load_corpus"]
 
@@ -36,6 +37,7 @@ class Corpus:
     synonyms: tuple[tuple[str, ...], ...]
     phrasings: tuple[Phrasing, ...]
     out_of_scope: tuple[str, ...] = ()
+    lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()  # Spanish terms -> English words
 
     @property
     def rules(self) -> tuple[SafetyRule, ...]:
@@ -79,6 +81,8 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     synonyms: tuple[tuple[str, ...], ...] = collect(lambda: load_synonyms(corpus_dir / "synonyms.yaml"), ())
     phrasings: tuple[Phrasing, ...] = collect(lambda: load_phrasings(corpus_dir / "phrasings.yaml", documents), ())
     out_of_scope: tuple[str, ...] = collect(lambda: load_out_of_scope(corpus_dir / "out_of_scope.yaml"), ())
+    lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = collect(
+        lambda: load_lexicon(corpus_dir / "lexicon.yaml"), ())
     if problems:
         raise CorpusError(problems)
-    return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope)
+    return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope, lexicon)

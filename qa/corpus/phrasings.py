@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, model_validator
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -40,6 +40,7 @@ class Phrasing:
     section: str
     paragraph: int | None
     question: str
+    lang: str = "en"  # "es": a Spanish way of asking, so a Spanish question finds the English passage
 
 
 class _Strict(BaseModel):
@@ -50,6 +51,7 @@ class PhrasingEntry(_Strict):
     document: str
     section: str
     paragraph: int | None = None
+    lang: Literal["en", "es"] = "en"
     questions: tuple[Text, ...]
 
     @model_validator(mode="after")
@@ -78,7 +80,8 @@ def load_phrasings(path: Path, documents: list[Document]) -> tuple[Phrasing, ...
     if data is None:
         return ()
     parsed = yamlfile.validate(PhrasingsFile, data, path, context={"documents": {d.id: d for d in documents}})
-    return tuple(Phrasing(e.document, e.section, e.paragraph, q) for e in parsed.phrasings or () for q in e.questions)
+    return tuple(Phrasing(e.document, e.section, e.paragraph, q, e.lang)
+                 for e in parsed.phrasings or () for q in e.questions)
 
 
 def same(a: str, b: str) -> bool:
@@ -117,6 +120,8 @@ def add_phrasings(text: str, new: list[Phrasing], path: Path | str = "phrasings.
             entry = CommentedMap(document=p.document, section=p.section)
             if p.paragraph is not None:
                 entry["paragraph"] = p.paragraph
+            if p.lang != "en":
+                entry["lang"] = p.lang
             entry["questions"] = CommentedSeq()
             entries.append(entry)
         entry["questions"].append(p.question)
@@ -141,16 +146,17 @@ def _entries(data: Any, path: Path | str) -> Any:
 
 
 def _phrasings(entries: list[Any]) -> list[Phrasing]:
-    return [Phrasing(str(e.get("document")), str(e.get("section")), e.get("paragraph"), q.strip())
+    return [Phrasing(str(e.get("document")), str(e.get("section")), e.get("paragraph"), q.strip(),
+                     str(e.get("lang", "en")))
             for e in entries if isinstance(e, dict) for q in (e.get("questions") or []) if isinstance(q, str)]
 
 
 def _key(p: Phrasing) -> tuple[Any, ...]:
-    return (p.document, p.section, p.paragraph)
+    return (p.document, p.section, p.paragraph, p.lang)
 
 
 def _entry_key(e: Any) -> tuple[Any, ...]:
-    return (e.get("document"), e.get("section"), e.get("paragraph")) if isinstance(e, dict) else ()
+    return (e.get("document"), e.get("section"), e.get("paragraph"), e.get("lang", "en")) if isinstance(e, dict) else ()
 
 
 def _full(p: Phrasing) -> tuple[Any, ...]:

@@ -1,5 +1,6 @@
-"""Words people use that the FAQ does not (``synonyms.yaml``) and questions it does not answer
-(``out_of_scope.yaml``). Both files are optional; both shape retrieval and are never shown.
+"""Words people use that the FAQ does not (``synonyms.yaml``), Spanish words and the English ones
+they search for (``lexicon.yaml``), and questions the FAQ does not answer (``out_of_scope.yaml``).
+All three files are optional; all shape retrieval and are never shown.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from qa.corpus import yamlfile
-from qa.text import normalise
+from qa.text import fold, normalise
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -21,6 +22,15 @@ class _Strict(BaseModel):
 
 class SynonymsFile(_Strict):
     synonyms: list[Annotated[tuple[Text, ...], Field(min_length=2)]] = []
+
+
+class LexiconEntry(_Strict):
+    es: Annotated[tuple[Text, ...], Field(min_length=1)]
+    en: Annotated[tuple[Text, ...], Field(min_length=1)]
+
+
+class LexiconFile(_Strict):
+    lexicon: list[LexiconEntry] = []
 
 
 class OutOfScopeFile(_Strict):
@@ -42,3 +52,13 @@ def load_out_of_scope(path: Path) -> tuple[str, ...]:
     if data is None:
         return ()
     return tuple(yamlfile.validate(OutOfScopeFile, data, path).out_of_scope)
+
+
+def load_lexicon(path: Path) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """Spanish terms -> the English words they search for: ((es terms, accents folded), (en terms)) pairs."""
+    data = yamlfile.read(path, "lexicon file", required=False)
+    if data is None:
+        return ()
+    parsed = yamlfile.validate(LexiconFile, data, path)
+    return tuple((tuple(dict.fromkeys(fold(t) for t in e.es)), tuple(normalise(t) for t in e.en))
+                 for e in parsed.lexicon)

@@ -24,7 +24,7 @@ class Key:
     text: str
     sentence: int | None = None  # for "sentence" and "highlight" keys: which sentence of the chunk
     sign: str | None = None  # for "danger" keys: the danger sign (corpus/safety.yaml) the example says
-    lang: str | None = None  # for "danger" and "calm" keys: "en" or "es"
+    lang: str | None = None  # for "danger", "calm" and "phrasing" keys: "en" or "es"
 
 def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]:
     """The texts to embed for each chunk.
@@ -52,7 +52,7 @@ def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]
                 keys.append(Key(c.id, "window", f"{c.section}\n{c.text[lo:hi]}"))
         for p in corpus.phrasings:
             if p.document == c.document and p.section == c.section and p.paragraph in (None, c.paragraph):
-                keys.append(Key(c.id, "phrasing", p.question))
+                keys.append(Key(c.id, "phrasing", p.question, lang=p.lang))
     keys += [Key("", "negative", q) for q in corpus.out_of_scope]
     for sign in corpus.safety.signs:
         keys += [Key("", "danger", x, sign=sign.id, lang="en") for x in sign.examples]

@@ -122,6 +122,7 @@ def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, **options: Any) -
 
 def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
                    crisis_questions: Path | None = None, wording_questions: Path | None = None,
+                   spanish_questions: Path | None = None,
                    floors: Floors | None = None, batch_size: int = 32,
                    progress: bool = True,
                    do_publish: bool = True, force: bool = False, keep: int = 5) -> BuildReport:
@@ -157,7 +158,7 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
 
     crisis = crisis_model.train(keys, vectors)
     calibration, crisis, quality = _evaluate(engine_with, questions, crisis_questions, wording_questions,
-                                             floors or Floors(), crisis)
+                                             spanish_questions, floors or Floors(), crisis)
     live_id, live = _live(index_dir, encoder)
     changes = diff(live.chunks, live.corpus.directory, tuple(chunks), corpus.directory) if live else None
     verdict = judge(quality, floors or Floors(), live.manifest.get("quality") if live else None) if quality else None
@@ -177,13 +178,14 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
 
 
 def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path | None, crisis_questions: Path | None,
-              wording_questions: Path | None, floors: Floors,
+              wording_questions: Path | None, spanish_questions: Path | None, floors: Floors,
               crisis: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """Calibrate the crisis threshold and the answered rule on the tune splits, then measure the
     result on the gate's split. Returns (answered calibration, crisis model, quality record).
 
     The answered rule is calibrated on the tune split of ``questions`` and, when given, of
-    ``wording_questions`` (questions as people really write them, near-topic ones among them).
+    ``wording_questions`` (questions as people really write them, near-topic ones among them);
+    Spanish questions get their own threshold, calibrated on the tune split of ``spanish_questions``.
     """
     tune = load_questions(questions, "tune") if questions is not None else []
     wording_tune = load_questions(wording_questions, "tune") if wording_questions is not None else []
@@ -196,10 +198,15 @@ def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path |
     calibration = calibrate_on(engine_with({"crisis": crisis}), tune + wording_tune)
     names = [Path(p).name for p in (questions, wording_questions) if p is not None]
     calibration |= {"questions": " + ".join(names), "split": "tune"}
+    if spanish_questions is not None:
+        spanish = calibrate_on(engine_with({"crisis": crisis}), load_questions(spanish_questions, "tune"), "es")
+        calibration["languages"] = {"es": spanish | {"questions": Path(spanish_questions).name, "split": "tune"}}
     engine = engine_with({"calibration": calibration, "crisis": crisis})
     quality = quality_record(run(engine, load_questions(questions, floors.split)), floors.split)
     if wording_questions is not None:
         quality["wording"] = by_category(run(engine, load_questions(wording_questions, floors.split)))
+    if spanish_questions is not None:
+        quality["spanish"] = by_category(run(engine, load_questions(spanish_questions, floors.split)))
     if crisis_questions is not None:
         quality["crisis"] = crisis_figures(run_crisis(engine, load_crisis_questions(crisis_questions, floors.split)))
     return calibration, crisis, quality

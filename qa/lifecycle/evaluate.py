@@ -149,13 +149,13 @@ def by_category(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
     return {name: figures(group) for name, group in groups.items()}
 
 
-def calibrate_on(engine: Engine, questions: list[Question]) -> dict[str, Any]:
-    """Calibrate the answered rule on ``questions`` (use the tune split)."""
+def calibrate_on(engine: Engine, questions: list[Question], lang: str = "en") -> dict[str, Any]:
+    """Calibrate the answered rule on the ``questions`` (use the tune split) that read as ``lang``."""
     # Crisis questions are answered whatever their confidence, so they do not pull the threshold down.
     # A question refused for a gap (another place, a missing kind of fact) is refused whatever the
     # threshold, so it does not move it either.
     traces = {q.q: engine.trace(q.q) for q in questions}
-    usable = [q for q in questions if traces[q.q].gap is None]
+    usable = [q for q in questions if traces[q.q].gap is None and traces[q.q].lang == lang]
     conf = {q.q: traces[q.q].confidence for q in usable}
     ins = [conf[q.q] for q in usable if q.in_scope and q.crisis != "emergency"]
     return calibrate(ins, [conf[q.q] for q in usable if not q.in_scope], min_refused=MIN_REFUSED)

@@ -3,8 +3,8 @@
 The confidence of a question is its best dense similarity to any passage key, plus a small weight of
 its lexical evidence (log of 1 + the best BM25 score), less a weight of its similarity to the
 closest known out-of-scope question (``corpus/out_of_scope.yaml``); a question closer to one of those
-than to anything in the corpus has no confidence at all. The weights were chosen on the tune split
-(docs/quality.md).
+than to anything in the corpus, and sharing no words with it, has no confidence at all. The weights
+were chosen on the tune split (docs/quality.md).
 
 ``calibrate`` sweeps thresholds over labelled in-scope and out-of-scope questions (the tune split)
 and picks one that refuses the target share of out-of-scope questions while keeping the most
@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.45  # used only by an index built without labelled questions
 LEXICAL_EVIDENCE = 0.05  # weight of log(1 + best BM25 score)
 NEGATIVE_PENALTY = 0.5  # weight of the similarity to the closest out-of-scope question
+# A question closer to an out-of-scope question than to any passage has no confidence, unless some
+# passage shares words with it (a BM25 score of at least this): with the English model, a Spanish
+# question is close to every Spanish out-of-scope question, and only the words (through the
+# lexicon) say it is about HIV testing rather than flu shots.
+SHARED_WORDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,19 @@ class AnsweredRule:
 
     threshold: float = DEFAULT_THRESHOLD
     figures: dict[str, Any] = field(default_factory=dict)
+    # A question in another language is compared with its own threshold: the English model scores
+    # Spanish questions on another scale (lower: Spanish passages do not exist, only Spanish
+    # phrasings and out-of-scope questions), so one threshold cannot serve both (docs/quality.md).
+    languages: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any]) -> AnsweredRule:
         cal = manifest.get("calibration") or {}
-        return cls(float(cal.get("threshold", DEFAULT_THRESHOLD)), dict(cal))
+        languages = {lang: float(c["threshold"]) for lang, c in (cal.get("languages") or {}).items()}
+        return cls(float(cal.get("threshold", DEFAULT_THRESHOLD)), dict(cal), languages)
+
+    def threshold_for(self, lang: str = "en") -> float:
+        return self.languages.get(lang, self.threshold)
 
     @staticmethod
     def confidence(ranking: Ranking, question: str = "") -> float:
@@ -45,15 +58,17 @@ class AnsweredRule:
         A question without a single letter (a pasted phone number, punctuation, emoji) is answered
         only when its digits or symbols literally occur in the corpus (some lexical evidence).
         """
-        if not ranking.candidates or ranking.negative >= ranking.best_dense:
+        if not ranking.candidates:
+            return 0.0
+        if ranking.negative >= ranking.best_dense and ranking.best_lexical < SHARED_WORDS:
             return 0.0
         if question and not re.search(r"[^\W\d_]", question) and ranking.best_lexical <= 0:
             return 0.0
         near_miss = NEGATIVE_PENALTY * max(ranking.negative, 0.0)
         return round(float(ranking.best_dense + LEXICAL_EVIDENCE * math.log1p(ranking.best_lexical) - near_miss), 6)
 
-    def accepts(self, confidence: float) -> bool:
-        return confidence >= self.threshold
+    def accepts(self, confidence: float, lang: str = "en") -> bool:
+        return confidence >= self.threshold_for(lang)
 
 
 def calibrate(in_scope: list[float], out_of_scope: list[float], min_refused: float = 0.90,

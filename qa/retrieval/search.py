@@ -18,7 +18,7 @@ from qa.index.chunks import Chunk
 from qa.index.format import Version
 from qa.retrieval import MODES
 from qa.retrieval.lexical import Lexical
-from qa.retrieval.spelling import Speller
+from qa.retrieval.spelling import Speller, english_words
 
 LEXICAL_WEIGHT = 0.1  # BM25 (scaled to the best chunk's) added to the cosine; tuned in docs/quality.md
 MAX_KEYS = 4096  # keys scored per question; chunks with no key among them rank last on the dense side
@@ -70,9 +70,10 @@ class Searcher:
         self._key_kind = [k.kind for k in version.keys]
         self._key_sentence = [k.sentence for k in version.keys]
         texts = [f"{c.section}\n{c.text}" for c in self.chunks]
-        self.lexical = Lexical(texts, version.corpus.synonyms)
         corpus = version.corpus
+        self.lexical = Lexical(texts, corpus.synonyms, corpus.lexicon, english_words())
         self.speller = Speller([*texts, *(t for group in corpus.synonyms for t in group),
+                                *(t for es, _ in corpus.lexicon for t in es),
                                 *(p.question for p in corpus.phrasings),
                                 *(n for s in corpus.directory.services for n in (s.name, *s.aliases))])
 

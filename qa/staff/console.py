@@ -84,16 +84,19 @@ def check(engine: Engine, question: str, top_k: int = TOP_K) -> Check:
 
 def _reason(trace: Trace) -> str:
     ranking, rule = trace.ranking, trace.rule
-    if ranking.candidates and ranking.negative >= ranking.best_dense:
+    if ranking.candidates and ranking.negative >= ranking.best_dense and trace.confidence == 0:
         why = (f"the question is closer to a known out-of-scope question ({ranking.negative:.4f}) than to any "
                f"passage ({ranking.best_dense:.4f}), so its confidence is 0")
     else:
         closest = f"{ranking.negative:.4f}" if ranking.negative > -1 else "none listed"
         why = (f"confidence {trace.confidence:.4f}, from the best dense score {ranking.best_dense:.4f}, the best BM25 "
                f"score {ranking.best_lexical:.4f} and the closest out-of-scope question ({closest})")
-    verdict = "at or above" if rule.accepts(trace.confidence) else "below"
-    text = f"{why}; that is {verdict} the threshold {rule.threshold:.4f}"
-    if not rule.accepts(trace.confidence) and trace.answered and trace.safety is not None:
+    verdict = "at or above" if rule.accepts(trace.confidence, trace.lang) else "below"
+    which = "" if trace.lang == "en" else f" for questions in '{trace.lang}'"
+    text = f"{why}; that is {verdict} the threshold{which} {rule.threshold_for(trace.lang):.4f}"
+    if trace.gap is not None:
+        text += f"; not answered anyway: {trace.gap.message}"
+    if not rule.accepts(trace.confidence, trace.lang) and trace.answered and trace.safety is not None:
         text += f", but the emergency rule '{trace.safety.rule.id}' fired, and a question in danger is always answered"
     return text
 

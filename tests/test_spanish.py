@@ -1,0 +1,66 @@
+"""Spanish questions reach the English passages: language, lexicon, Spanish phrasings, own threshold."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.retrieval.lexical import Lexical
+from qa.text import language
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("¿dónde me hago la prueba del VIH?", "es"), ("me quitaron el pasaporte y no me dejan salir", "es"),
+    ("es legal la prostitucion en willimantic?", "es"), ("where can i get tested", "en"),
+    ("is it legal to pay for sex", "en"), ("DCF", "en"),
+])
+def test_the_language_of_a_question(question, lang):
+    assert language(question) == lang
+
+
+def test_a_spanish_term_searches_for_the_english_words_accents_optional():
+    lexical = Lexical(["HIV testing at the clinic", "Prostitution is illegal"],
+                      lexicon=((("prueba", "vih"), ("hiv", "testing")),))
+    assert "testing" in lexical.expand("dónde me hago la prueba")
+    assert "hiv" in lexical.expand("¿Dónde hay pruebas de VIH?")
+    scores = lexical.scores("donde me hago la prueba del vih")
+    assert scores[0] > scores[1]
+
+
+def test_a_term_that_is_also_english_counts_only_in_spanish():
+    lexical = Lexical(["criminal offenses", "other"], lexicon=((("legal", "vih"), ("illegal", "hiv")),),
+                      english=frozenset({"legal"}))
+    assert "illegal" not in lexical.expand("is it legal").split()[3:]
+    assert "illegal" in lexical.expand("es legal vender sexo")
+    assert "hiv" in lexical.expand("VIH test")  # a Spanish word in an English-looking fragment
+
+
+def test_spanish_phrasings_are_loaded_with_their_language(version):
+    spanish = [p for p in version.corpus.phrasings if p.lang == "es"]
+    assert len(spanish) >= 50
+    assert {k.lang for k in version.keys if k.kind == "phrasing" and k.text == spanish[0].question} == {"es"}
+
+
+def test_spanish_questions_have_their_own_calibrated_threshold(engine, version):
+    es = version.manifest["calibration"]["languages"]["es"]
+    assert es["split"] == "tune" and es["labelled"]["in_scope"] >= 40
+    assert engine.rule.threshold_for("es") == es["threshold"] != engine.rule.threshold_for("en")
+
+
+@pytest.mark.parametrize(("question", "key"), [
+    ("¿dónde me puedo hacer la prueba del VIH en Willimantic?", "STI/HIV testing"),
+    ("¿es ilegal la prostitución en Connecticut?", "Prostitution is illegal throughout the state of Connecticut"),
+    ("¿dónde consigo naloxona?", "naloxone (Narcan)"),
+])
+def test_a_spanish_question_reaches_the_english_passage(engine, question, key):
+    answer = engine.answer(question)
+    assert answer.answered and any(key in p.text for p in answer.passages[:3])
+
+
+def test_the_english_phrasings_file_keeps_the_language_when_staff_add_phrasings():
+    from qa.corpus.phrasings import Phrasing, add_phrasings, existing
+
+    text = ("phrasings:\n  - document: d\n    section: S\n    lang: es\n    questions:\n      - ¿Qué es?\n")
+    new, added = add_phrasings(text, [Phrasing("d", "S", None, "What is it?"), Phrasing("d", "S", None, "¿Y eso?", "es")])
+    assert len(added) == 2
+    langs = {p.question: p.lang for p in existing(new)}
+    assert langs == {"¿Qué es?": "es", "What is it?": "en", "¿Y eso?": "es"}
