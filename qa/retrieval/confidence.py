@@ -37,9 +37,9 @@ class AnsweredRule:
 
     threshold: float = DEFAULT_THRESHOLD
     figures: dict[str, Any] = field(default_factory=dict)
-    # A question in another language is compared with its own threshold: the English model scores
-    # Spanish questions on another scale (lower: Spanish passages do not exist, only Spanish
-    # phrasings and out-of-scope questions), so one threshold cannot serve both (docs/quality.md).
+    # A question in another language is compared with its own threshold: with the English model a
+    # Spanish question is close to every Spanish key (phrasings and out-of-scope questions alike),
+    # so its confidences sit on their own scale (docs/quality.md).
     languages: dict[str, float] = field(default_factory=dict)
 
     @classmethod
