@@ -14,7 +14,7 @@ from qa.index.format import load_version
 from qa.lifecycle.build import build
 from qa.lifecycle.registry import current_version_id, list_versions
 from qa.retrieval.search import Searcher
-from tests.conftest import CORPUS, QUESTIONS
+from tests.conftest import CORPUS, CRISIS, QUESTIONS, SPANISH, WORDING
 
 ROOT = CORPUS.parent
 
@@ -36,7 +36,8 @@ def test_manifest_records_model_checksum_counts_and_libraries(version):
 
 
 def test_two_builds_give_the_same_ids_checksum_and_results(tmp_path, encoder, version):
-    build(CORPUS, tmp_path, encoder, questions=QUESTIONS, progress=False)
+    build(CORPUS, tmp_path, encoder, questions=QUESTIONS, crisis_questions=CRISIS, wording_questions=WORDING,
+          spanish_questions=SPANISH, progress=False)  # as the session's index was built
     again = load_version(tmp_path / "versions" / current_version_id(tmp_path), encoder.name, encoder.dimension)
     assert [c.id for c in again.chunks] == [c.id for c in version.chunks]
     assert again.manifest["corpus_checksum"] == version.manifest["corpus_checksum"]
