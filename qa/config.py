@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     database_url: str = Field(f"sqlite:///{ROOT / 'data' / 'staff.db'}",
                               description="Staff database: accounts, sessions, flags (any SQLAlchemy URL)")
     session_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="A staff session ends after this long unused")
+    login_concurrency: int = Field(1, ge=1, le=16, description="Staff sign-ins checked at once per server process "
+                                                               "(each Argon2 check takes 64 MiB and a core); "
+                                                               "more wait, then get a 429")
     login_max_failures: int = Field(5, ge=1, le=100, description="Failed sign-ins per name before it is throttled")
     login_window_minutes: int = Field(15, ge=1, le=24 * 60, description="How long failed sign-ins count")
     feedback_max_per_day: int = Field(1000, ge=1, le=1_000_000,

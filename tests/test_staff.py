@@ -139,6 +139,41 @@ def test_unknown_name_and_wrong_password_get_the_same_page(web, alice):
     assert "set-cookie" not in wrong.headers
 
 
+def test_sign_ins_beyond_the_limit_wait_then_get_a_429_and_public_answers_go_on(web, public, alice, monkeypatch):
+    """QA_LOGIN_CONCURRENCY (1) sign-ins are checked at once; the next waits on the event loop, not in
+    a worker thread, and gets a 429. The Argon2 check is held open by hand so the overlap is certain."""
+    import threading
+
+    from web import staff as staff_routes
+
+    monkeypatch.setattr(staff_routes, "LOGIN_WAIT", 0.3)
+    entered, release = threading.Event(), threading.Event()
+    real = accounts._verify
+
+    def held(digest: str, password: str) -> bool:
+        entered.set()
+        release.wait(10)
+        return real(digest, password)
+
+    monkeypatch.setattr(accounts, "_verify", held)
+    first: list = []
+    other = TestClient(web.app, base_url="https://testserver", follow_redirects=False)
+    thread = threading.Thread(target=lambda: first.append(sign_in(other, "alice", "wrong password, twelve+")))
+    thread.start()
+    try:
+        assert entered.wait(10), "the first sign-in reached the password check"
+        busy = sign_in(web, "alice", PASSWORD)
+        assert busy.status_code == 429 and busy.headers["retry-after"] == "5"
+        assert "Too many sign-ins are being checked" in soup(busy).find(id="login-error").text
+        answer = public.post("/api/ask", json={"question": "where can i get tested for hiv"})
+        assert answer.status_code == 200 and answer.json()["answered"]
+    finally:
+        release.set()
+        thread.join(10)
+    assert first[0].status_code == 401
+    assert sign_in(web, "alice", PASSWORD).status_code == 303  # the gate is free again
+
+
 def test_repeated_failures_are_throttled_with_429(web, alice, settings):
     for _ in range(settings.login_max_failures):
         assert sign_in(web, "alice", "a wrong password").status_code == 401

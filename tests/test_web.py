@@ -11,6 +11,7 @@ import re
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from qa.config import ROOT
@@ -458,6 +459,14 @@ def failing_client(settings):
         response.set_cookie("staff_session", "1", httponly=True, samesite="strict")
         return response
 
+    @app.get("/test-only/cookies-read")
+    def public_cookies_read(request: Request):
+        return {"cookie_header": request.headers.get("cookie"), "cookies": dict(request.cookies)}
+
+    @app.get("/staff/test-only/cookies-read")
+    def staff_cookies_read(request: Request):
+        return {"cookies": dict(request.cookies)}
+
     @app.get("/test-only/fail")
     def fail_page():
         raise RuntimeError("secret internals")
@@ -533,6 +542,39 @@ def test_an_oversized_body_is_refused_unread_with_the_headers(client):
                     headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert r.headers["cache-control"] == "no-store" and "default-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_a_chunked_body_is_counted_and_refused_at_the_limit_unread(client):
+    sent = []
+
+    def chunks():  # no Content-Length: httpx sends it chunked
+        yield b'{"question": "'
+        for _ in range(1000):
+            sent.append(1)
+            yield b"a" * 1024
+        yield b'"}'
+
+    r = client.post("/api/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json() == {"detail": "the request is too large"}
+    assert_security_headers(r)
+    page = client.post("/ask", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 413
+
+
+def test_oversized_headers_are_refused_before_anything_parses_them(client):
+    r = client.get("/", headers={"cookie": "a=" + "\\" * 30_000})  # the quadratic unquoting (CVE-2024-7592)
+    assert r.status_code == 431 and r.json() == {"detail": "the request headers are too large"}
+    assert_security_headers(r)
+    r = client.post("/api/ask", json={"question": "where can i get tested"}, headers={"x-filler": "x" * 20_000})
+    assert r.status_code == 431
+    assert client.get("/", headers={"cookie": "a=1; b=2"}).status_code == 200
+
+
+def test_public_routes_never_see_a_cookie_and_staff_routes_do(failing_client):
+    public = failing_client.get("/test-only/cookies-read", headers={"cookie": "tracker=1"}).json()
+    assert public == {"cookie_header": None, "cookies": {}}
+    staff = failing_client.get("/staff/test-only/cookies-read", headers={"cookie": "staff_session=abc"}).json()
+    assert staff == {"cookies": {"staff_session": "abc"}}
 
 
 def test_the_openapi_schema_has_the_librarys_own_records(client):

@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         live = Live(settings.index_dir, get_encoder(settings.model), settings.max_question_chars)
         app.state.live = live
+        app.state.login_gate = asyncio.Semaphore(settings.login_concurrency)  # Argon2 checks at once (web.staff)
         stop = live.watch(settings.reload_seconds)  # follow newly published versions
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
             # SIGHUP: look now rather than at the next tick (not on every platform or thread)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -81,23 +82,79 @@ class SecurityHeaders:
 
 
 MAX_BODY = 64 * 1024  # a question is at most a few KB; the staff forms too
+MAX_HEADERS = 16 * 1024  # all request headers together; browsers send 1-3 KB
+MAX_COOKIE = 4 * 1024  # the staff session cookie is under 100 bytes
+
+
+def _refuse(status: int, detail: str) -> list[Message]:
+    body = f'{{"detail": "{detail}"}}'.encode()
+    return [{"type": "http.response.start", "status": status,
+             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                         (b"connection", b"close")]},
+            {"type": "http.response.body", "body": body}]
+
+
+class _TooLarge(HTTPException):
+    """A body that grew past the limit while it was read: the app's own 413 answer (page or JSON)."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "the request is too large")
 
 
 class BodyLimit:
-    """ASGI middleware: refuse a request body declared larger than ``MAX_BODY`` with a 413, unread."""
+    """ASGI middleware: requests too large to be a question, refused before anything parses them.
+
+    - Headers over ``MAX_HEADERS`` in all, or a Cookie header over ``MAX_COOKIE``: 431. A cookie is
+      parsed by the framework on every route, and CPython's cookie unquoting is quadratic
+      (CVE-2024-7592): one 60 KB header held a worker for seconds.
+    - Outside ``/staff`` the Cookie header is removed: public pages set none and read none.
+    - A body declared larger than ``limit``: 413, unread. A body with no declared length (chunked) is
+      counted as it arrives and refused with a 413 the moment it passes ``limit``.
+    """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY):
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
-            if not declared.isdigit() or int(declared) > self.limit:
-                body = b'{"detail": "the request is too large"}'
-                await send({"type": "http.response.start", "status": 413,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
-                return None
-        return await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = scope.get("headers") or []
+        size = sum(len(k) + len(v) + 4 for k, v in headers)
+        cookie = sum(len(v) for k, v in headers if k.lower() == b"cookie")
+        if size > MAX_HEADERS or cookie > MAX_COOKIE:
+            for message in _refuse(431, "the request headers are too large"):
+                await send(message)
+            return None
+        if not cookies_allowed(scope.get("path", "")):
+            scope = {**scope, "headers": [(k, v) for k, v in headers if k.lower() != b"cookie"]}
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            for message in _refuse(413, "the request is too large"):
+                await send(message)
+            return None
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:  # stop reading: the rest is never asked for
+                    raise _TooLarge
+            return message
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            return await self.app(scope, counted, watch)
+        except _TooLarge:
+            if started:
+                raise
+            for message in _refuse(413, "the request is too large"):
+                await send(message)
+            return None

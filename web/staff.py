@@ -14,11 +14,13 @@ it from 127.0.0.1).
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from qa.answering.engine import Engine
 from qa.errors import QuestionError
@@ -34,6 +36,7 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 SECURE_COOKIE = "__Host-staff_session"
 LOOPBACK_COOKIE = "staff_session"
 REVIEW_FILTERS = {"open": "To review", **flags.STATUSES, "all": "All"}
+LOGIN_WAIT = 5.0  # seconds a sign-in waits for its turn to be checked before a 429
 
 
 class NeedsHttps(Exception):  # noqa: N818 - named for what the person must do
@@ -120,8 +123,28 @@ def login_form(request: Request, store: StoreDep, expired: bool = False) -> Resp
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, store: StoreDep, name: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
+async def login(request: Request, store: StoreDep, name: Annotated[str, Form()] = "",
+                password: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
+    """At most ``QA_LOGIN_CONCURRENCY`` sign-ins are checked at once (each Argon2 check costs 64 MiB
+    and a core); the others wait up to ``LOGIN_WAIT`` seconds on the event loop, holding no worker
+    thread, and then get a 429. So a flood of sign-ins cannot starve the public pages."""
+    gate: asyncio.Semaphore = request.app.state.login_gate
+    try:
+        await asyncio.wait_for(gate.acquire(), timeout=LOGIN_WAIT)
+    except TimeoutError:
+        busy = accounts.LoginBusy()
+        form = {"csrf": _token(request), "name": name[:64], "expired": False}
+        response = _page(request, "login.html", form | {"error": "Too many sign-ins are being checked right now. "
+                                                                 "Try again in a few seconds."}, None, 429)
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
+    try:
+        return await run_in_threadpool(_login, request, store, name, password, csrf)
+    finally:
+        gate.release()
+
+
+def _login(request: Request, store: Store, name: str, password: str, csrf: str) -> Response:
     """Check the nonce, then the name and password; on success a new session id replaces the cookie."""
     settings = request.app.state.settings
     cookie = _token(request)

@@ -45,6 +45,14 @@ class LoginRefused(QAError):
         super().__init__("that name and password do not match an account")
 
 
+class LoginBusy(QAError):
+    """Too many sign-ins are being checked at once; try again in a moment."""
+
+    def __init__(self) -> None:
+        self.retry_after = 5
+        super().__init__("too many sign-ins are being checked right now; try again in a few seconds")
+
+
 class LoginThrottled(QAError):
     """Too many failed sign-ins for this name; ``retry_after`` seconds until the next try is allowed."""
 
