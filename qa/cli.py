@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     ep = ts.add_parser("export-phrasings", help="write the phrasings added in the review queue into phrasings.yaml")
     ep.add_argument("--corpus", type=Path, help="corpus directory (default: QA_CORPUS_DIR or corpus/)")
     ts.add_parser("purge", help="delete flags older than QA_FEEDBACK_RETENTION_DAYS now")
+    ts.add_parser("unlock", help="forget the failed sign-ins for a name, so it can sign in at once").add_argument("name")
 
     args = parser.parse_args(argv)
     try:
@@ -319,8 +320,16 @@ def _staff_purge(args: argparse.Namespace, store: Store, settings: Settings) -> 
     return 0
 
 
+def _staff_unlock(args: argparse.Namespace, store: Store, settings: Settings) -> int:
+    from qa.staff import accounts
+
+    forgotten = accounts.unlock(store, args.name)
+    print(f"{accounts.normalise_name(args.name)}: {forgotten} failed sign-in(s) forgotten; it can sign in now")
+    return 0
+
+
 STAFF_COMMANDS = {"add": _staff_add, "list": _staff_list, "remove": _staff_remove, "export-phrasings": _staff_export,
-                  "purge": _staff_purge}
+                  "purge": _staff_purge, "unlock": _staff_unlock}
 COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "eval-crisis": cmd_eval_crisis, "serve": cmd_serve,
             "index": cmd_index,
             "staff": cmd_staff}

@@ -241,3 +241,49 @@ def test_parallel_wrong_guesses_cannot_all_slip_under_the_limit(store):
         t.join(timeout=120)
     assert len(outcomes) == 12
     assert outcomes.count("checked") <= 3, outcomes  # only the first three guesses reach the password check
+
+
+def test_a_name_backs_off_softly_so_guessing_cannot_lock_its_owner_out(store, clock):
+    accounts.add(store, "alice", PASSWORD)
+    for _ in range(5):  # an attacker's five guesses
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(store, "alice", "a wrong guess, twelve+", 5, 900)
+    with pytest.raises(accounts.LoginThrottled) as first:
+        accounts.authenticate(store, "alice", PASSWORD, 5, 900)
+    assert first.value.retry_after == accounts.BACKOFF  # a minute, not the whole window
+    clock.t += accounts.BACKOFF
+    with pytest.raises(accounts.LoginRefused):
+        accounts.authenticate(store, "alice", "one more wrong guess!", 5, 900)
+    with pytest.raises(accounts.LoginThrottled) as second:
+        accounts.authenticate(store, "alice", PASSWORD, 5, 900)
+    assert second.value.retry_after == 2 * accounts.BACKOFF  # each further failure doubles the wait
+    clock.t += 2 * accounts.BACKOFF
+    assert accounts.authenticate(store, "alice", PASSWORD, 5, 900).name == "alice"
+
+
+def test_unlock_forgets_a_names_failures(store):
+    accounts.add(store, "alice", PASSWORD)
+    for _ in range(3):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(store, "alice", "a wrong guess, twelve+", 3, 900)
+    with pytest.raises(accounts.LoginThrottled):
+        accounts.authenticate(store, "alice", PASSWORD, 3, 900)
+    assert accounts.unlock(store, "Alice") == 3 and accounts.unlock(store, "alice") == 0
+    assert accounts.authenticate(store, "alice", PASSWORD, 3, 900).name == "alice"
+
+
+def test_a_client_is_throttled_in_memory_by_a_salted_hash_of_its_address(clock):
+    from qa.staff.throttle import ClientThrottle
+
+    throttle = ClientThrottle(3, 900, clock=lambda: clock.t)
+    for _ in range(3):
+        assert throttle.retry_after("198.51.100.7") is None
+        throttle.failed("198.51.100.7")
+    assert throttle.retry_after("198.51.100.7") == 901
+    assert throttle.retry_after("203.0.113.9") is None  # another client is not affected
+    assert all(b"198.51.100.7" not in key and len(key) == 16 for key in throttle._failures)
+    clock.t += 901
+    assert throttle.retry_after("198.51.100.7") is None
+    throttle.failed("203.0.113.9")
+    throttle.succeeded("203.0.113.9")
+    assert throttle.retry_after("203.0.113.9") is None

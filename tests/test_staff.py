@@ -174,6 +174,19 @@ def test_sign_ins_beyond_the_limit_wait_then_get_a_429_and_public_answers_go_on(
     assert sign_in(web, "alice", PASSWORD).status_code == 303  # the gate is free again
 
 
+def test_a_guessing_device_waits_and_the_staff_member_elsewhere_does_not(app, alice, settings):
+    limit = 2 * settings.login_max_failures
+    guesser = TestClient(app, base_url="https://testserver", follow_redirects=False, client=("198.51.100.7", 4000))
+    with guesser:
+        for i in range(limit):  # a new name each time: the per-name back-off never starts
+            assert sign_in(guesser, f"guess{i}", "a wrong guess, twelve+").status_code == 401
+        refused = sign_in(guesser, "alice", PASSWORD)
+        assert refused.status_code == 429 and "from this device" in soup(refused).find(id="login-error").text
+        assert 0 < int(refused.headers["retry-after"]) <= settings.login_window_minutes * 60 + 1
+        elsewhere = TestClient(app, base_url="https://testserver", follow_redirects=False, client=("203.0.113.9", 4000))
+        assert sign_in(elsewhere, "alice", PASSWORD).status_code == 303
+
+
 def test_repeated_failures_are_throttled_with_429(web, alice, settings):
     for _ in range(settings.login_max_failures):
         assert sign_in(web, "alice", "a wrong password").status_code == 401

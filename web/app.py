@@ -23,6 +23,7 @@ from qa.errors import IndexUnusableError, QuestionError
 from qa.lifecycle.live import Live
 from qa.staff.console import QualityCache
 from qa.staff.db import Store
+from qa.staff.throttle import ClientThrottle
 from web import api, feedback, pages, staff
 from web.security import BodyLimit, SecurityHeaders
 
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.state.store = Store(settings.database_url)  # staff console and flags; connects on first use only
     app.state.quality = QualityCache(settings.questions_file)
+    # failed sign-ins per client, in memory only: twice the per-name limit, over the same window
+    app.state.login_clients = ClientThrottle(2 * settings.login_max_failures, settings.login_window_minutes * 60)
     app.include_router(feedback.router)
     app.include_router(staff.router)
     _handlers(app)

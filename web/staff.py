@@ -28,6 +28,7 @@ from qa.staff import accounts, console, flags, sessions
 from qa.staff import review as review_queue
 from qa.staff.db import Store, StoreUnavailableError
 from qa.staff.sessions import CsrfRefused, NotSignedIn, Session
+from qa.staff.throttle import ClientThrottle
 from web.deps import EngineDep, StoreDep
 from web.templating import render
 
@@ -150,6 +151,14 @@ def _login(request: Request, store: Store, name: str, password: str, csrf: str) 
     cookie = _token(request)
     sessions.verify_login_nonce(cookie, csrf)
     form = {"csrf": cookie, "name": name[:64], "expired": False}
+    client = request.client.host if request.client else ""
+    throttle: ClientThrottle = request.app.state.login_clients
+    wait = throttle.retry_after(client)
+    if wait is not None:
+        response = _page(request, "login.html", form | {"error": f"Too many failed sign-ins from this device. Try again "
+                                                                  f"in {wait // 60 + 1} minute(s)."}, None, 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     try:
         member = accounts.authenticate(store, name, password, settings.login_max_failures,
                                        settings.login_window_minutes * 60)
@@ -159,8 +168,10 @@ def _login(request: Request, store: Store, name: str, password: str, csrf: str) 
         response.headers["Retry-After"] = str(e.retry_after)
         return response
     except accounts.LoginRefused:
+        throttle.failed(client)
         return _page(request, "login.html", form | {"error": "That name and password do not match an account."},
                      None, 401)
+    throttle.succeeded(client)
     started = sessions.start(store, member.id, _idle(request), replacing=cookie)
     flags.purge(store, settings.feedback_retention_days)
     done = RedirectResponse("/staff/check", status_code=303)

@@ -120,19 +120,30 @@ def remove(store: Store, name: str) -> None:
         conn.execute(delete(staff).where(staff.c.id == found))
 
 
+BACKOFF = 60  # seconds a name waits after its first failure past the limit; doubles with each one more
+
+
 def authenticate(store: Store, name: str, password: str, max_failures: int, window: int) -> StaffMember:
-    """The account for ``name`` and ``password``; LoginThrottled or LoginRefused otherwise."""
+    """The account for ``name`` and ``password``; LoginThrottled or LoginRefused otherwise.
+
+    A name with ``max_failures`` failures in ``window`` seconds backs off softly: the next try waits
+    ``BACKOFF`` seconds after the latest failure, doubling with each further failure up to ``window``.
+    So nobody can lock a staff member out for the whole window with a few guesses; the client that
+    guesses is throttled on its own by ``qa.staff.throttle`` (in memory).
+    """
     key = normalise_name(name)[:64]
     now = store.now()
     with store.begin() as conn:
         conn.execute(delete(login_failures).where(login_failures.c.at <= now - window))
         # The attempt is counted as a failure before the password is checked, in the same transaction
         # as the count: parallel guesses cannot all slip under the limit (a success removes it again).
-        conn.execute(insert(login_failures).values(name=key, at=now))
-        recent = conn.execute(select(func.count(), func.min(login_failures.c.at))
-                              .where(login_failures.c.name == key)).one()
-        if recent[0] > max_failures:
-            raise LoginThrottled(recent[1] + window - now)  # rolls the insert back: only real tries count
+        mine = conn.execute(insert(login_failures).values(name=key, at=now).returning(login_failures.c.id)).scalar_one()
+        earlier, latest = conn.execute(select(func.count(), func.max(login_failures.c.at))
+                                       .where(login_failures.c.name == key, login_failures.c.id != mine)).one()
+        if earlier >= max_failures:
+            wait = latest + min(BACKOFF * 2 ** (earlier - max_failures), window) - now
+            if wait > 0:
+                raise LoginThrottled(wait)  # rolls the insert back: only real tries count
         row = conn.execute(select(staff).where(staff.c.name == key)).one_or_none() if key else None
     if not _verify(row.password_hash if row else _DUMMY_HASH, password) or row is None:
         raise LoginRefused()
@@ -141,6 +152,13 @@ def authenticate(store: Store, name: str, password: str, max_failures: int, wind
         if HASHER.check_needs_rehash(row.password_hash):
             conn.execute(update(staff).where(staff.c.id == row.id).values(password_hash=HASHER.hash(password)))
     return StaffMember(row.id, row.name, row.created_at)
+
+
+def unlock(store: Store, name: str) -> int:
+    """Forget the failed sign-ins for ``name`` (``qa staff unlock``); how many there were."""
+    key = normalise_name(name)[:64]
+    with store.begin() as conn:
+        return conn.execute(delete(login_failures).where(login_failures.c.name == key)).rowcount or 0
 
 
 def _verify(digest: str, password: str) -> bool:
