@@ -335,7 +335,7 @@ def test_missing_opening_hours_are_named_and_the_service_card_is_shown(client):
     page = html(ask(client, "what are Generations' opening hours"))
     gap = page.select_one("p.gap[data-gap=fact]")
     assert gap is not None and text(gap).startswith("Our information does not list opening hours")
-    assert text(page.find("h2", string="Who can tell you")) == "Who can tell you"
+    assert page.find("h2", string="Services related to your question") is not None
     assert "Generations Family Health Center" in [text(li.h3) for li in page.select("main > ul.cards > li.card")]
     r = client.post("/api/ask", json={"question": "what are Generations' opening hours"})
     assert r.status_code == 200 and r.json()["gap"]["fact"] == "hours" and r.json()["answered"] is False
