@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings, get_settings
 from qa.errors import CorpusError, QAError
@@ -155,10 +155,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     if args.by_category:
         names = ("hit@1", "hit@3", "in_scope_answered", "no_answer_recall", "false_alarms")
-        print(f"{'category':14} {'n':>4} " + " ".join(f"{n:>17}" for n in names))
-        for cat, f in [*figs.pop("categories").items(), ("all", figs)]:
-            cells = " ".join(f"{'-' if f[n] is None else format(f[n], '.1%'):>17}" for n in names)
-            print(f"{cat:14} {f['questions']:>4} {cells}")
+        _print_table(names, {**figs.pop("categories"), "all": figs})
     else:
         for name, value in figs.items():
             shown = f"{value:.1%}" if isinstance(value, float) and name not in ("median_ms", "mrr") else value
@@ -183,16 +180,20 @@ def cmd_eval_crisis(args: argparse.Namespace) -> int:
         extra = {"failures": crisis_failures(outcomes)} if args.failures else {}
         print(json.dumps({"split": args.split, "index": engine.version.id, "categories": figs} | extra, indent=2))
         return 0
-    names = ("recall", "emergency_recall", "urgent_as_urgent", "false_emergencies", "false_banners")
-    print(f"{'category':16} {'n':>4} " + " ".join(f"{n:>17}" for n in names))
-    for cat, f in figs.items():
-        cells = " ".join(f"{'-' if f[n] is None else format(f[n], '.1%'):>17}" for n in names)
-        print(f"{cat:16} {f['questions']:>4} {cells}")
+    _print_table(("recall", "emergency_recall", "urgent_as_urgent", "false_emergencies", "false_banners"), figs)
     if args.failures:
         for x in crisis_failures(outcomes):
             print(f"- [{x['split']}/{x['category']}] {x['question']!r}: expected {x['expected']}, got {x['got']} "
                   f"(rule {x['rule']}, matched {x['matched']!r}, score {x['score']})")
     return 0
+
+
+def _print_table(names: tuple[str, ...], rows: dict[str, dict[str, Any]]) -> None:
+    """One line per category: its question count and each named figure as a percentage ("-" when none)."""
+    print(f"{'category':16} {'n':>4} " + " ".join(f"{n:>17}" for n in names))
+    for category, f in rows.items():
+        cells = " ".join(f"{'-' if f[n] is None else format(f[n], '.1%'):>17}" for n in names)
+        print(f"{category:16} {f['questions']:>4} {cells}")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
