@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup index browser lint clean
+.PHONY: run test setup index browser lint catalog clean
 
 run: setup index
 	$(BIN)/qa serve
@@ -34,6 +34,13 @@ browser:
 	@test -x $(CHROMIUM) || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The service's own words: extract every message id (N_() and the templates' _() and trans blocks)
+# into qa/locale/messages.pot and merge them into each language's catalog; then translate the new
+# or fuzzy entries in qa/locale/<lang>/LC_MESSAGES/messages.po (a test fails until every one is).
+catalog: setup
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o qa/locale/messages.pot .
+	$(BIN)/pybabel -q update -i qa/locale/messages.pot -d qa/locale -D messages --no-wrap
 
 # ruff over everything, mypy (strict on qa/) over the library and the web app
 lint: setup

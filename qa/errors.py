@@ -40,9 +40,16 @@ class QuestionError(QAError):
     """A question the service refuses to handle (empty, too long, control characters).
 
     ``safety`` is set when the refused text itself signals danger (a ``qa.records.Safety``).
+    ``message`` is the English message id with ``{placeholders}`` and ``params`` their values, so a
+    page can say it in the reader's language (``qa.i18n``); ``str(e)`` is the English sentence.
     """
 
     safety: Safety | None = None
+
+    def __init__(self, message: str, **params: object):
+        self.message = message
+        self.params = params
+        super().__init__(message.format(**params))
 
 
 class ModelError(QAError):

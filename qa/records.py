@@ -61,6 +61,7 @@ class ServiceCard(_Record):
     eligibility: str | None = None
     languages: list[str] = []
     why: str
+    lang: Literal["en", "es"] = Field("en", description="Language of the record's texts (description, hours...)")
 
 
 class Safety(_Record):
@@ -72,7 +73,8 @@ class Safety(_Record):
     matched: str = Field(description="The words of the question that triggered the rule")
     contacts: list[Phone] = Field(default=[], description="Contacts stated by the rule itself, such as 911")
     services: list[ServiceCard] = []
-    lang: Literal["en", "es"] = Field("en", description="Language of the words that fired it, and of the message")
+    lang: Literal["en", "es"] = Field("en", description="Language of the words that fired it (the message is in the "
+                                                         "reader's language)")
     sign: str | None = Field(None, description="The danger sign of corpus/safety.yaml whose examples fired it, if any")
     score: float | None = Field(None, description="How close the question came to that sign's examples (cosine)")
 
@@ -110,3 +112,6 @@ class AskRequest(_Record):
     question: str = Field(description="A plain-language question, at most QA_MAX_QUESTION_CHARS characters "
                                       f"({default('max_question_chars')} by default)")
     top_k: int | None = Field(None, ge=1, le=10, description="How many passages to return (default QA_DEFAULT_TOP_K)")
+    lang: Literal["en", "es"] | None = Field(None, description="The reader's language, for the service's own words "
+                                                                "(banner, cards, why lines, gap message); default: "
+                                                                "the language the question is written in")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -80,3 +81,41 @@ def corpus_copy(tmp_path) -> Path:
     dst = tmp_path / "corpus"
     shutil.copytree(CORPUS, dst)
     return dst
+
+
+def _catalog_fragments() -> list[tuple[str, re.Pattern[str]]]:
+    """The English words of every message the Spanish catalog translates differently, as patterns:
+    each message cut at its placeholders and markup, pieces of 3 letters or more, whole words."""
+    from babel.messages.pofile import read_po
+
+    from qa.i18n import catalog_path
+
+    with catalog_path("es").open("rb") as f:
+        catalog = read_po(f)
+    patterns = set()
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not message.id or set(ids) <= set(strings):
+            continue
+        for english in ids:
+            for piece in re.split(r"%\(\w+\)s|\{\w+\}|<[^>]+>|[“”]", english):
+                piece = piece.strip(" .,:;?!()")
+                if len(piece) >= 3 and piece not in strings[0]:
+                    patterns.add(piece)
+    return [(p, re.compile(rf"(?<!\w){re.escape(p)}(?!\w)")) for p in sorted(patterns)]
+
+
+def english_left(html: str) -> list[str]:
+    """The service's own English words still on a page that should be all Spanish.
+
+    What is English on purpose is left out: anything marked ``lang="en"`` (the quoted passages and
+    documents), the question the person typed, service names, and corpus headings quoted in a “why”.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup.select('body [lang="en"], q, textarea, .card-name, script, style'):
+        element.decompose()
+    text = re.sub(r"“[^”]*”", " ", " ".join(soup.get_text(" ").split()))
+    return [piece for piece, pattern in _catalog_fragments() if pattern.search(text)]

@@ -22,6 +22,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from qa.config import ROOT
+from tests.conftest import english_left
 
 pytestmark = pytest.mark.browser
 
@@ -399,7 +400,7 @@ def test_the_three_crisis_buttons_are_in_the_first_phone_screen(open_page, live_
     ask(page, live_server, question)
     banner = page.locator("section.banner")
     assert banner.get_attribute("class") == "banner banner-emergency"
-    assert (banner.get_attribute("lang") or "en") == lang
+    assert page.locator("html").get_attribute("lang") == lang
     assert page.evaluate("window.scrollY") == 0
     for number, href in (("911", "tel:911"), ("1-888-373-7888", "tel:18883737888"), ("233733", "sms:233733")):
         button = banner.locator(f".banner-actions a[data-contact='{number}']")
@@ -413,3 +414,63 @@ def test_the_three_crisis_buttons_are_in_the_first_phone_screen(open_page, live_
     page.screenshot(path=SCREENSHOTS / f"crisis-first-screen-{lang}-360.png")
     settle(page)
     rec.assert_clean({live_server})
+
+
+# --- en español ------------------------------------------------------------------------------------------
+
+SPANISH = {"answer": "¿Dónde me puedo hacer la prueba del VIH en Willimantic?",
+           "no-answer": "¿cómo renuevo mi licencia de conducir?",
+           "crisis": "me quitaron el pasaporte y no me dejan salir"}
+
+
+def test_the_spanish_pages_on_a_phone(open_page, live_server):
+    """Home, answer, no-answer and crisis pages in Spanish at 360 px: the switch on each, lang="es", no
+    English interface word left (checked against the catalog), nothing sideways, no cookie."""
+    page, rec = open_page(PHONE)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def check(name: str) -> None:
+        assert page.locator("html").get_attribute("lang") == "es", name
+        switch = page.locator("nav.language-switch")
+        assert switch.locator("[aria-current='true']").text_content() == "Español"
+        english = switch.get_by_text("English", exact=True)
+        box = english.bounding_box()
+        assert english.is_visible() and box is not None and box["y"] + box["height"] <= PHONE["height"], name
+        assert english_left(page.content()) == [], name
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+        page.screenshot(path=SCREENSHOTS / f"es-{name}-360.png", full_page=name != "crisis")
+
+    page.goto(live_server + "/es/")
+    check("home")
+    for name, question in SPANISH.items():
+        page.goto(live_server + "/es/")
+        page.locator("#question").fill(question)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Preguntar", exact=True).click()
+        assert page.url == live_server + "/es/ask"
+        check(name)
+    assert page.locator(".banner-actions a[data-contact='911']").inner_text() == "Llamar al 911"
+    assert page.context.cookies() == []
+    settle(page)
+    rec.assert_clean({live_server})
+
+
+def test_the_switch_changes_language_and_keeps_the_answer(open_page, live_server):
+    page, rec = open_page(PHONE)
+    page.goto(live_server + "/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Español").click()
+    assert page.url == live_server + "/es/" and page.locator("html").get_attribute("lang") == "es"
+    page.locator("#question").fill(SPANISH["answer"])
+    with page.expect_navigation():
+        page.get_by_role("button", name="Preguntar", exact=True).click()
+    first = page.locator("li.passage blockquote").first.inner_text()
+    with page.expect_navigation():  # the answer page's switch sends the question again, in the body
+        page.locator("nav.language-switch").get_by_role("button", name="English").click()
+    assert page.url == live_server + "/en/ask" and page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "What our information says"
+    assert page.locator("li.passage blockquote").first.inner_text() == first
+    assert page.context.cookies() == []
+    settle(page)
+    rec.assert_clean({live_server})
+

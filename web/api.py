@@ -28,7 +28,7 @@ class Health(BaseModel):
 @router.post("/api/ask", response_model=Answer)
 def ask(body: AskRequest, request: Request, engine: EngineDep) -> Answer:
     """Answer a question with verbatim passages, service cards and the crisis banner when it applies."""
-    return engine.answer(body.question, body.top_k or request.app.state.settings.default_top_k)
+    return engine.answer(body.question, body.top_k or request.app.state.settings.default_top_k, body.lang)
 
 
 @router.get("/healthz", response_model=Health)

@@ -20,14 +20,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from qa.config import Settings, get_settings
 from qa.encoder import get_encoder
 from qa.errors import IndexUnusableError, QuestionError
+from qa.i18n import N_, gettext
 from qa.lifecycle.live import Live
 from qa.staff.console import QualityCache
 from qa.staff.db import Store
 from qa.staff.throttle import ClientThrottle
+from qa.text import language
 from web import api, feedback, pages, staff
+from web.i18n import LanguagePath, page_language
 from web.security import BodyLimit, SecurityHeaders
 
 HERE = Path(__file__).resolve().parent
+QUESTION_MISSING = N_("please type a question")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff.router)
     _handlers(app)
     staff.add_handlers(app)
+    app.add_middleware(LanguagePath)  # /es/ask is /ask in Spanish: inside the limits, so they see the real path
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)  # added last, so outermost: even a 413 carries the headers
     logging.getLogger("uvicorn.access").disabled = True  # never log request lines: they are people's business
@@ -83,14 +88,17 @@ def _handlers(app: FastAPI) -> None:
         # give the person back what they typed (cut to the limit), so nothing is lost
         typed = (await request.form()).get("question", "") if request.method == "POST" else ""
         typed = typed[: request.app.state.settings.max_question_chars] if isinstance(typed, str) else ""
-        return pages.home(request, error=str(exc), status_code=422, question=typed, safety=safety)
+        lang = page_language(request, language(typed))
+        error = gettext(lang, exc.message).format(**exc.params)
+        return pages.home(request, error=error, status_code=422, question=typed, safety=safety, lang=lang)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         detail = "; ".join(_readable(e) for e in exc.errors())
         if _wants_json(request):
             return JSONResponse({"detail": detail}, status_code=422)
-        return pages.home(request, error="Please type a question.", status_code=422)
+        lang = page_language(request)
+        return pages.home(request, error=gettext(lang, QUESTION_MISSING), status_code=422, lang=lang)
 
     @app.exception_handler(IndexUnusableError)
     async def index_error(request: Request, exc: IndexUnusableError) -> Response:

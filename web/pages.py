@@ -1,7 +1,8 @@
 """HTML routes for the public: home, answer, source document, and friendly error pages.
 
 Every word a person reads is either a fixed UI string in the templates (or ``EXAMPLES`` and
-``ERRORS`` here) or comes from an ``Answer`` record and the corpus; nothing is generated.
+``ERRORS`` here), translated from the catalogs of ``qa.i18n``, or comes from an ``Answer`` record and
+the corpus; nothing is generated. ``/es/...`` serves the same routes in Spanish (``web.i18n``).
 """
 
 from __future__ import annotations
@@ -13,35 +14,38 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
+from qa.i18n import N_
 from qa.records import Safety
+from qa.text import language
 from web.deps import EngineDep
+from web.i18n import chosen, page_language
 from web.templating import render
 
 router = APIRouter()
 
-EXAMPLES = (
-    "Can I get arrested for selling sex in Windham?",
-    "Where can I get tested for HIV or STDs?",
-    "Someone took my ID and says I owe them",
-    "Where can I get Narcan?",
+EXAMPLES = (  # questions a person can send with one tap; each language's are its own, in the catalog
+    N_("Can I get arrested for selling sex in Windham?"),
+    N_("Where can I get tested for HIV or STDs?"),
+    N_("Someone took my ID and says I owe them"),
+    N_("Where can I get Narcan?"),
 )
 ERRORS = {
-    404: ("We can't find that page", "The link may be old or mistyped. You can ask your question here instead."),
-    405: ("That page can't be opened this way", "Please use the question box below to ask."),
-    422: ("Please check your question", "We could not read that question. Please type it again."),
-    500: ("Sorry, something went wrong on our side",
-          "It was not something you did. Please try again in a moment."),
-    503: ("Sorry, this service is not ready yet",
-          "Our information is being updated. Please try again in a few minutes."),
+    404: (N_("We can't find that page"), N_("The link may be old or mistyped. You can ask your question here instead.")),
+    405: (N_("That page can't be opened this way"), N_("Please use the question box below to ask.")),
+    422: (N_("Please check your question"), N_("We could not read that question. Please type it again.")),
+    500: (N_("Sorry, something went wrong on our side"),
+          N_("It was not something you did. Please try again in a moment.")),
+    503: (N_("Sorry, this service is not ready yet"),
+          N_("Our information is being updated. Please try again in a few minutes.")),
 }
 
 
 def home(request: Request, error: str | None = None, status_code: int = 200, question: str = "",
-         safety: Safety | None = None) -> HTMLResponse:
-    """The question page; with ``error`` it is the friendly answer to a question we could not take
-    (with the crisis banner when the refused text itself signals danger)."""
+         safety: Safety | None = None, lang: str | None = None) -> HTMLResponse:
+    """The question page; with ``error`` (already in ``lang``) it is the friendly answer to a question
+    we could not take (with the crisis banner when the refused text itself signals danger)."""
     return render(request, "home.html", {"examples": EXAMPLES, "error": error, "question": question,
-                                          "safety": safety}, status_code)
+                                          "safety": safety}, status_code, lang)
 
 
 def error_page(request: Request, status_code: int) -> HTMLResponse:
@@ -65,17 +69,20 @@ def index(request: Request) -> HTMLResponse:
 @router.post("/ask", response_class=HTMLResponse)
 def ask(request: Request, engine: EngineDep, question: Annotated[str, Form()] = "") -> HTMLResponse:
     """The answer page. The question arrives in the POST body, never in the URL."""
-    answer = engine.answer(question, request.app.state.settings.page_passages)
+    lang = page_language(request, language(question))
+    answer = engine.answer(question, request.app.state.settings.page_passages, lang)
     # A card already shown in the emergency banner is not repeated further down the page.
     in_banner = {card.id for card in answer.safety.services} if answer.safety else set()
     services = [card for card in answer.services if card.id not in in_banner]
-    return render(request, "answer.html", {"answer": answer, "services": services})
+    return render(request, "answer.html", {"answer": answer, "services": services,
+                                            "switch_question": answer.question}, lang=lang)
 
 
 @router.get("/ask", include_in_schema=False)
-def ask_get() -> RedirectResponse:
+def ask_get(request: Request) -> RedirectResponse:
     # A reload or a bookmark of /ask: questions are never taken from URLs, so go back to the form.
-    return RedirectResponse("/", status_code=303)
+    choice = chosen(request)
+    return RedirectResponse(f"/{choice}/" if choice else "/", status_code=303)
 
 
 @router.get("/source/{document}", response_class=HTMLResponse)

@@ -92,7 +92,7 @@ PostDep = Annotated[Session, Depends(checked_session)]
 
 def _page(request: Request, name: str, context: dict[str, Any], session: Session | None = None,
           status_code: int = 200) -> HTMLResponse:
-    return render(request, f"staff/{name}", context | {"session": session}, status_code)
+    return render(request, f"staff/{name}", context | {"session": session}, status_code, lang="en")  # staff work in English
 
 
 def _set_cookie(request: Request, response: Response, value: str) -> None:

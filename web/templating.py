@@ -10,11 +10,32 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from qa import i18n
 from qa.answering.crisis import emergency_contacts
 from qa.records import Phone
+from web.i18n import chosen, page_language
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+templates.env.add_extension("jinja2.ext.i18n")
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    """``message`` in the page's language (the ``lang`` every page's context holds)."""
+    return i18n.gettext(context.get("lang", i18n.DEFAULT), message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(context.get("lang", i18n.DEFAULT)).ngettext(singular, plural, n)
+
+
+templates.env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's line breaks are not part of its id (babel.cfg)
+# newstyle: translations are escaped and formatted by Jinja (``_("%(n)s passages", n=3)``)
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 def _dial(number: str) -> str:
@@ -50,9 +71,20 @@ def _emergency_contacts(request: Request) -> list[Phone]:
     return emergency_contacts(engine.version.corpus.rules)
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    """Template ``name`` with ``context`` and what every page shows (quick exit, emergency numbers)."""
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
+           lang: str | None = None) -> HTMLResponse:
+    """Template ``name`` with ``context`` and what every page shows (quick exit, emergency numbers, the
+    language switch), in ``lang`` (None: as ``web.i18n.page_language`` decides)."""
     settings = request.app.state.settings
+    choice = chosen(request)
     base = {"exit_url": settings.exit_url, "max_chars": settings.max_question_chars,
-            "emergency": _emergency_contacts(request)}
-    return templates.TemplateResponse(request, name, base | context, status_code=status_code)
+            "emergency": _emergency_contacts(request), "lang": lang or page_language(request),
+            # links and forms keep the reader's choice of language; without one, each page decides again
+            "prefix": f"/{choice}" if choice else "", "languages": LANGUAGE_NAMES,
+            "switch_path": request.url.path if request.method in ("GET", "HEAD") else "/"}
+    response = templates.TemplateResponse(request, name, base | context, status_code=status_code)
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language, as a switch shows them

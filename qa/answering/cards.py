@@ -8,6 +8,7 @@ fixed sentence filled with corpus data, never generated prose.
 from __future__ import annotations
 
 from qa.corpus.services import Directory
+from qa.i18n import N_, gettext
 from qa.index.chunks import Chunk
 from qa.records import ServiceCard
 from qa.text import normalise
@@ -17,15 +18,20 @@ TOPIC_WEIGHT = 3.0
 FIRST_PASSAGE_WEIGHT = 2.0
 OTHER_PASSAGE_WEIGHT = 1.0
 TOPIC_ONLY_WEIGHT = 1.0
-FEAR_WHY = "{label}; shown first because your question mentions fear of police, arrest or deportation"
+# The "why" lines: fixed sentences of the service's own, translated in the catalogs (qa.i18n).
+FEAR_WHY = N_("{label}; shown first because your question mentions fear of police, arrest or deportation")
+NAMED_WHY = N_("Named in the passage on “{section}”")
+TOPIC_NAMED_WHY = N_("{label}, which your question is about; named in the passage on “{section}”")
+TOPIC_WHY = N_("{label}, which your question is about")
+FALLBACK_WHY = N_("Can help with many needs, even when our information does not cover a question")
 LABELS = {  # what a service in the category does, as the start of a "why" line
-    "emergency": "Helps in emergencies", "trafficking": "Helps people affected by trafficking",
-    "health": "Offers health care", "mental-health": "Offers mental health care",
-    "harm-reduction": "Offers harm reduction", "sexual-violence": "Helps survivors of sexual violence",
-    "domestic-violence": "Helps with domestic violence", "shelter": "Offers shelter or shelter referrals",
-    "legal": "Offers legal help", "basic-needs": "Helps with basic needs",
-    "youth": "Works with children and young people", "police": "Is a police service",
-    "information": "Publishes information and data", "education": "Offers education and training",
+    "emergency": N_("Helps in emergencies"), "trafficking": N_("Helps people affected by trafficking"),
+    "health": N_("Offers health care"), "mental-health": N_("Offers mental health care"),
+    "harm-reduction": N_("Offers harm reduction"), "sexual-violence": N_("Helps survivors of sexual violence"),
+    "domestic-violence": N_("Helps with domestic violence"), "shelter": N_("Offers shelter or shelter referrals"),
+    "legal": N_("Offers legal help"), "basic-needs": N_("Helps with basic needs"),
+    "youth": N_("Works with children and young people"), "police": N_("Is a police service"),
+    "information": N_("Publishes information and data"), "education": N_("Offers education and training"),
 }
 
 
@@ -36,8 +42,8 @@ def question_topics(question: str, directory: Directory) -> list[str]:
 
 
 def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit: int = MAX_CARDS,
-                 fear_first: tuple[str, ...] = ()) -> list[ServiceCard]:
-    """Cards for an answered question, best first.
+                 fear_first: tuple[str, ...] = (), lang: str = "en") -> list[ServiceCard]:
+    """Cards for an answered question, best first, their texts in ``lang``.
 
     A service named in the first passage scores 2, in a later one 1; offering a category the
     question asks about adds 3 when the service is also named, 1 when it is not (so a topic alone
@@ -60,26 +66,30 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
             weight = FIRST_PASSAGE_WEIGHT if rank == 0 else OTHER_PASSAGE_WEIGHT
             old = named.get(sid, (0.0, rank * 1000 + pos, chunk.section))
             named[sid] = (old[0] + weight, old[1], old[2])
+    def label(category: str) -> str:
+        return gettext(lang, LABELS[category])
+
     ranked = []
     for order, service in enumerate(directory.services):
         matched = sorted((t for t in topics if t in service.categories), key=lambda t: size[t])
         specific = 1.0 / size[matched[0]] if matched else 0.0
         if service.id in named:
             score, position, section = named[service.id]
-            why = f"Named in the passage on “{section}”"
+            why = gettext(lang, NAMED_WHY).format(section=section)
             if matched:
                 score += TOPIC_WEIGHT + specific
-                why = f"{LABELS[matched[0]]}, which your question is about; named in the passage on “{section}”"
+                why = gettext(lang, TOPIC_NAMED_WHY).format(label=label(matched[0]), section=section)
         elif matched:
             score, position = TOPIC_ONLY_WEIGHT + specific, 10_000 + order
-            why = f"{LABELS[matched[0]]}, which your question is about"
+            why = gettext(lang, TOPIC_WHY).format(label=label(matched[0]))
         else:
             continue
-        ranked.append((bool(fear_first) and "police" in service.categories, -score, position, service.card(why)))
+        ranked.append((bool(fear_first) and "police" in service.categories, -score, position, service.card(why, lang)))
     ranked.sort(key=lambda r: (r[0], r[1], r[2]))
     cards = [card for *_, card in ranked]
     if fear_first:
-        first = [directory[sid].card(FEAR_WHY.format(label=LABELS[directory[sid].categories[0]])) for sid in fear_first]
+        first = [directory[sid].card(gettext(lang, FEAR_WHY).format(label=label(directory[sid].categories[0])), lang)
+                 for sid in fear_first]
         cards = first + [c for c in cards if c.id not in fear_first]
     return cards[:limit]
 
@@ -101,7 +111,6 @@ def arrange(banner: list[ServiceCard], page: list[ServiceCard], fear_first: tupl
     return reachable, cards[:limit]
 
 
-def fallback_cards(directory: Directory) -> list[ServiceCard]:
-    """The cards services.yaml names for questions the corpus does not answer."""
-    return [directory[sid].card("Can help with many needs, even when our information does not cover a question")
-            for sid in directory.fallback]
+def fallback_cards(directory: Directory, lang: str = "en") -> list[ServiceCard]:
+    """The cards services.yaml names for questions the corpus does not answer, their texts in ``lang``."""
+    return [directory[sid].card(gettext(lang, FALLBACK_WHY), lang) for sid in directory.fallback]

@@ -21,6 +21,7 @@ from qa.config import default
 from qa.corpus.rules import PassageRef
 from qa.encoder import Encoder
 from qa.errors import QuestionError
+from qa.i18n import N_, gettext
 from qa.index.format import Version
 from qa.records import Answer, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
@@ -33,22 +34,26 @@ SCREEN_CHARS = 5000  # how much of a refused question is still read for danger s
 SCREEN_SENTENCES = 60  # and how many of its sentences are embedded for the semantic layer
 RELATED = 3  # closest passages offered as "might be related" when nothing answers
 FACT_PASSAGES = 1  # the passages shown first, which must hold the kind of fact a question asks for
-SAFETY_WHY_EMERGENCY = "Shown first because your question may mean you are in danger"
-SAFETY_WHY_URGENT = "Shown first because it can help you talk this through, confidentially"
+SAFETY_WHY_EMERGENCY = N_("Shown first because your question may mean you are in danger")
+SAFETY_WHY_URGENT = N_("Shown first because it can help you talk this through, confidentially")
+PLACE_GAP = N_("Our information covers {jurisdiction}. It does not cover {place}, so what it says may not apply there.")
+FACT_GAP = N_("Our information does not list {missing}.")
+FACT_GAP_NAMED = N_("Our information does not list {missing} for {services}.")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates
 
 
 def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
     """Trim and normalise whitespace; QuestionError when empty, too long or holding control characters."""
     if not isinstance(question, str):
-        raise QuestionError("the question must be text")
+        raise QuestionError(N_("the question must be text"))
     if _CONTROL.search(question):
-        raise QuestionError("the question contains control characters; please type it again")
+        raise QuestionError(N_("the question contains control characters; please type it again"))
     text = squeeze(question)
     if not text:
-        raise QuestionError("please type a question")
+        raise QuestionError(N_("please type a question"))
     if len(text) > max_chars:
-        raise QuestionError(f"please keep the question under {max_chars} characters (it has {len(text)})")
+        raise QuestionError(N_("please keep the question under {max_chars} characters (it has {length})"),
+                            max_chars=max_chars, length=len(text))
     return text
 
 
@@ -124,9 +129,7 @@ class Engine:
         """What makes the corpus unable to answer ``question`` however well its passages score, if anything."""
         place = self.scope.elsewhere(question)
         if place is not None:
-            return Gap(kind="place", place=place.name,
-                       message=f"Our information covers {self.jurisdiction}. It does not cover {place.name}, "
-                               "so what it says may not apply there.")
+            return self._said(Gap(kind="place", place=place.name, message=""), question, "en")
         kind = facts.asked(question)
         if kind is None:
             return None
@@ -138,50 +141,68 @@ class Engine:
                  else choose_cards(question, shown, directory))
         if kind.held_by([c.text for c in shown], cards):
             return None
-        whose = f" for {', '.join(directory[sid].name for sid in named)}" if named else ""
-        return Gap(kind="fact", fact=kind.name, message=f"Our information does not list {kind.missing}{whose}.")
+        return self._said(Gap(kind="fact", fact=kind.name, message=""), question, "en")
 
-    def answer(self, question: str, top_k: int = TOP_K) -> Answer:
-        """Answer ``question`` with up to ``top_k`` passages; QuestionError for unusable input."""
-        return self.render(self.trace(question), top_k)
+    def _said(self, gap: Gap, question: str, lang: str) -> Gap:
+        """``gap`` with its message in ``lang``."""
+        if gap.kind == "place":
+            message = gettext(lang, PLACE_GAP).format(jurisdiction=self.jurisdiction, place=gap.place)
+        else:
+            missing = gettext(lang, facts.kind(gap.fact or "").missing)
+            directory = self.version.corpus.directory
+            names = ", ".join(directory[sid].name for sid in directory.named_in(question))
+            message = gettext(lang, FACT_GAP_NAMED if names else FACT_GAP).format(missing=missing, services=names)
+        return gap.model_copy(update={"message": message})
 
-    def render(self, trace: Trace, top_k: int = TOP_K) -> Answer:
-        """Turn a trace into the Answer a person sees."""
+    def answer(self, question: str, top_k: int = TOP_K, lang: str | None = None) -> Answer:
+        """Answer ``question`` with up to ``top_k`` passages; QuestionError for unusable input.
+
+        ``lang`` is the reader's language, for the service's own words (the banner, the cards' texts
+        and why lines, a gap's message); None: the language the question is written in.
+        """
+        return self.render(self.trace(question), top_k, lang)
+
+    def render(self, trace: Trace, top_k: int = TOP_K, lang: str | None = None) -> Answer:
+        """Turn a trace into the Answer a person sees, in ``lang`` (None: the question's language)."""
+        lang = lang or trace.lang
         directory = self.version.corpus.directory
         best = trace.ranking.candidates[:top_k]
         passages = [_passage(c) for c in best]
         fear_first = self.version.corpus.safety.police_fear.services if self.detector.fears_police(trace.question) else ()
         if trace.answered:
-            cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first)
+            cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first, lang=lang)
             related = []
         elif trace.gap is not None and trace.gap.kind == "fact":
             # show what there is: the closest passages apart, and the cards of the services asked about
-            cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first)
+            cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first, lang=lang)
             passages, related = [], passages[:RELATED]
         else:
-            cards = fallback_cards(directory)
+            cards = fallback_cards(directory, lang)
             passages, related = [], passages[:RELATED]
-        safety = self._safety(trace.safety, trace.question)
+        safety = self._safety(trace.safety, trace.question, lang)
         banner, cards = arrange(safety.services if safety else [], cards, fear_first)
         if safety is not None:
             safety = safety.model_copy(update={"services": banner})
         return Answer(question=trace.question, answered=trace.answered, passages=passages, related=related,
-                      services=cards, safety=safety, gap=trace.gap, index=self.info)
+                      services=cards, safety=safety, gap=trace.gap and self._said(trace.gap, trace.question, lang),
+                      index=self.info)
 
-    def _safety(self, match: CrisisMatch | None, question: str) -> Safety | None:
-        """The banner for ``match``: its message in the language that fired it, the contacts that can be
-        reached, and the rule's cards (never a police card for someone who fears the police)."""
+    def _safety(self, match: CrisisMatch | None, question: str, lang: str | None = None) -> Safety | None:
+        """The banner for ``match``: its message in ``lang`` (None: the language that fired it), the
+        contacts that can be reached, and the rule's cards (never a police card for someone who fears
+        the police)."""
         if match is None:
             return None
         directory = self.version.corpus.directory
         rule = match.rule
-        why = SAFETY_WHY_EMERGENCY if match.level == "emergency" else SAFETY_WHY_URGENT
+        lang = lang or match.lang
+        why = gettext(lang, SAFETY_WHY_EMERGENCY if match.level == "emergency" else SAFETY_WHY_URGENT)
         # danger now: every card the rule names; urgent: its first (the hotline), the answer's cards below
         services = rule.services if match.level == "emergency" else rule.services[:1]
-        cards = [directory[sid].card(why) for sid in services]
+        cards = [directory[sid].card(why, lang) for sid in services]
         if self.detector.fears_police(question):
             cards = [c for c in cards if "police" not in directory[c.id].categories]
-        return Safety(level=match.level, message=rule.message_in(match.lang), rule=rule.id, matched=match.matched,
+        return Safety(level=match.level, message=rule.message_in(lang), rule=rule.id, matched=match.matched,
                       contacts=[Phone(number=p.number, kind=p.kind) for p in rule.contacts], services=cards,
                       lang=match.lang, sign=match.sign, score=match.score)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.i18n import N_
 from qa.records import ServiceCard
 from qa.text import normalise
 
@@ -47,7 +48,7 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 KINDS: tuple[FactKind, ...] = (
     FactKind(
-        "amount", "an amount in dollars",
+        "amount", N_("an amount in dollars"),
         _re(r"\bhow much (?:is |are |would |will |could |can )?(?:the |a |my )?"
             r"(?:fines?|bail|penalt(?:y|ies)|money)\b"
             r"|\bhow (?:much|many) (?:money|dollars)\b|\bin dollars\b|\bwhat(?: is|s|'s) the fine\b"
@@ -55,7 +56,7 @@ KINDS: tuple[FactKind, ...] = (
         _re(r"\$\s?\d|\b\d[\d,]*\s*(?:dollars|usd|d[oó]lares)\b"),
     ),
     FactKind(
-        "cost", "what it costs",
+        "cost", N_("what it costs"),
         _re(r"\bhow much (?:does|do|would|will|is|are)\b.*\b(?:cost|costs|charge|pay)\b|\b(?:cost|price)s? (?:of|for|to)\b"
             r"|\bwhat(?: does|'s| is) (?:it|the \w+) cost\b"
             r"|\bhow much (?:is|are) (?:it|a|an|the) (?:test|visit|appointment)s?\b"
@@ -64,7 +65,7 @@ KINDS: tuple[FactKind, ...] = (
         "cost",
     ),
     FactKind(
-        "hours", "opening hours",
+        "hours", N_("opening hours"),
         _re(r"\b(?:opening|visiting|office|business|open) hours\b|\bhours (?:of|for|are|is|do|does)\b"
             r"|\bwhat are (?:the|their|its|his|her)(?: \w+)? hours\b|\bhours\?"
             r"|\bwhat time (?:do|does|is|are|will)\b"
@@ -75,14 +76,14 @@ KINDS: tuple[FactKind, ...] = (
         "hours",
     ),
     FactKind(
-        "address", "a street address",
+        "address", N_("a street address"),
         _re(r"\b(?:street |mailing |physical )?address\b|\bdirecci[oó]n\b|\bwhat street\b"
             r"|\bwhere (?:exactly )?is (?:it|their|the) (?:\w+ )?(?:office|building) located\b"),
         _re(r"\b\d+\s+(?:[a-z]+\s+){1,3}"
             r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|place|pl)\b"),
     ),
     FactKind(
-        "phone", "a phone number for that",
+        "phone", N_("a phone number for that"),
         _re(r"\b(?:phone|telephone|cell|contact|hotline|helpline) (?:number|#)\b|\b(?:what|which) number\b"
             r"|\bnumber (?:to|for|i can|can i|do i) (?:call|text)\b"
             r"|\bn[uú]mero (?:de tel[eé]fono|para llamar|de (?:la )?l[ií]nea)\b|\btel[eé]fono de\b"),
@@ -90,27 +91,27 @@ KINDS: tuple[FactKind, ...] = (
         "phones",
     ),
     FactKind(
-        "duration", "how long",
+        "duration", N_("how long"),
         _re(rf"\bhow (?:many|much) (?:{_UNITS}|time)\b|\bhow long (?:does|do|will|would|is|are|can|until|before|till|to"
             rf"|it|the|for|after|has|have|should)\b|\bstatute of limitations?\b"
             rf"|\bcu[aá]nto(?:s)? (?:tiempo|a[nñ]os|meses|d[ií]as)\b"),
         _re(rf"\b{_NUMBER_WORDS}\s*(?:-\s*)?{_UNITS}\b|\bpermanent(?:ly)?\b|\bforever\b|\blifetime\b|\bsame[- ]day\b"),
     ),
     FactKind(
-        "age", "an age",
+        "age", N_("an age"),
         _re(r"\bhow old\b|\bwhat age\b|\bage of consent\b|\b(?:minimum|legal) age\b|\bage limit\b|\bqu[eé] edad\b"
             r"|\bedad (?:m[ií]nima|de consentimiento|legal)\b"),
         _re(r"\b(?:under|over|below|above|aged?)\s+\d{1,2}\b"
             r"|\b\d{1,2}\s*(?:years? old|-year-old|or older|and older|and up)\b"),
     ),
     FactKind(
-        "year", "a year or date",
+        "year", N_("a year or date"),
         _re(r"\bwhat year\b|\bwhen (?:was|were|did)\b.*\b(?:passed|enacted|founded|created|established|signed|made|start|"
             r"started|begin|began)\b|\ben qu[eé] a[nñ]o\b"),
         _re(r"\b(?:1[89]|20)\d\d\b"),
     ),
     FactKind(
-        "website", "a web address for that",
+        "website", N_("a web address for that"),
         _re(r"\bweb ?sites?\b|\burl\b|\bweb address\b|\blink to\b|\bp[aá]gina (?:web|de internet)\b|\bsitio web\b"),
         _re(r"https?://|\bwww\.|\b[a-z0-9-]+\.(?:org|com|gov|net|edu|us)\b"),
         "url",
@@ -122,3 +123,11 @@ def asked(question: str) -> FactKind | None:
     """The kind of fact ``question`` asks for, or None when it asks for none in particular."""
     text = normalise(question)
     return next((kind for kind in KINDS if kind.asks.search(text)), None)
+
+
+def kind(name: str) -> FactKind:
+    """The kind of fact called ``name`` (KeyError for none)."""
+    for k in KINDS:
+        if k.name == name:
+            return k
+    raise KeyError(name)

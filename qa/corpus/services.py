@@ -70,6 +70,21 @@ class SourceRef(_Strict):
     section: str
 
 
+TRANSLATED = ("description", "hours", "area_served", "cost", "eligibility", "languages")
+
+
+class Translation(_Strict):
+    """A record's texts in another language: a reviewed translation of what the record says in
+    English, field for field. It states nothing the English does not (facts are sacred)."""
+
+    description: Text
+    hours: Text | None = None
+    area_served: Text | None = None
+    cost: Text | None = None
+    eligibility: Text | None = None
+    languages: tuple[Text, ...] = ()
+
+
 class Service(_Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: Text
@@ -87,6 +102,18 @@ class Service(_Strict):
     hours: Text | None = None
     confidential: bool = False
     aliases: tuple[Text, ...] = ()
+    es: Translation | None = None
+
+    @model_validator(mode="after")
+    def _translation_pairs(self) -> Service:
+        if self.es is not None:
+            for name in TRANSLATED:
+                english, spanish = bool(getattr(self, name)), bool(getattr(self.es, name))
+                if spanish and not english:
+                    raise ValueError(f"es.{name} translates a field the record does not state in English")
+                if english and not spanish:
+                    raise ValueError(f"es.{name} is missing: the record states '{name}' in English")
+        return self
 
     @field_validator("source")
     @classmethod
@@ -103,12 +130,14 @@ class Service(_Strict):
             raise ValueError("missing required field 'categories'")
         return categories
 
-    def card(self, why: str) -> ServiceCard:
-        return ServiceCard(id=self.id, name=self.name, description=self.description,
+    def card(self, why: str, lang: str = "en") -> ServiceCard:
+        """What a person sees of this record, its texts in ``lang`` when the record has them (else English)."""
+        texts: Translation | Service = self.es if lang == "es" and self.es is not None else self
+        return ServiceCard(id=self.id, name=self.name, description=texts.description,
                            phones=[Phone(number=p.number, kind=p.kind) for p in self.phones],
-                           url=self.url, email=self.email, confidential=self.confidential, hours=self.hours,
-                           area_served=self.area_served, cost=self.cost, eligibility=self.eligibility,
-                           languages=list(self.languages), why=why)
+                           url=self.url, email=self.email, confidential=self.confidential, hours=texts.hours,
+                           area_served=texts.area_served, cost=texts.cost, eligibility=texts.eligibility,
+                           languages=list(texts.languages), why=why, lang="es" if texts is self.es else "en")
 
     @cached_property
     def names(self) -> PhraseMatcher:

@@ -54,6 +54,7 @@ class Check:
     reason: str  # why answered is what it is, in one sentence
     safety: CrisisMatch | None
     calibration: dict[str, Any] = field(default_factory=dict)
+    lang: str = "en"  # the language the question was read as: it picks the threshold and the page's language
 
     @property
     def answered(self) -> bool:
@@ -78,8 +79,8 @@ def check(engine: Engine, question: str, top_k: int = TOP_K) -> Check:
             c.sentence_score if c.sentence is not None else None, shown.get(c.chunk.id, ""),
             (c.chunk.document, c.chunk.section, c.chunk.paragraph) in pinned))
     ranking = trace.ranking
-    return Check(trace.question, answer, rows, trace.confidence, trace.rule.threshold, ranking.best_dense,
-                 ranking.best_lexical, ranking.negative, _reason(trace), trace.safety, dict(trace.rule.figures))
+    return Check(trace.question, answer, rows, trace.confidence, trace.rule.threshold_for(trace.lang), ranking.best_dense,
+                 ranking.best_lexical, ranking.negative, _reason(trace), trace.safety, dict(trace.rule.figures), trace.lang)
 
 
 def _reason(trace: Trace) -> str:
