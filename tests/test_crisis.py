@@ -101,7 +101,7 @@ def test_indirect_danger_fires_the_semantic_layer(engine, question, sign):
     assert rules_only(question) is None  # no rule's words: only the semantic layer can see it
     match = engine.trace(question).safety
     assert match is not None and match.level == "emergency" and match.sign == sign
-    assert match.score >= engine.detector.threshold
+    assert match.score >= engine.detector.layer().threshold
 
 
 def test_the_semantic_layer_is_trained_and_calibrated_at_build_time(version):
@@ -168,3 +168,18 @@ def test_spanish_danger_shows_the_banner_in_spanish(engine):
     assert answer.safety.level == "emergency" and answer.safety.lang == "es"
     assert answer.safety.message.startswith("Si está en peligro ahora mismo, llame al 911")
     assert HOTLINE in {c.id for c in answer.safety.services}
+
+
+def test_spanish_questions_have_their_own_emergency_threshold(version, engine):
+    """With the English model, Spanish sentences score high as a whole; the emergency level of a
+    Spanish question needs the threshold calibrated on Spanish questions, the urgent one stays shared."""
+    crisis = version.manifest["crisis"]
+    spanish = crisis["languages"]["es"]
+    assert spanish["urgent_threshold"] == crisis["urgent_threshold"]  # no Spanish crisis missed for it
+    assert spanish["tune"]["false_emergencies"] <= crisis["budget"]["false_emergencies"]
+    english, own = engine.detector.layer("en"), engine.detector.layer("es")
+    assert engine.detector.layer("fr") is english and own.threshold == spanish["threshold"]
+    question = "quiero dejar esto y estudiar, ¿quién me ayuda?"  # wanting out: urgent, not danger now
+    score = max(p for p, _ in engine.detector.scores(engine.encoder.encode(passages_of(question)), "es"))
+    assert english.threshold <= score < own.threshold  # one threshold for both would raise an emergency
+    assert engine.trace(question).safety.level == "urgent"

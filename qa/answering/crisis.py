@@ -29,7 +29,7 @@ import numpy as np
 
 from qa.corpus.rules import LEVELS, Lang, Level, SafetyFile, SafetyRule
 from qa.records import Phone
-from qa.text import normalise
+from qa.text import language, normalise
 
 MIN_WORDS = 3  # words a sentence needs before the semantic layer may fire on it (rules fire on any)
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -90,41 +90,75 @@ class Classifier:
         return np.asarray(1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias))))
 
 
-class Detector:
-    """The crisis rules and signs of one corpus, with the semantic layer's threshold."""
+@dataclass(frozen=True)
+class Layer:
+    """The semantic layer's classifier and the thresholds it is held to for questions in one language."""
 
-    def __init__(self, safety: SafetyFile, examples: Examples | None = None, classifier: Classifier | None = None,
-                 threshold: float | None = None, urgent_threshold: float | None = None):
+    classifier: Classifier
+    threshold: float | None  # at or above: the sign's rule at its level; None: scores, never fires
+    urgent_threshold: float | None = None  # at or above (and below threshold): an urgent banner at most
+
+    @classmethod
+    def from_manifest(cls, crisis: dict[str, Any]) -> Layer | None:
+        classifier = Classifier.from_manifest(crisis)
+        if classifier is None:
+            return None
+        return cls(classifier, crisis.get("threshold"), crisis.get("urgent_threshold"))
+
+
+class Detector:
+    """The crisis rules and signs of one corpus, with the semantic layer of each language.
+
+    ``layers`` maps a question's language to its layer; "en" serves any language without its own.
+    With the English model, what Spanish sentences share is mostly their language, so a Spanish
+    question is held to thresholds calibrated on Spanish questions (qa.lifecycle.crisis_model).
+    """
+
+    def __init__(self, safety: SafetyFile, examples: Examples | None = None, layers: dict[str, Layer] | None = None):
         self.safety = safety
         self.examples = examples
-        self.classifier = classifier
-        self.threshold = threshold  # at or above: the sign's rule at its level; None: scores, never fires
-        self.urgent_threshold = urgent_threshold  # at or above (and below threshold): an urgent banner at most
+        self.layers = dict(layers or {})
 
-    @property
-    def semantic(self) -> bool:
-        return (self.examples is not None and self.classifier is not None and self.threshold is not None
+    @classmethod
+    def from_manifest(cls, safety: SafetyFile, examples: Examples | None, crisis: dict[str, Any]) -> Detector:
+        # a language's entry holds its own thresholds; the classifier is the one trained for all
+        layers = {"en": Layer.from_manifest(crisis)} | {
+            lang: Layer.from_manifest(crisis | own) for lang, own in (crisis.get("languages") or {}).items()}
+        return cls(safety, examples, {lang: layer for lang, layer in layers.items() if layer is not None})
+
+    def layer(self, lang: str = "en") -> Layer | None:
+        """The semantic layer for questions in ``lang``."""
+        return self.layers.get(lang) or self.layers.get("en")
+
+    def semantic(self, lang: str = "en") -> bool:
+        layer = self.layer(lang)
+        return (self.examples is not None and layer is not None and layer.threshold is not None
                 and len(self.examples.danger) > 0)
 
     def detect(self, question: str, parts: list[str], vectors: np.ndarray | None = None) -> CrisisMatch | None:
         """The strongest danger signal in ``question``, read whole and as the sentences ``parts``.
 
-        ``vectors`` are the embeddings of ``parts`` (for the semantic layer; None skips it).
+        ``vectors`` are the embeddings of ``parts`` (for the semantic layer; None skips it). The
+        question's language picks the semantic layer's thresholds.
         """
-        scores = self.scores(vectors) if vectors is not None and self.semantic else [None] * len(parts)
+        lang = language(question)
+        scores = (self.scores(vectors, lang) if vectors is not None and self.semantic(lang)
+                  else [None] * len(parts))
         found = [m for part in parts if (m := self._rules(part)) is not None]
         if not found:  # a pattern may span sentences; the cues are then read in the whole question
             found = [m for m in [self._rules(question)] if m is not None]
-        found += [m for part, s in zip(parts, scores, strict=True) if s is not None and (m := self._sign(part, *s))]
+        found += [m for part, score in zip(parts, scores, strict=True)
+                  if score is not None and (m := self._sign(part, *score, lang=lang))]
         if not found:
             return None
         return min(found, key=lambda m: LEVELS.index(m.level))  # min keeps the first of equal levels
 
-    def scores(self, vectors: np.ndarray) -> list[tuple[float, int]]:
+    def scores(self, vectors: np.ndarray, lang: str = "en") -> list[tuple[float, int]]:
         """The semantic layer's (probability of danger, closest example) for each row of ``vectors``."""
-        if self.examples is None or self.classifier is None or not len(vectors):
+        layer = self.layer(lang)
+        if self.examples is None or layer is None or not len(vectors):
             return [(-1.0, -1)] * len(vectors)
-        probability = self.classifier.probability(vectors)
+        probability = layer.classifier.probability(vectors)
         closest = self.examples.closest(vectors)
         return [(float(p), int(i)) for p, i in zip(probability, closest, strict=True)]
 
@@ -135,15 +169,17 @@ class Detector:
                  for rule in self.safety.rules if (hit := rule.first_hit(norm)) is not None]
         return min(found, key=lambda m: LEVELS.index(m.level)) if found else None
 
-    def _sign(self, text: str, score: float, example: int) -> CrisisMatch | None:
-        low = self.urgent_threshold if self.urgent_threshold is not None else self.threshold
-        if self.examples is None or self.threshold is None or low is None or score < low or example < 0:
+    def _sign(self, text: str, score: float, example: int, lang: str = "en") -> CrisisMatch | None:
+        layer = self.layer(lang)
+        high = layer.threshold if layer is not None else None
+        low = layer.urgent_threshold if layer is not None and layer.urgent_threshold is not None else high
+        if self.examples is None or high is None or low is None or score < low or example < 0:
             return None
         if len(_WORD.findall(text)) < MIN_WORDS:  # "xxxx" or "help!" says too little for a model to read
             return None
         sign = self.examples.danger_sign[example]
         rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
-        level = self.level(rule, normalise(text)) if score >= self.threshold else "urgent"
+        level = self.level(rule, normalise(text)) if score >= high else "urgent"
         return CrisisMatch(rule, self.examples.danger_text[example], level, self.examples.danger_lang[example], sign,
                            round(score, 4))
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from qa.answering import facts
 from qa.answering.cards import arrange, choose_cards, fallback_cards
-from qa.answering.crisis import Classifier, CrisisMatch, Detector, Examples
+from qa.answering.crisis import CrisisMatch, Detector, Examples
 from qa.answering.scope import Scope
 from qa.config import default
 from qa.corpus.rules import PassageRef
@@ -81,8 +81,7 @@ class Engine:
         self.searcher = Searcher(version, encoder)
         self.rule = AnsweredRule.from_manifest(version.manifest)
         crisis = version.manifest.get("crisis") or {}
-        self.detector = Detector(version.corpus.safety, crisis_examples(version), Classifier.from_manifest(crisis),
-                                 crisis.get("threshold"), crisis.get("urgent_threshold"))
+        self.detector = Detector.from_manifest(version.corpus.safety, crisis_examples(version), crisis)
         self.max_question_chars = max_question_chars
         documents = version.corpus.documents
         self.jurisdiction = documents[0].jurisdiction if documents else ""
@@ -111,7 +110,8 @@ class Engine:
         confidence = self.rule.confidence(ranking, text)
         part_vectors = vectors[1:] if len(parts) > 1 or query != text else vectors
         safety = self.detector.detect(text, parts, part_vectors)
-        crisis_score = max((s for s, _ in self.detector.scores(part_vectors)), default=-1.0)
+        lang = language(text)
+        crisis_score = max((s for s, _ in self.detector.scores(part_vectors, lang)), default=-1.0)
         if safety and safety.level == "emergency" and safety.rule.passages:
             # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
             ranking = _pin(ranking, safety.rule.passages)
@@ -121,7 +121,6 @@ class Engine:
         # the corpus does not hold is not answered.
         emergency = safety is not None and safety.level == "emergency"
         gap = None if safety is not None else self._gap(text, ranking)
-        lang = language(text)
         answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
         return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang)
 

@@ -92,12 +92,15 @@ class BuildReport:
         c = self.crisis or {}
         if not c.get("weights"):
             return f"crisis layer: off ({c.get('reason', 'not trained')})"
-        tune = c.get("tune")
-        reached = (f" (tune split: recall {tune['recall']:.0%}, false emergencies {tune['false_emergencies']:.0%}, "
-                   f"false banners {tune['false_banners']:.0%})") if tune else \
-            f" ({c.get('reason', 'default threshold: no labelled crisis questions')})"
-        return (f"crisis layer: probability >= {c['threshold']} for the rule's level, "
-                f">= {c.get('urgent_threshold', c['threshold'])} for an urgent banner" + reached)
+        lines = []
+        for name, layer in [("", c), *((f" ({lang})", own) for lang, own in (c.get("languages") or {}).items())]:
+            tune = layer.get("tune")
+            reached = (f" (tune split: recall {tune['recall']:.0%}, false emergencies {tune['false_emergencies']:.0%}, "
+                       f"false banners {tune['false_banners']:.0%})") if tune else \
+                f" ({c.get('reason', 'default threshold: no labelled crisis questions')})"
+            lines.append(f"crisis layer{name}: probability >= {layer['threshold']} for the rule's level, "
+                         f">= {layer.get('urgent_threshold', layer['threshold'])} for an urgent banner" + reached)
+        return "\n".join(lines)
 
 
 def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, **options: Any) -> BuildReport:
@@ -190,8 +193,9 @@ def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path |
     tune = load_questions(questions, "tune") if questions is not None else []
     wording_tune = load_questions(wording_questions, "tune") if wording_questions is not None else []
     if crisis_questions is not None and crisis.get("weights"):
-        crisis = crisis | crisis_model.calibrate(engine_with({"crisis": crisis}),
-                                                 load_crisis_questions(crisis_questions, "tune"), tune)
+        spanish_tune = load_questions(spanish_questions, "tune") if spanish_questions is not None else []
+        crisis = crisis_model.calibrate(engine_with({"crisis": crisis}), crisis,
+                                        load_crisis_questions(crisis_questions, "tune"), tune, spanish_tune)
         crisis |= {"questions": Path(crisis_questions).name, "split": "tune"}
     if questions is None:  # asked for: a build with no gate (a missing file is an error, raised above)
         return {"threshold": DEFAULT_THRESHOLD, "reason": "no labelled questions"}, crisis, None

@@ -23,14 +23,14 @@ in docs/safety.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from qa.answering.crisis import Detector
+from qa.answering.crisis import Detector, Layer
 from qa.answering.engine import Engine
 from qa.index.keys import Key
 from qa.lifecycle.crisis_eval import CrisisQuestion
@@ -71,17 +71,41 @@ class _Case:
     ordinary: bool  # from eval/questions.yaml, not from the crisis set
 
 
-def calibrate(engine: Engine, crisis: list[CrisisQuestion], ordinary: list[Question]) -> dict[str, Any]:
-    """The threshold for ``engine``'s classifier (its own threshold is ignored), and what it reached on tune."""
+def calibrate(engine: Engine, model: dict[str, Any], crisis: list[CrisisQuestion], ordinary: list[Question],
+              spanish: Sequence[Question] = ()) -> dict[str, Any]:
+    """``model`` with its thresholds calibrated on the tune questions (``engine``'s own are ignored),
+    and what they reached on tune; Spanish questions get thresholds of their own (``languages.es``).
+
+    The main thresholds: the crisis questions (in any language) and ``ordinary`` (questions that are
+    not crises). Spanish: with the English model every Spanish sentence sits closer to the Spanish
+    danger examples than an English one does, so the main emergency threshold raised an emergency for
+    one Spanish question in eight (docs/safety.md). A Spanish question's emergency threshold is set on
+    the crisis questions in Spanish and ``spanish`` (the Spanish question set, whose ``level`` says
+    which are danger) within the same budget; its urgent threshold stays the main one, so a Spanish
+    crisis is never missed for it and only its level needs the Spanish evidence.
+    """
     cases = [_case(engine, q.q, q.level, False) for q in crisis]
     cases += [_case(engine, q.q, "none", True) for q in ordinary if q.crisis is None]
-    cuts = [*sorted({round(p, 6) for c in cases for p, _ in engine.detector.scores(c.vectors)}), 1.01]
+    out = model | _thresholds(engine.detector, cases)
+    spanish_cases = [c for c in cases if language(c.question) == "es"]
+    spanish_cases += [_case(engine, q.q, q.level or "none", q.level in (None, "none")) for q in spanish]
+    if any(c.expected != "none" for c in spanish_cases) and any(c.expected == "none" for c in spanish_cases):
+        high = _thresholds(engine.detector, spanish_cases)["threshold"]
+        low = min(out["urgent_threshold"], high)
+        out["languages"] = {"es": {"threshold": high, "urgent_threshold": low,
+                                   "tune": _figures(engine.detector, spanish_cases, high, low)}}
+    return out
+
+
+def _thresholds(detector: Detector, cases: list[_Case]) -> dict[str, Any]:
+    """The two thresholds, recall first, each the lowest within its budget."""
+    cuts = [*sorted({round(p, 6) for c in cases for p, _ in detector.scores(c.vectors)}), 1.01]
     # the lowest cut within budget keeps the most crises; false alarms only fall as a cut rises
-    high = _lowest(cuts, lambda cut: _figures(engine.detector, cases, cut, cut)["false_emergencies"]
+    high = _lowest(cuts, lambda cut: _figures(detector, cases, cut, cut)["false_emergencies"]
                    <= MAX_FALSE_EMERGENCIES)
-    low = _lowest([c for c in cuts if c <= high], lambda cut: _figures(engine.detector, cases, high, cut)
+    low = _lowest([c for c in cuts if c <= high], lambda cut: _figures(detector, cases, high, cut)
                   ["false_banners"] <= MAX_FALSE_BANNERS)
-    return {"threshold": high, "urgent_threshold": min(low, high), "tune": _figures(engine.detector, cases, high, low),
+    return {"threshold": high, "urgent_threshold": min(low, high), "tune": _figures(detector, cases, high, low),
             "budget": {"false_emergencies": MAX_FALSE_EMERGENCIES, "false_banners": MAX_FALSE_BANNERS}}
 
 
@@ -105,7 +129,10 @@ def _case(engine: Engine, question: str, expected: str, ordinary: bool) -> _Case
 def _figures(detector: Detector, cases: list[_Case], threshold: float, urgent_threshold: float) -> dict[str, float]:
     """On the tune cases: recall (any banner for danger), false emergencies (calm and ordinary
     questions alike), and false banners of any level (calm and ordinary questions together)."""
-    trial = Detector(detector.safety, detector.examples, detector.classifier, threshold, urgent_threshold)
+    layer = detector.layer()
+    assert layer is not None  # calibrate is only called with a trained classifier
+    # the same thresholds for every language: the cases are of one language
+    trial = Detector(detector.safety, detector.examples, {"en": Layer(layer.classifier, threshold, urgent_threshold)})
     got = [(c, trial.detect(c.question, c.parts, c.vectors)) for c in cases]
     danger = [m for c, m in got if c.expected != "none"]
     calm = [m for c, m in got if c.expected == "none"]
