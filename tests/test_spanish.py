@@ -64,3 +64,20 @@ def test_the_english_phrasings_file_keeps_the_language_when_staff_add_phrasings(
     assert len(added) == 2
     langs = {p.question: p.lang for p in existing(new)}
     assert langs == {"¿Qué es?": "es", "What is it?": "en", "¿Y eso?": "es"}
+
+
+def test_a_spanish_question_is_also_read_through_its_english_gloss(engine):
+    lexical = Lexical(["HIV testing at the clinic"], lexicon=((("prueba",), ("testing", "test")),
+                                                               (("vih", "sida"), ("hiv",))))
+    assert lexical.gloss("¿Dónde me hago la prueba del VIH o del sida?") == "testing test hiv"
+    assert lexical.gloss("where can I get an hiv test") == ""  # English questions have no gloss
+    trace = engine.trace("¿qué hace el DCF con los menores?")
+    assert trace.lang == "es" and trace.gloss == "minors under 18"
+    # the gloss moves the dense side toward the FAQ's English: the passage naming DCF's duty to minors
+    # ranks higher by the dense score with it than with the Spanish alone
+    alone = engine.searcher.search(trace.question, query_vector=engine.encoder.encode([trace.question]))
+
+    def dense_rank(ranking):
+        return next(c.dense_rank for c in ranking.candidates if "Children and Families" in c.chunk.text)
+
+    assert dense_rank(trace.ranking) < dense_rank(alone)

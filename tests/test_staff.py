@@ -297,7 +297,8 @@ def _rows(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("question", ["where can I get narcan", "how do I renew my driver's license",
-                                      "my pimp took my ID and says I owe him"])
+                                      "my pimp took my ID and says I owe him",
+                                      "¿Dónde me puedo hacer la prueba del VIH en Willimantic?"])
 def test_check_page_shows_what_engine_trace_computes(web, alice, engine, settings, question):
     sign_in(web)
     page = web.post("/staff/check", data={"question": question, "csrf": csrf(web)})
@@ -307,7 +308,10 @@ def test_check_page_shows_what_engine_trace_computes(web, alice, engine, setting
     html = soup(page)
     assert html.find(id="answered")["data-value"] == str(trace.answered).lower()
     assert html.find(id="confidence").text == f"{trace.confidence:.4f}"
-    assert html.find(id="threshold").text.split()[0] == f"{trace.rule.threshold:.4f}"
+    assert html.find(id="threshold").text.split()[0] == f"{trace.rule.threshold_for(trace.lang):.4f}"
+    assert html.find(id="language")["data-value"] == trace.lang
+    gloss = html.find(id="gloss")
+    assert (gloss.text.startswith(trace.gloss) if trace.gloss else gloss is None)
     assert html.find(id="index-version").text.split()[0] == engine.version.id
     rows = _rows(page)
     assert len(rows) == len(trace.ranking.candidates) == len(engine.version.chunks)

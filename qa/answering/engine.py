@@ -70,6 +70,7 @@ class Trace:
     crisis_score: float = -1.0  # the semantic crisis layer's score (-1: not measured)
     gap: Gap | None = None  # a place the corpus does not cover, or a kind of fact nothing shown holds
     lang: str = "en"  # the question's language ("en" or "es"), which picks the answered threshold
+    gloss: str = ""  # for a Spanish question, the English words of its lexicon terms, also searched densely
 
 
 class Engine:
@@ -104,11 +105,20 @@ class Engine:
             raise
         parts = passages_of(text)
         query = self.searcher.speller.correct(text)  # what is searched: misspelt words corrected
-        # one call to the model: the query (for the search) and, when it has several, its sentences
-        vectors = self.encoder.encode([query, *parts] if len(parts) > 1 or query != text else [query])
-        ranking = self.searcher.search(query, mode=mode, query_vector=vectors[:1])
+        # A Spanish question is also read through its English gloss (the FAQ's words its lexicon terms
+        # stand for): the English model places "testing test hiv" near the passage far better than
+        # the Spanish, and the sum of both vectors keeps what the Spanish phrasings match.
+        gloss = self.searcher.lexical.gloss(text)
+        own = len(parts) > 1 or query != text  # the sentences need vectors of their own
+        # one call to the model: the query, its gloss, and the sentences when they differ from the query
+        vectors = self.encoder.encode([query, *([gloss] if gloss else []), *(parts if own else [])])
+        query_vector = vectors[:1]
+        if gloss:
+            both = vectors[0] + vectors[1]
+            query_vector = (both / np.linalg.norm(both))[None, :].astype("float32")
+        ranking = self.searcher.search(query, mode=mode, query_vector=query_vector)
         confidence = self.rule.confidence(ranking, text)
-        part_vectors = vectors[1:] if len(parts) > 1 or query != text else vectors
+        part_vectors = vectors[1 + bool(gloss):] if own else vectors[:1]
         safety = self.detector.detect(text, parts, part_vectors)
         lang = language(text)
         crisis_score = max((s for s, _ in self.detector.scores(part_vectors, lang)), default=-1.0)
@@ -122,7 +132,7 @@ class Engine:
         emergency = safety is not None and safety.level == "emergency"
         gap = None if safety is not None else self._gap(text, ranking)
         answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
-        return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang)
+        return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang, gloss)
 
     def _gap(self, question: str, ranking: Ranking) -> Gap | None:
         """What makes the corpus unable to answer ``question`` however well its passages score, if anything."""

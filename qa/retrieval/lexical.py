@@ -40,6 +40,15 @@ class Lexical:
         extra += [term for found, words in lexicon if found and found.first(folded) is not None for term in words]
         return " ".join([text, *extra])
 
+    def gloss(self, query: str) -> str:
+        """For a Spanish question, the English words its lexicon terms search for, in lexicon order
+        ("dónde me hago la prueba del vih" -> "testing test hiv"); "" for any other question."""
+        if language(query) != "es":
+            return ""
+        folded = fold(query)
+        words = [term for found, terms in self._lexicon if found and found.first(folded) is not None for term in terms]
+        return " ".join(dict.fromkeys(words))
+
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in tokenise(self.expand(query)) if t in self._vocab]
         if not tokens:

@@ -55,6 +55,7 @@ class Check:
     safety: CrisisMatch | None
     calibration: dict[str, Any] = field(default_factory=dict)
     lang: str = "en"  # the language the question was read as: it picks the threshold and the page's language
+    gloss: str = ""  # for a Spanish question, the English words of its lexicon terms, also searched densely
 
     @property
     def answered(self) -> bool:
@@ -80,7 +81,8 @@ def check(engine: Engine, question: str, top_k: int = TOP_K) -> Check:
             (c.chunk.document, c.chunk.section, c.chunk.paragraph) in pinned))
     ranking = trace.ranking
     return Check(trace.question, answer, rows, trace.confidence, trace.rule.threshold_for(trace.lang), ranking.best_dense,
-                 ranking.best_lexical, ranking.negative, _reason(trace), trace.safety, dict(trace.rule.figures), trace.lang)
+                 ranking.best_lexical, ranking.negative, _reason(trace), trace.safety, dict(trace.rule.figures), trace.lang,
+                 trace.gloss)
 
 
 def _reason(trace: Trace) -> str:
