@@ -23,6 +23,7 @@ FEAR_WHY = N_("{label}; shown first because your question mentions fear of polic
 NAMED_WHY = N_("Named in the passage on “{section}”")
 TOPIC_NAMED_WHY = N_("{label}, which your question is about; named in the passage on “{section}”")
 TOPIC_WHY = N_("{label}, which your question is about")
+ASKED_WHY = N_("Your question names this service")
 FALLBACK_WHY = N_("Can help with many needs, even when our information does not cover a question")
 LABELS = {  # what a service in the category does, as the start of a "why" line
     "emergency": N_("Helps in emergencies"), "trafficking": N_("Helps people affected by trafficking"),
@@ -50,11 +51,16 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
     brings a card in, but below the services the passages point to), plus 1/(services in that
     category), so the most specific match leads.
 
+    Then ``policy`` in services.yaml: services of a ``first_when`` category the question asks about
+    come in and lead, and services none of whose categories the policy allows for this question go.
+
     ``fear_first``: the person fears police, arrest or deportation; these services (safety.yaml's
     ``police_fear``) lead, in that order, and police services come after every other card, so a
     frightened person is never sent first to the door they fear.
     """
+    leading = directory.leading(question)
     topics = question_topics(question, directory)
+    topics += [c for c in leading if c not in topics]  # a category the policy puts first comes in as a topic
     if fear_first:
         topics = [t for t in topics if t != "police"]
     # A category few services offer says more about what the person needs than a broad one:
@@ -66,10 +72,12 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
             weight = FIRST_PASSAGE_WEIGHT if rank == 0 else OTHER_PASSAGE_WEIGHT
             old = named.get(sid, (0.0, rank * 1000 + pos, chunk.section))
             named[sid] = (old[0] + weight, old[1], old[2])
+
     def label(category: str) -> str:
         return gettext(lang, LABELS[category])
 
     ranked = []
+    asked_by_name = directory.named_in(question)  # a service the question names is what it asks about
     for order, service in enumerate(directory.services):
         matched = sorted((t for t in topics if t in service.categories), key=lambda t: size[t])
         specific = 1.0 / size[matched[0]] if matched else 0.0
@@ -82,10 +90,22 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
         elif matched:
             score, position = TOPIC_ONLY_WEIGHT + specific, 10_000 + order
             why = gettext(lang, TOPIC_WHY).format(label=label(matched[0]))
+        elif service.id in asked_by_name:
+            score, position, why = 0.0, 10_000 + order, gettext(lang, ASKED_WHY)
         else:
             continue
         ranked.append((bool(fear_first) and "police" in service.categories, -score, position, service.card(why, lang)))
-    ranked.sort(key=lambda r: (r[0], r[1], r[2]))
+    # services.yaml's policy: what the question is about decides who leads, and who is not help at all
+    withheld = directory.withheld(question)
+    ranked = [r for r in ranked if r[3].id not in withheld]
+
+    def lead(service_id: str) -> tuple[int, int]:
+        """Named in the question first, then the services of the leading categories, in policy order."""
+        first = [leading.index(c) for c in directory[service_id].categories if c in leading]
+        asked = asked_by_name.index(service_id) if service_id in asked_by_name else len(asked_by_name)
+        return asked, min(first, default=len(leading))
+
+    ranked.sort(key=lambda r: (r[0], lead(r[3].id), r[1], r[2]))
     cards = [card for *_, card in ranked]
     if fear_first:
         first = [directory[sid].card(gettext(lang, FEAR_WHY).format(label=label(directory[sid].categories[0])), lang)

@@ -20,7 +20,7 @@ from qa.corpus import yamlfile
 from qa.corpus.documents import Document
 from qa.errors import CorpusError
 from qa.records import Phone, ServiceCard
-from qa.text import PhraseMatcher, matcher
+from qa.text import PhraseMatcher, fold, matcher
 
 Category = Literal["emergency", "trafficking", "health", "mental-health", "harm-reduction", "sexual-violence",
                    "domestic-violence", "shelter", "legal", "basic-needs", "youth", "police", "information",
@@ -145,12 +145,27 @@ class Service(_Strict):
         return PhraseMatcher(tuple(sorted({self.name, *self.aliases}, key=len, reverse=True)))
 
 
+class CategoryPolicy(_Strict):
+    """How one category's services are chosen beyond ``topics`` (words matched accents optional).
+
+    ``first_when``: the question holds one of these, so this category's services come in and lead
+    ("arrested" -> legal help first). ``only_when``: a service is shown only when the question holds
+    one of these; ``never_when``: and never when it holds one of these. A service is withheld when
+    none of its categories is allowed, unless the question names it.
+    """
+
+    first_when: tuple[Text, ...] = ()
+    only_when: tuple[Text, ...] = ()
+    never_when: tuple[Text, ...] = ()
+
+
 class ServicesFile(_Strict):
     """The whole of ``services.yaml``."""
 
     services: list[Service]
     fallback: tuple[str, ...] = ()
     topics: dict[Category, tuple[Text, ...]] = {}
+    policy: dict[Category, CategoryPolicy] = {}
 
     @field_validator("fallback")
     @classmethod
@@ -163,10 +178,20 @@ class ServicesFile(_Strict):
 
 
 @dataclass(frozen=True)
+class Rules:
+    """A category's ``CategoryPolicy`` as matchers over folded text."""
+
+    first_when: PhraseMatcher
+    only_when: PhraseMatcher
+    never_when: PhraseMatcher
+
+
+@dataclass(frozen=True)
 class Directory:
     services: tuple[Service, ...]
     fallback: tuple[str, ...] = ()
     topics: tuple[tuple[str, PhraseMatcher], ...] = ()  # (category, words that ask for it)
+    policy: tuple[tuple[str, Rules], ...] = ()  # (category, its rules), matched on folded text
     _by_id: dict[str, Service] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -178,6 +203,27 @@ class Directory:
     def __getitem__(self, service_id: str) -> Service:
         """The service with this id; KeyError for an id that the corpus checks let through (a bug)."""
         return self._by_id[service_id]
+
+    def leading(self, question: str) -> list[str]:
+        """Categories whose services come in and lead the cards for ``question`` (``first_when``)."""
+        text = fold(question)
+        return [cat for cat, rules in self.policy if rules.first_when.first(text) is not None]
+
+    def withheld(self, question: str) -> set[str]:
+        """Ids of the services not shown for ``question``: none of their categories is allowed by
+        ``policy`` (``only_when`` unmet, or ``never_when`` met), and the question does not name them."""
+        text = fold(question)
+        rules = dict(self.policy)
+
+        def allowed(category: str) -> bool:
+            own = rules.get(category)
+            if own is None:
+                return True
+            wanted = not own.only_when.phrases or own.only_when.first(text) is not None
+            return wanted and own.never_when.first(text) is None
+
+        named = set(self.named_in(question))
+        return {s.id for s in self.services if s.id not in named and not any(allowed(c) for c in s.categories)}
 
     def named_in(self, text: str) -> list[str]:
         """Ids of services whose name or alias appears in ``text`` (whole words), in order of appearance."""
@@ -198,4 +244,10 @@ def load_services(path: Path, documents: list[Document]) -> Directory:
     if duplicates:
         raise CorpusError(duplicates)
     topics = tuple((cat, matcher(words, prefix=True)) for cat, words in parsed.topics.items())
-    return Directory(tuple(parsed.services), parsed.fallback, topics)
+
+    def folded(words: tuple[str, ...]) -> PhraseMatcher:
+        return PhraseMatcher(tuple(fold(w) for w in words), prefix=True)
+
+    policy = tuple((cat, Rules(folded(p.first_when), folded(p.only_when), folded(p.never_when)))
+                   for cat, p in parsed.policy.items())
+    return Directory(tuple(parsed.services), parsed.fallback, topics, policy)
