@@ -268,10 +268,18 @@ def test_quick_exit_by_click_leaves_and_back_does_not_return_to_the_answer(open_
 def test_quick_exit_by_pressing_shift_three_times(open_page, live_server, exit_site):
     page, rec = open_page(PHONE)
     ask(page, live_server, CRISIS)
+    lit = page.locator("#quick-exit .exit-presses span.lit")
+    status = page.locator("#exit-status")
+    assert status.get_attribute("role") == "status" and status.inner_text() == ""
+    # each press lights a dot in the button and says how many remain, as GOV.UK's component does
+    page.keyboard.press("Shift")
+    assert lit.count() == 1 and status.inner_text() == "Press Shift 2 more times to leave this site."
+    assert page.locator("#quick-exit .exit-presses").is_visible()
+    page.keyboard.press("Shift")
+    assert lit.count() == 2 and status.inner_text() == "Press Shift 1 more time to leave this site."
     # Shift used for typing does not count: another key in between starts the count again.
-    page.keyboard.press("Shift")
-    page.keyboard.press("Shift")
     page.keyboard.press("a")
+    assert lit.count() == 0 and status.inner_text() == ""
     page.keyboard.press("Shift")
     page.wait_for_timeout(300)
     assert page.url == live_server + "/ask"
@@ -280,6 +288,23 @@ def test_quick_exit_by_pressing_shift_three_times(open_page, live_server, exit_s
     page.wait_for_url(exit_site)
     page.go_back()
     assert page.url == live_server + "/"
+    rec.assert_clean({live_server, _origin(exit_site)})
+
+
+def test_a_second_quick_exit_ends_the_page_and_both_keep_their_shape_in_forced_colours(open_page, live_server,
+                                                                                      exit_site):
+    page, rec = open_page(PHONE)
+    ask(page, live_server, ANSWERED)
+    page.emulate_media(forced_colors="active")
+    for link in page.locator("a.quick-exit").all():
+        assert page.evaluate("(el) => getComputedStyle(el).borderTopStyle", link.element_handle()) == "solid"
+        assert page.evaluate("(el) => parseFloat(getComputedStyle(el).borderTopWidth)", link.element_handle()) >= 2
+    end = page.locator("footer a.quick-exit")
+    end.scroll_into_view_if_needed()
+    end.click()
+    page.wait_for_url(exit_site)
+    page.go_back()
+    assert page.url == live_server + "/"  # replaced in the history, as the top one does
     rec.assert_clean({live_server, _origin(exit_site)})
 
 

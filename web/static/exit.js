@@ -6,6 +6,9 @@
   "use strict";
   var link = document.getElementById("quick-exit");
   if (!link) { return; }
+  var links = document.querySelectorAll("a.quick-exit"); // the top bar's and the one at the end of the page
+  var dots = link.querySelector(".exit-presses");
+  var status = document.getElementById("exit-status"); // role=status: read out by screen readers
   var PRESSES = 3;
   var WINDOW_MS = 5000; // GOV.UK allows 5 seconds for the three presses
   var count = 0;
@@ -18,17 +21,32 @@
     window.location.replace(link.href);
   }
 
-  link.addEventListener("click", leave);
+  // Show how many presses are done (dots) and say how many remain (status), as GOV.UK does.
+  function show() {
+    if (dots) {
+      dots.classList.toggle("counting", count > 0);
+      Array.prototype.forEach.call(dots.children, function (dot, i) { dot.classList.toggle("lit", i < count); });
+    }
+    if (status) {
+      var left = PRESSES - count;
+      status.textContent = count === 0 ? "" : status.getAttribute(left <= 0 ? "data-leaving" : "data-more-" + left) || "";
+    }
+  }
+
+  function reset() { count = 0; show(); }
+
+  Array.prototype.forEach.call(links, function (a) { a.addEventListener("click", leave); });
   document.addEventListener("keyup", function (event) {
-    if (event.key !== "Shift") { count = 0; return; } // Shift used for a capital letter does not count
+    if (event.key !== "Shift") { if (count) { reset(); } return; } // Shift for a capital letter does not count
     count += 1;
+    show();
     window.clearTimeout(timer);
-    timer = window.setTimeout(function () { count = 0; }, WINDOW_MS);
+    timer = window.setTimeout(reset, WINDOW_MS);
     if (count >= PRESSES) { leave(); }
   });
   // If the browser brings this page back from its cache, show it again.
   window.addEventListener("pageshow", function () {
     document.documentElement.classList.remove("exiting");
-    count = 0;
+    reset();
   });
 }());
