@@ -210,8 +210,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = get_settings()
     current_version_id(settings.index_dir)  # no index: say which command builds one, before binding the port
     # access_log off: request lines could carry what people ask, and we never log questions.
+    # SlowClientGuard: read deadlines for headers and bodies (web/server.py), which uvicorn lacks
     uvicorn.run("web.app:create_app", factory=True, host=args.host or settings.host, port=args.port or settings.port,
-                workers=max(args.workers, 1), access_log=False, server_header=False)
+                workers=max(args.workers, 1), access_log=False, server_header=False,
+                http="web.server:SlowClientGuard")
     return 0
 
 

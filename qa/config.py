@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     login_concurrency: int = Field(1, ge=1, le=16, description="Staff sign-ins checked at once per server process "
                                                                "(each Argon2 check takes 64 MiB and a core); "
                                                                "more wait, then get a 429")
+    header_timeout: float = Field(10.0, gt=0, le=300, description="Seconds a connection has to send a request's "
+                                                                  "line and headers, however slowly they trickle in")
+    body_timeout: float = Field(10.0, gt=0, le=300, description="Seconds a request's body may pause between two "
+                                                                "arrivals of bytes")
     login_max_failures: int = Field(5, ge=1, le=100, description="Failed sign-ins per name before it is throttled")
     login_window_minutes: int = Field(15, ge=1, le=24 * 60, description="How long failed sign-ins count")
     feedback_max_per_day: int = Field(1000, ge=1, le=1_000_000,

@@ -1,0 +1,66 @@
+"""The HTTP server's own defences: read deadlines that uvicorn does not set.
+
+uvicorn closes a connection that idles between requests (keep-alive), but not one that never sends
+a request, stops half-way through its headers, or sends a body a byte at a time: each holds a
+connection forever, and enough of them hold them all. ``SlowClientGuard`` is uvicorn's h11
+protocol with two deadlines: the request line and headers must be complete within
+``QA_HEADER_TIMEOUT`` seconds of the connection (or of the previous response), however they trickle
+in; a body must not pause longer than ``QA_BODY_TIMEOUT`` between two arrivals. Past either, the
+connection is closed (the app, if it was waiting for the body, sees a disconnect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from qa.config import get_settings
+
+
+class SlowClientGuard(H11Protocol):
+    """uvicorn's h11 protocol with header and body read deadlines (``qa serve`` uses it)."""
+
+    header_timeout: float | None = None  # None: QA_HEADER_TIMEOUT
+    body_timeout: float | None = None  # None: QA_BODY_TIMEOUT
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_headers()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        state = self.conn.their_state
+        if state is h11.SEND_BODY:  # reading a body: every arrival restarts the wait
+            self._arm(self.body_timeout or get_settings().body_timeout)
+        elif state is not h11.IDLE:  # the request is read: the app answers in its own time
+            self._disarm()
+        # IDLE: still reading the headers, against the deadline set when the wait began
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.conn.their_state is h11.IDLE:  # ready for the next request on this connection
+            self._await_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _await_headers(self) -> None:
+        self._arm(self.header_timeout or get_settings().header_timeout)
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(seconds, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
+            self.transport.close()
