@@ -142,7 +142,8 @@ def test_answer_page_quotes_passages_verbatim_with_the_best_sentence_marked(clie
             assert marks == []
         c = passage.citation
         citation = li.select_one("p.citation")
-        assert text(citation) == f"From: {c.title} › {c.section}, paragraph {c.paragraph}"
+        reviewed = engine.version.corpus.document(c.document).last_reviewed  # each answer says how fresh it is
+        assert text(citation) == f"From: {c.title} › {c.section}, paragraph {c.paragraph} Last reviewed: {reviewed}"
         assert citation.a["href"] == f"/source/{c.document}#{c.anchor}"
     assert page.find("mark"), "at least one passage has its best sentence highlighted"
 

@@ -74,7 +74,8 @@ def ask(request: Request, engine: EngineDep, question: Annotated[str, Form()] = 
     # A card already shown in the emergency banner is not repeated further down the page.
     in_banner = {card.id for card in answer.safety.services} if answer.safety else set()
     services = [card for card in answer.services if card.id not in in_banner]
-    return render(request, "answer.html", {"answer": answer, "services": services,
+    reviewed = {d.id: d.last_reviewed for d in engine.version.corpus.documents}  # shown with each citation
+    return render(request, "answer.html", {"answer": answer, "services": services, "reviewed": reviewed,
                                             "switch_question": answer.question}, lang=lang)
 
 
