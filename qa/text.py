@@ -58,15 +58,29 @@ def squeeze(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
+# bm25s's Spanish stopwords without accents, and the short forms people text ("q", "pa", "xq")
+STOPWORDS_ES = frozenset(fold(w) for w in STOPWORDS_SPANISH) | frozenset("""
+q k pa xq pq porq tb tmb tambn toy ta nomas ahi aqui alli alla aca usted ustedes uno una hay puedo puede
+""".split())
+_STEMMERS = {"en": "english", "es": "spanish"}
 
 
-def tokenise(text: str) -> list[str]:
-    """Snowball-stemmed words of ``text`` without stopwords or one-letter words, for BM25."""
-    words = [w for w in _WORD.findall(normalise(text)) if w not in STOPWORDS and len(w) > 1]
-    return list(_stemmer().stemWords(words))
+@lru_cache(maxsize=2)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_STEMMERS[lang])
+
+
+def tokenise(text: str, lang: str = "en") -> list[str]:
+    """Snowball-stemmed words of ``text`` without stopwords or one-letter words, for BM25.
+
+    ``lang="es"``: accents dropped, Spanish stopwords, the Spanish Snowball stemmer ("arrestan",
+    "arresto" and "arrestaron" are one word).
+    """
+    if lang == "es":
+        words = [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS_ES and len(w) > 1]
+    else:
+        words = [w for w in _WORD.findall(normalise(text)) if w not in STOPWORDS and len(w) > 1]
+    return list(_stemmer(lang).stemWords(words))
 
 
 @dataclass(frozen=True)

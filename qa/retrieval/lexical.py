@@ -8,6 +8,10 @@ import numpy as np
 
 from qa.text import PhraseMatcher, fold, language, normalise, tokenise
 
+# weight of the Spanish BM25 (over Spanish phrasings) in a Spanish question's lexical score; tune
+# split, docs/quality.md: 0.5 and 1.0 tied on hit@3, 0.5 answered more in-scope questions
+SPANISH_WEIGHT = 0.5
+
 Lexicon = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 
 
@@ -20,7 +24,7 @@ class Lexical:
     """
 
     def __init__(self, texts: list[str], synonyms: tuple[tuple[str, ...], ...] = (), lexicon: Lexicon = (),
-                 english: frozenset[str] = frozenset()):
+                 english: frozenset[str] = frozenset(), spanish: list[str] | None = None):
         self._synonyms = tuple((PhraseMatcher(group), group) for group in synonyms)
         self._lexicon = tuple((PhraseMatcher(es, prefix=True), en) for es, en in lexicon)
         self._lexicon_always = tuple((PhraseMatcher(tuple(t for t in es if t not in english), prefix=True), en)
@@ -30,6 +34,13 @@ class Lexical:
         self._bm25.index(corpus, show_progress=False)
         self._vocab = {t for doc in corpus for t in doc}
         self._size = len(texts)
+        # Spanish words for each text (its Spanish phrasings), stemmed as Spanish, for Spanish questions
+        self._es: bm25s.BM25 | None = None
+        if spanish and any(spanish):
+            es_corpus = [tokenise(t, "es") or ["_empty_"] for t in spanish]
+            self._es = bm25s.BM25()
+            self._es.index(es_corpus, show_progress=False)
+            self._es_vocab = {t for doc in es_corpus for t in doc}
 
     def expand(self, query: str) -> str:
         """The query plus every synonym of a word or phrase it contains."""
@@ -50,7 +61,12 @@ class Lexical:
         return " ".join(dict.fromkeys(words))
 
     def scores(self, query: str) -> np.ndarray:
+        out = np.zeros(self._size, dtype="float32")
         tokens = [t for t in tokenise(self.expand(query)) if t in self._vocab]
-        if not tokens:
-            return np.zeros(self._size, dtype="float32")
-        return np.asarray(self._bm25.get_scores(tokens), dtype="float32")
+        if tokens:
+            out += np.asarray(self._bm25.get_scores(tokens), dtype="float32")
+        if self._es is not None and SPANISH_WEIGHT and language(query) == "es":
+            es_tokens = [t for t in tokenise(query, "es") if t in self._es_vocab]
+            if es_tokens:
+                out += SPANISH_WEIGHT * np.asarray(self._es.get_scores(es_tokens), dtype="float32")
+        return out

@@ -71,7 +71,9 @@ class Searcher:
         self._key_sentence = [k.sentence for k in version.keys]
         texts = [f"{c.section}\n{c.text}" for c in self.chunks]
         corpus = version.corpus
-        self.lexical = Lexical(texts, corpus.synonyms, corpus.lexicon, english_words())
+        spanish = [" ".join(p.question for p in corpus.phrasings if p.lang == "es" and p.document == c.document
+                            and p.section == c.section and p.paragraph in (None, c.paragraph)) for c in self.chunks]
+        self.lexical = Lexical(texts, corpus.synonyms, corpus.lexicon, english_words(), spanish)
         self.speller = Speller([*texts, *(t for group in corpus.synonyms for t in group),
                                 *(t for es, _ in corpus.lexicon for t in es),
                                 *(p.question for p in corpus.phrasings),
