@@ -38,6 +38,10 @@ class Passage(_Record):
     score: float
     highlight: Highlight | None = None
     citation: Citation
+    lang: Literal["en", "es"] = Field("en", description="The language the passage is quoted in")
+    original: Citation | None = Field(None, description="When the passage is a maintainer's reviewed translation "
+                                                        "(shown to a reader of its language): the passage it "
+                                                        "translates; ``citation`` is the translation's")
 
 
 class Phone(_Record):

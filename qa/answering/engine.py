@@ -23,7 +23,7 @@ from qa.encoder import Encoder
 from qa.errors import QuestionError
 from qa.i18n import N_, gettext
 from qa.index.format import Version
-from qa.records import Answer, Gap, Highlight, IndexInfo, Passage, Phone, Safety
+from qa.records import Answer, Citation, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
 from qa.retrieval.search import Candidate, Ranking, Searcher
 from qa.text import language, passages_of, squeeze
@@ -84,7 +84,7 @@ class Engine:
         crisis = version.manifest.get("crisis") or {}
         self.detector = Detector.from_manifest(version.corpus.safety, crisis_examples(version), crisis)
         self.max_question_chars = max_question_chars
-        documents = version.corpus.documents
+        documents = version.corpus.originals
         self.jurisdiction = documents[0].jurisdiction if documents else ""
         self.scope = Scope("\n".join(d.jurisdiction for d in documents), "\n".join(d.text for d in documents))
 
@@ -176,7 +176,7 @@ class Engine:
         lang = lang or trace.lang
         directory = self.version.corpus.directory
         best = trace.ranking.candidates[:top_k]
-        passages = [_passage(c) for c in best]
+        passages = self._in(lang, best)
         fear_first = self.version.corpus.safety.police_fear.services if self.detector.fears_police(trace.question) else ()
         if trace.answered:
             cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first, lang=lang)
@@ -195,6 +195,28 @@ class Engine:
         return Answer(question=trace.question, answered=trace.answered, passages=passages, related=related,
                       services=cards, safety=safety, gap=trace.gap and self._said(trace.gap, trace.question, lang),
                       index=self.info)
+
+    def _in(self, lang: str, candidates: list[Candidate]) -> list[Passage]:
+        """The passages of ``candidates`` as a reader of ``lang`` sees them: where the corpus has a
+        reviewed translation into ``lang``, its paragraph that pairs with the passage, with its own
+        citation (a paragraph cut into several chunks is shown once); else the passage as it is."""
+        corpus = self.version.corpus
+        out: list[Passage] = []
+        for c in candidates:
+            passage = _passage(c)
+            original = corpus.document(c.chunk.document)
+            translation = corpus.translation(c.chunk.document, lang)
+            pair = translation.paragraph(c.chunk.section_number, c.chunk.paragraph) if translation else None
+            if original is not None and translation is not None and pair is not None and lang != original.lang:
+                section, para = pair
+                citation = Citation(document=translation.id, title=translation.title, section=section.heading,
+                                    paragraph=para.number, start=para.start, end=para.end,
+                                    anchor=f"{section.anchor}-{para.anchor_suffix}")
+                passage = Passage(id=passage.id, text=translation.text[para.start:para.end], score=passage.score,
+                                  citation=citation, lang=translation.lang, original=passage.citation)
+            if all(p.citation != passage.citation for p in out):
+                out.append(passage)
+        return out
 
     def _safety(self, match: CrisisMatch | None, question: str, lang: str | None = None) -> Safety | None:
         """The banner for ``match``: its message in ``lang`` (None: the language that fired it), the

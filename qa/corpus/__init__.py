@@ -47,6 +47,15 @@ class Corpus:
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents if d.id == doc_id), None)
 
+    @property
+    def originals(self) -> tuple[Document, ...]:
+        """The documents that are searched and ranked: every one that is not a reviewed translation."""
+        return tuple(d for d in self.documents if d.translation_of is None)
+
+    def translation(self, doc_id: str, lang: str) -> Document | None:
+        """The reviewed translation of document ``doc_id`` into ``lang``, if the corpus has one."""
+        return next((d for d in self.documents if d.translation_of == doc_id and d.lang == lang), None)
+
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """The files that make up a corpus, in a stable order."""
@@ -76,10 +85,12 @@ def load_corpus(corpus_dir: Path) -> Corpus:
             problems.extend(e.problems)
             return instead
 
-    directory = collect(lambda: load_services(corpus_dir / "services.yaml", documents), Directory(()))
-    safety = collect(lambda: load_safety(corpus_dir / "safety.yaml", directory, documents), SafetyFile(rules=[]))
+    # passages are named in the originals only: a reviewed translation is shown in their place
+    originals = [d for d in documents if d.translation_of is None]
+    directory = collect(lambda: load_services(corpus_dir / "services.yaml", originals), Directory(()))
+    safety = collect(lambda: load_safety(corpus_dir / "safety.yaml", directory, originals), SafetyFile(rules=[]))
     synonyms: tuple[tuple[str, ...], ...] = collect(lambda: load_synonyms(corpus_dir / "synonyms.yaml"), ())
-    phrasings: tuple[Phrasing, ...] = collect(lambda: load_phrasings(corpus_dir / "phrasings.yaml", documents), ())
+    phrasings: tuple[Phrasing, ...] = collect(lambda: load_phrasings(corpus_dir / "phrasings.yaml", originals), ())
     out_of_scope: tuple[str, ...] = collect(lambda: load_out_of_scope(corpus_dir / "out_of_scope.yaml"), ())
     lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = collect(
         lambda: load_lexicon(corpus_dir / "lexicon.yaml"), ())

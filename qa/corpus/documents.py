@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -31,7 +31,11 @@ class FrontMatter(BaseModel):
     source: Text
     jurisdiction: Text
     last_reviewed: dt.date
-    language: Text | None = None
+    language: Text | None = None  # free text, informative only (the language's name); ``lang`` is the code
+    lang: Literal["en", "es"] = "en"  # the language the document is written in
+    # a reviewed translation: the id of the document it translates, section by section and paragraph
+    # by paragraph (the n-th paragraph of the n-th section translates the original's)
+    translation_of: Annotated[str, StringConstraints(pattern=DOC_ID.pattern)] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,20 @@ class Document:
     last_reviewed: str
     text: str
     sections: tuple[Section, ...]
+    lang: Literal["en", "es"] = "en"
+    translation_of: str | None = None  # the original's id, when this is a reviewed translation
 
     def section(self, heading: str) -> Section | None:
         return next((s for s in self.sections if s.heading == heading), None)
+
+    def paragraph(self, section: int, paragraph: int) -> tuple[Section, Paragraph] | None:
+        """The ``paragraph``-th paragraph of the ``section``-th section (both from 1), if there is one."""
+        if not 1 <= section <= len(self.sections):
+            return None
+        sec = self.sections[section - 1]
+        if not 1 <= paragraph <= len(sec.paragraphs):
+            return None
+        return sec, sec.paragraphs[paragraph - 1]
 
 
 def load_documents(corpus_dir: Path) -> list[Document]:
@@ -88,9 +103,61 @@ def load_documents(corpus_dir: Path) -> list[Document]:
             docs.append(parse_document(path))
         except CorpusError as e:
             problems.extend(e.problems)
+    problems += check_translations(docs)
     if problems:
         raise CorpusError(problems)
     return docs
+
+
+def check_translations(docs: list[Document]) -> list[str]:
+    """Problems with the reviewed translations among ``docs``: each must name an original that is in
+    the corpus and is not itself a translation, be in another language, be the only translation of
+    it into that language, and pair with it section by section and paragraph by paragraph."""
+    by_id = {d.id: d for d in docs}
+    problems: list[str] = []
+    seen: dict[tuple[str, str], str] = {}
+    for doc in docs:
+        if doc.translation_of is None:
+            continue
+        where = f"{doc.path}:2"  # in the front matter
+        original = by_id.get(doc.translation_of)
+        if doc.translation_of == doc.id:
+            problems.append(f"{where}: a document cannot be a translation of itself")
+            continue
+        if original is None:
+            problems.append(f"{where}: translation_of '{doc.translation_of}' is not a document of this corpus "
+                            f"(documents: {', '.join(sorted(d for d in by_id if d != doc.id)) or 'none'})")
+            continue
+        if original.translation_of is not None:
+            problems.append(f"{where}: translation_of '{original.id}', which is itself a translation; "
+                            f"name the original, '{original.translation_of}'")
+            continue
+        if doc.lang == original.lang:
+            problems.append(f"{where}: a translation must be in another language than its original "
+                            f"({original.id} is lang '{original.lang}'); set 'lang:'")
+            continue
+        other = seen.setdefault((original.id, doc.lang), doc.id)
+        if other != doc.id:
+            problems.append(f"{where}: {other} already translates {original.id} into '{doc.lang}'; keep one")
+            continue
+        problems += _unpaired(doc, original)
+    return problems
+
+
+def _unpaired(doc: Document, original: Document) -> list[str]:
+    """Where ``doc``'s sections and paragraphs do not pair one to one with ``original``'s."""
+    out = []
+    if len(doc.sections) != len(original.sections):
+        line = doc.sections[-1].line if doc.sections else 1
+        out.append(f"{doc.path}:{line}: {len(doc.sections)} sections, but the original {original.path.name} has "
+                   f"{len(original.sections)}; a translation pairs with its original section by section")
+    for mine, theirs in zip(doc.sections, original.sections, strict=False):
+        if len(mine.paragraphs) != len(theirs.paragraphs):
+            out.append(f"{doc.path}:{mine.line}: section {mine.number} '{mine.heading}' has {len(mine.paragraphs)} "
+                       f"paragraph(s), but the section it translates, '{theirs.heading}' "
+                       f"({original.path.name}:{theirs.line}), has {len(theirs.paragraphs)}; a translation pairs "
+                       f"with its original paragraph by paragraph")
+    return out
 
 
 def parse_document(path: Path) -> Document:
@@ -116,6 +183,8 @@ def parse_document(path: Path) -> Document:
         last_reviewed=meta.last_reviewed.isoformat(),
         text=text,
         sections=tuple(sections),
+        lang=meta.lang,
+        translation_of=meta.translation_of,
     )
 
 

@@ -11,7 +11,8 @@ from typing import Literal
 from qa.corpus import Corpus
 from qa.index.chunks import Chunk
 
-KeyKind = Literal["passage", "sentence", "highlight", "window", "phrasing", "negative", "danger", "calm"]
+KeyKind = Literal["passage", "sentence", "highlight", "window", "phrasing", "translation", "negative", "danger",
+                  "calm"]
 CRISIS_KINDS = ("danger", "calm")  # keys of the crisis detector; they point to no chunk and never rank one
 
 
@@ -24,7 +25,8 @@ class Key:
     text: str
     sentence: int | None = None  # for "sentence" and "highlight" keys: which sentence of the chunk
     sign: str | None = None  # for "danger" keys: the danger sign (corpus/safety.yaml) the example says
-    lang: str | None = None  # for "danger", "calm" and "phrasing" keys: "en" or "es"
+    lang: str | None = None  # for "danger", "calm", "phrasing" and "translation" keys: "en" or "es"
+
 
 def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]:
     """The texts to embed for each chunk.
@@ -36,6 +38,8 @@ def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]
       (under a shared heading, sentences differ too little);
     - "window": the question and each run of ``window`` sentences (when ``window`` > 1);
     - "phrasing": each alternate phrasing of the chunk's section (or paragraph);
+    - "translation": the paragraph of a reviewed translation that pairs with the chunk's, under its
+      translated heading (``translation_keys``);
     - "negative": questions the corpus does not answer (``out_of_scope.yaml``), pointing to no chunk;
     - "danger": the example sentences of each danger sign (``safety.yaml``), for the crisis detector;
     - "calm": informational questions with alarming words (``safety.yaml``), for the crisis detector.
@@ -53,6 +57,7 @@ def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]
         for p in corpus.phrasings:
             if p.document == c.document and p.section == c.section and p.paragraph in (None, c.paragraph):
                 keys.append(Key(c.id, "phrasing", p.question, lang=p.lang))
+        keys += [Key(c.id, "translation", text, lang=lang) for lang, text in translated(c, corpus)]
     keys += [Key("", "negative", q) for q in corpus.out_of_scope]
     for sign in corpus.safety.signs:
         keys += [Key("", "danger", x, sign=sign.id, lang="en") for x in sign.examples]
@@ -60,3 +65,16 @@ def make_keys(chunks: list[Chunk], corpus: Corpus, window: int = 2) -> list[Key]
     keys += [Key("", "calm", x) for x in corpus.safety.calm]
     return keys
 
+
+
+def translated(chunk: Chunk, corpus: Corpus) -> list[tuple[str, str]]:
+    """(language, heading and text) of each reviewed translation of ``chunk``'s paragraph."""
+    out: list[tuple[str, str]] = []
+    for doc in corpus.documents:
+        if doc.translation_of != chunk.document:
+            continue
+        pair = doc.paragraph(chunk.section_number, chunk.paragraph)
+        if pair is not None:
+            section, para = pair
+            out.append((doc.lang, f"{section.heading}\n{doc.text[para.start:para.end]}"))
+    return out

@@ -133,13 +133,13 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     corpus = load_corpus(corpus_dir)
-    chunks = [c for d in corpus.documents for c in chunk_document(d, CHUNK_MAX_CHARS)]
+    chunks = [c for d in corpus.originals for c in chunk_document(d, CHUNK_MAX_CHARS)]
     keys = make_keys(chunks, corpus)
     cache = EmbeddingCache(index_dir / "cache" / "embeddings.sqlite")
     vectors, hits = cache.encode(encoder, [k.text for k in keys], batch_size=batch_size, progress=progress)
     digest = checksum(corpus_dir)
     version_id = new_version_id(digest)
-    sections = sum(len(d.sections) for d in corpus.documents)
+    sections = sum(len(d.sections) for d in corpus.originals)
     manifest = {
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "model": {"name": encoder.name, "dimension": encoder.dimension},

@@ -16,6 +16,7 @@ import numpy as np
 from qa.encoder import Encoder
 from qa.index.chunks import Chunk
 from qa.index.format import Version
+from qa.index.keys import translated
 from qa.retrieval import MODES
 from qa.retrieval.lexical import Lexical
 from qa.retrieval.spelling import Speller, english_words
@@ -71,8 +72,10 @@ class Searcher:
         self._key_sentence = [k.sentence for k in version.keys]
         texts = [f"{c.section}\n{c.text}" for c in self.chunks]
         corpus = version.corpus
-        spanish = [" ".join(p.question for p in corpus.phrasings if p.lang == "es" and p.document == c.document
-                            and p.section == c.section and p.paragraph in (None, c.paragraph)) for c in self.chunks]
+        # a passage's Spanish words: its Spanish phrasings and its paragraph in a reviewed Spanish translation
+        spanish = [" ".join([*(p.question for p in corpus.phrasings if p.lang == "es" and p.document == c.document
+                               and p.section == c.section and p.paragraph in (None, c.paragraph)),
+                             *(text for lang, text in translated(c, corpus) if lang == "es")]) for c in self.chunks]
         self.lexical = Lexical(texts, corpus.synonyms, corpus.lexicon, english_words(), spanish)
         self.speller = Speller([*texts, *(t for group in corpus.synonyms for t in group),
                                 *(t for es, _ in corpus.lexicon for t in es),
