@@ -2,8 +2,11 @@
 
 Layout under the index directory::
 
-    CURRENT            the id of the version in service (replaced by rename, never edited)
-    history.jsonl      one line per publish or rollback
+    CURRENT            the id of the version in service on its first line, then the ids that were in
+                       service before it, most recent first (where a rollback goes); replaced by
+                       rename, never edited, so the pointer and its past change in one step
+    history.jsonl      one line per publish or rollback (a record for people; nothing reads it to
+                       decide, so a crash between the two writes cannot mislead a rollback)
     versions/<id>/     the versions themselves (``qa.index.format``)
 """
 
@@ -19,34 +22,52 @@ from qa.errors import IndexCorruptError, IndexNotBuiltError, IndexUnusableError
 from qa.files import append_line, replace_durably
 from qa.index.format import REBUILD
 
+MAX_PAST = 50  # ids kept in CURRENT behind the one in service
+
 
 def publish(index_dir: Path, version_id: str, action: str = "publish", **note: Any) -> None:
-    """Make ``version_id`` the one in service: write CURRENT beside and rename it over (atomic).
+    """Make ``version_id`` the one in service: write CURRENT beside and rename it over (atomic), with
+    the version it replaces first among the past ones.
 
     The history (``history.jsonl``) gets one line; rollbacks are publishes with ``action="rollback"``.
     """
     index_dir = Path(index_dir)
+    _require(index_dir, version_id)
+    try:
+        past = in_service(index_dir)
+    except IndexUnusableError:
+        past = []
+    if past[:1] == [version_id]:
+        past = past[1:]  # published again while in service: the past is unchanged
+    _point(index_dir, [version_id, *past])
+    log_event(index_dir, {"version": version_id, "action": action, "from": past[0] if past else None,
+                          "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")} | note)
+
+
+def _require(index_dir: Path, version_id: str) -> None:
     if not (index_dir / "versions" / version_id / "manifest.json").is_file():
         raise IndexNotBuiltError(f"no version '{version_id}' in {index_dir / 'versions'} - see: qa index list")
+
+
+def _point(index_dir: Path, ids: list[str]) -> None:
+    replace_durably(index_dir / "CURRENT", "".join(v + "\n" for v in ids[: MAX_PAST + 1]).encode())
+
+
+def in_service(index_dir: Path) -> list[str]:
+    """The id in service, then the ids in service before it, most recent first (from ``CURRENT``)."""
+    pointer = Path(index_dir) / "CURRENT"
     try:
-        previous = current_version_id(index_dir)
-    except IndexUnusableError:
-        previous = None
-    replace_durably(index_dir / "CURRENT", (version_id + "\n").encode())
-    log_event(index_dir, {"version": version_id, "action": action, "from": previous,
-                       "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")} | note)
+        ids = [line.strip() for line in pointer.read_text().splitlines()]
+    except FileNotFoundError as e:
+        raise IndexNotBuiltError(f"no index in {index_dir} - {REBUILD}") from e
+    if not ids or not ids[0]:
+        raise IndexCorruptError(f"{pointer} is empty - {REBUILD}")
+    return [v for v in ids if v]
 
 
 def current_version_id(index_dir: Path) -> str:
-    """The id in ``CURRENT``; IndexNotBuiltError when nothing is published."""
-    pointer = Path(index_dir) / "CURRENT"
-    try:
-        version_id = pointer.read_text().strip()
-    except FileNotFoundError as e:
-        raise IndexNotBuiltError(f"no index in {index_dir} - {REBUILD}") from e
-    if not version_id:
-        raise IndexCorruptError(f"{pointer} is empty - {REBUILD}")
-    return version_id
+    """The id in service (the first line of ``CURRENT``); IndexNotBuiltError when nothing is published."""
+    return in_service(index_dir)[0]
 
 
 def list_versions(index_dir: Path) -> list[str]:
@@ -82,19 +103,34 @@ def log_event(index_dir: Path, entry: dict[str, Any]) -> None:
 
 
 def rollback(index_dir: Path, version_id: str | None = None) -> str:
-    """Put ``version_id`` (default: the version published before the one in service) back in service."""
-    live = current_version_id(index_dir)
-    if version_id is None:
-        # the version published before the live one: walk the publishes (not the rollbacks), so a
-        # second rollback goes further back instead of swapping back and forth
-        published = [h["version"] for h in history(index_dir) if h.get("action") == "publish"]
-        older = published[: max(i for i, v in enumerate(published) if v == live)] if live in published else []
-        candidates = [v for v in reversed(older) if v != live and (Path(index_dir) / "versions" / v).is_dir()]
-        if not candidates:
-            raise IndexNotBuiltError("no earlier version to roll back to - see: qa index list")
-        version_id = candidates[0]
-    publish(index_dir, version_id, action="rollback")
-    return version_id
+    """Put ``version_id`` back in service; by default the version that was in service before the one
+    in service now (a second rollback goes further back, never back and forth, and a version
+    published after a rollback is undone to the one it replaced). Versions pruned since are skipped.
+    """
+    index_dir = Path(index_dir)
+    if version_id is not None:
+        publish(index_dir, version_id, action="rollback")
+        return version_id
+    ids = in_service(index_dir)
+    live, past = ids[0], ids[1:] or _published_before(index_dir, ids[0])
+    while past and not (index_dir / "versions" / past[0] / "manifest.json").is_file():
+        past = past[1:]
+    if not past:
+        raise IndexNotBuiltError("no earlier version to roll back to - see: qa index list")
+    _point(index_dir, past)
+    log_event(index_dir, {"version": past[0], "action": "rollback", "from": live,
+                          "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    return past[0]
+
+
+def _published_before(index_dir: Path, live: str) -> list[str]:
+    """For a ``CURRENT`` written before it held its past: the versions published before ``live``,
+    most recent first, from the history."""
+    published = [h["version"] for h in history(index_dir) if h.get("action") == "publish"]
+    if live not in published:
+        return []
+    older = published[: max(i for i, v in enumerate(published) if v == live)]
+    return [v for v in reversed(older) if v != live]
 
 
 def prune(index_dir: Path, keep: int) -> list[str]:
