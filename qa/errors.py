@@ -36,6 +36,11 @@ class IndexCorruptError(IndexUnusableError):
     """An index version is missing files, truncated, or was built with another model."""
 
 
+class IndexWriteError(QAError):
+    """The index folder could not be written (disk full, read-only, no permission): nothing was
+    published and no partial version was left behind."""
+
+
 class QuestionError(QAError):
     """A question the service refuses to handle (empty, too long, control characters).
 

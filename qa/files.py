@@ -32,8 +32,12 @@ def replace_durably(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically: written beside it, flushed, renamed over it."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    write_durably(tmp, data)
-    os.replace(tmp, path)
+    try:
+        write_durably(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk: the old file stays, and nothing half-written beside it
+        raise
     fsync_dir(path.parent)
 
 

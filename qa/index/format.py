@@ -76,6 +76,16 @@ def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: li
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
+    try:
+        return _write(tmp, versions / version_id, version_id, corpus_dir, chunks, keys, vectors, manifest)
+    except BaseException:
+        # a full disk or a read-only folder: leave nothing behind that keeps the disk full
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write(tmp: Path, final: Path, version_id: str, corpus_dir: Path, chunks: list[Chunk], keys: list[Key],
+           vectors: np.ndarray, manifest: dict[str, Any]) -> Path:
     lines = [json.dumps(c.to_json(), ensure_ascii=False) for c in chunks]
     write_durably(tmp / "chunks.jsonl", ("\n".join(lines) + "\n").encode())
     lines = [json.dumps(k.__dict__, ensure_ascii=False) for k in keys]
@@ -96,9 +106,8 @@ def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: li
     }
     write_durably(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
     fsync_dir(tmp)
-    final = versions / version_id
     os.replace(tmp, final)
-    fsync_dir(versions)
+    fsync_dir(final.parent)
     return final
 
 

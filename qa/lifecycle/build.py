@@ -8,7 +8,9 @@ pointer moves only when the gate passes (or the maintainer forces it).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,7 +23,7 @@ import faiss
 from qa.answering.engine import Engine
 from qa.corpus import checksum, corpus_files, load_corpus
 from qa.encoder import Encoder
-from qa.errors import CorpusError, IndexUnusableError
+from qa.errors import CorpusError, IndexUnusableError, IndexWriteError
 from qa.index.cache import EmbeddingCache
 from qa.index.chunks import chunk_document
 from qa.index.format import Version, library_versions, load_version, write_version
@@ -121,6 +123,22 @@ def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, **options: Any) -
             return build_snapshot(Path(snap), index_dir, encoder, **options)
         except CorpusError as e:
             raise CorpusError([p.replace(snap, str(corpus_dir)) for p in e.problems]) from None
+        except (OSError, sqlite3.Error) as e:
+            failed = getattr(e, "filename", None)
+            if failed and not Path(failed).resolve().is_relative_to(Path(index_dir).resolve()):
+                raise  # not the index folder's fault (a questions file that cannot be read, say)
+            raise _unwritable(Path(index_dir), e) from e
+
+
+def _unwritable(index_dir: Path, e: Exception) -> IndexWriteError:
+    """What a maintainer reads when ``index_dir`` could not be written."""
+    full = (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)) or "full" in str(e).lower()
+    if full:
+        return IndexWriteError(f"disk full at {index_dir}: nothing published, the version in service is "
+                               f"unchanged; free some space and build again")
+    reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    return IndexWriteError(f"cannot write to {index_dir} ({reason}): nothing published, the version in "
+                           f"service is unchanged; check that the folder is writable and build again")
 
 
 def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
