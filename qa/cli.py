@@ -199,8 +199,6 @@ def _print_table(names: tuple[str, ...], rows: dict[str, dict[str, Any]]) -> Non
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
-    import uvicorn
-
     from qa.lifecycle.registry import current_version_id
 
     settings = get_settings()
@@ -209,11 +207,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         get_settings.cache_clear()
         settings = get_settings()
     current_version_id(settings.index_dir)  # no index: say which command builds one, before binding the port
-    # access_log off: request lines could carry what people ask, and we never log questions.
-    # SlowClientGuard: read deadlines for headers and bodies (web/server.py), which uvicorn lacks
-    uvicorn.run("web.app:create_app", factory=True, host=args.host or settings.host, port=args.port or settings.port,
-                workers=max(args.workers, 1), access_log=False, server_header=False,
-                http="web.server:SlowClientGuard")
+    from web.server import serve
+
+    serve(args.host or settings.host, args.port or settings.port, args.workers)
     return 0
 
 

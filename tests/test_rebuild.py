@@ -134,6 +134,52 @@ def test_corrupt_new_version_is_refused_and_the_old_keeps_answering(first, encod
         assert r.status_code == 200 and r.json()["index"]["version"] == v1.version
 
 
+def test_a_server_starts_on_the_newest_version_that_verifies_and_says_which_it_skipped(first, encoder, corpus_copy):
+    """Issue 13 item 6: a fresh server (or a worker replacing a dead one) on a damaged published
+    version serves the last good one instead of exiting with a traceback."""
+    index_dir, v1 = first
+    from qa.lifecycle.live import Live
+    from web.app import create_app
+
+    edit_paragraph(corpus_copy)
+    v2 = make(corpus_copy, index_dir, encoder)
+    vectors = v2.path / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:100])  # damaged after it went live
+    live = Live(index_dir, encoder)
+    assert live.engine.version.id == v1.version
+    assert live.refused is not None and live.refused.version == v2.version
+    settings = Settings(index_dir=index_dir, corpus_dir=corpus_copy, reload_seconds=3600)
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "degraded"
+        assert any(v2.version in p and "vectors.faiss is truncated" in p for p in health.json()["problems"])
+        assert str(index_dir) not in health.text  # public: no server folders
+        r = client.post("/api/ask", json={"question": "where can i get narcan"})
+        assert r.status_code == 200 and r.json()["index"]["version"] == v1.version
+
+
+def test_healthz_is_degraded_while_the_files_in_service_no_longer_verify(first, corpus_copy):
+    """Issue 13 item 7: the live version's files are checked again while it serves."""
+    index_dir, v1 = first
+    from web.app import create_app
+
+    settings = Settings(index_dir=index_dir, corpus_dir=corpus_copy, reload_seconds=3600)
+    with TestClient(create_app(settings)) as client:
+        live = client.app.state.live
+        assert client.get("/healthz").status_code == 200 and live.check() is None
+        manifest = v1.path / "manifest.json"
+        kept = manifest.read_bytes()
+        manifest.unlink()
+        assert live.check() is not None
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "degraded"
+        assert "manifest.json is missing" in health.json()["problems"][0] and str(index_dir) not in health.text
+        assert client.post("/api/ask", json={"question": "where can i get narcan"}).status_code == 200
+        manifest.write_bytes(kept)
+        live.check()
+        assert client.get("/healthz").json() == client.get("/healthz").json() | {"status": "ok", "problems": []}
+
+
 SLOW_BUILD = """
 import sys, time
 import qa.index.format
@@ -309,3 +355,57 @@ def test_a_second_rollback_goes_further_back(first, encoder, corpus_copy):
     assert current_version_id(index_dir) == v3.version
     assert rollback(index_dir) == v2.version
     assert rollback(index_dir) == v1.version
+
+
+def test_sighup_to_a_two_worker_server_reloads_the_index_in_every_worker_without_replacing_them(
+        first, encoder, corpus_copy):
+    """Issue 13 item 8: uvicorn's supervisor answers SIGHUP by replacing every worker; ``qa serve``
+    forwards it to the workers, whose handler loads the newly published version."""
+    index_dir, v1 = first
+    port = free_port()
+    env = os.environ | {"QA_INDEX_DIR": str(index_dir), "QA_RELOAD_SECONDS": "3600"}  # only SIGHUP reloads
+    log = (index_dir / "server.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--workers", "2"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+
+    def versions_seen(n: int) -> set[str]:
+        seen = set()
+        for _ in range(n):  # a new connection each time, so both workers answer
+            with httpx.Client() as c:
+                seen.add(c.get(f"{base}/healthz", timeout=5).json()["index"]["version"])
+        return seen
+
+    def workers() -> set[int]:
+        out = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout
+        return {int(p) for p in out.split()}
+
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers()) < 2 or not _answers(base):
+            assert time.monotonic() < deadline, "server did not start: " + (index_dir / "server.log").read_text()
+            time.sleep(0.5)
+        time.sleep(3)  # both workers past their startup
+        before = workers()
+        assert versions_seen(20) == {v1.version}
+        edit_paragraph(corpus_copy)
+        v2 = make(corpus_copy, index_dir, encoder)
+        assert versions_seen(10) == {v1.version}  # no polling: nothing moves by itself
+        server.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while versions_seen(10) != {v2.version}:
+            assert time.monotonic() < deadline, (index_dir / "server.log").read_text()
+            time.sleep(0.5)
+        assert versions_seen(30) == {v2.version}
+        assert workers() == before, "SIGHUP replaced the workers instead of reloading them"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        log.close()
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

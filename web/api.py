@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 
 from qa.records import Answer, AskRequest
 from web.deps import EngineDep
@@ -21,8 +21,11 @@ class IndexHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok", "degraded"] = Field(description="'degraded' (HTTP 503): answers still come from the "
+                                                          "version in service, but its files no longer verify "
+                                                          "or a newer version was refused")
     index: IndexHealth
+    problems: list[str] = Field(default=[], description="What is degraded, without server paths")
 
 
 @router.post("/api/ask", response_model=Answer)
@@ -31,10 +34,14 @@ def ask(body: AskRequest, request: Request, engine: EngineDep) -> Answer:
     return engine.answer(body.question, body.top_k or request.app.state.settings.default_top_k, body.lang)
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, responses={503: {"model": Health, "description": "Degraded"}})
 @router.head("/healthz", include_in_schema=False)
-def healthz(request: Request, engine: EngineDep) -> Health:
-    refused = request.app.state.live.refused
-    return Health(status="ok", index=IndexHealth(
+def healthz(request: Request, response: Response, engine: EngineDep) -> Health:
+    live = request.app.state.live
+    refused = live.refused
+    problems = live.problems
+    if problems:
+        response.status_code = 503
+    return Health(status="degraded" if problems else "ok", problems=problems, index=IndexHealth(
         version=engine.version.id, built_at=engine.version.built_at, chunks=len(engine.version.chunks),
         refused=refused.__dict__ if refused else None))

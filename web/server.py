@@ -1,4 +1,11 @@
-"""The HTTP server's own defences: read deadlines that uvicorn does not set.
+"""How ``qa serve`` runs uvicorn, and the HTTP server's own defences: read deadlines that uvicorn
+does not set.
+
+``serve`` runs one process, or several workers under ``IndexReloading``: uvicorn's supervisor, except
+that SIGHUP asks every worker to look for a newly published index version now (what SIGHUP does to
+a one-process server) instead of replacing them all, and the listening socket has ``TCP_NODELAY``
+(uvicorn's workers never set it on the connections they accept, and Nagle's algorithm then holds a
+keep-alive answer back for the client's delayed ACK, about 40 ms; accepted sockets inherit it).
 
 uvicorn closes a connection that idles between requests (keep-alive), but not one that never sends
 a request, stops half-way through its headers, or sends a body a byte at a time: each holds a
@@ -12,9 +19,15 @@ connection is closed (the app, if it was waiting for the body, sees a disconnect
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import signal
+import socket
 
 import h11
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 from qa.config import get_settings
 
@@ -64,3 +77,30 @@ class SlowClientGuard(H11Protocol):
         self._deadline = None
         if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
             self.transport.close()
+
+
+log = logging.getLogger("uvicorn.error")
+
+
+class IndexReloading(Multiprocess):
+    """uvicorn's worker supervisor; SIGHUP reloads the index in each worker rather than replacing it."""
+
+    def handle_hup(self) -> None:
+        log.info("SIGHUP: every worker looks for a newly published index version")
+        for process in self.processes:
+            if process.pid is not None:
+                os.kill(process.pid, signal.SIGHUP)  # the app's own handler: Live.refresh (web/app.py)
+
+
+def serve(host: str, port: int, workers: int = 1) -> None:
+    """Serve ``web.app:create_app`` until stopped, with ``workers`` processes."""
+    # access_log off: request lines could carry what people ask, and we never log questions.
+    config = uvicorn.Config("web.app:create_app", factory=True, host=host, port=port, workers=max(workers, 1),
+                            access_log=False, server_header=False, http="web.server:SlowClientGuard")
+    server = uvicorn.Server(config)
+    if config.workers > 1:
+        sock = config.bind_socket()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        IndexReloading(config, sockets=[sock]).run()
+    else:
+        server.run()

@@ -111,6 +111,35 @@ def _write(tmp: Path, final: Path, version_id: str, corpus_dir: Path, chunks: li
     return final
 
 
+def verify_files(path: Path) -> None:
+    """Check that a version's files are all there and unchanged since it was built (sizes and sha256
+    against its manifest); IndexCorruptError names the first that is not."""
+    path = Path(path)
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise IndexCorruptError(f"{path}: manifest.json is missing - {REBUILD}") from e
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise IndexCorruptError(f"{path}: manifest.json cannot be read ({e}) - {REBUILD}") from e
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"{path}: manifest.json is not an object - {REBUILD}")
+    _verify_files(path, manifest)
+
+
+def _verify_files(path: Path, manifest: dict[str, Any]) -> None:
+    files = manifest.get("files") or {}
+    on_disk = {f"corpus/{p.name}" for p in (path / "corpus").iterdir()} if (path / "corpus").is_dir() else set()
+    for extra in sorted(on_disk - set(files)):
+        raise IndexCorruptError(f"{path}: {extra} was added after the version was built - {REBUILD}")
+    for name in sorted(set(DATA_FILES) | set(files)):
+        expected = files.get(name, {})
+        f = path / name
+        if not f.is_file():
+            raise IndexCorruptError(f"{path}: {name} is missing - {REBUILD}")
+        if f.stat().st_size != expected.get("bytes") or sha256_file(f) != expected.get("sha256"):
+            raise IndexCorruptError(f"{path}: {name} is truncated or changed since it was built - {REBUILD}")
+
+
 def load_version(path: Path, model_name: str, dimension: int) -> Version:
     """Load and check one version folder; IndexCorruptError names the problem and the fix."""
     path = Path(path)
@@ -131,17 +160,7 @@ def load_version(path: Path, model_name: str, dimension: int) -> Version:
     if model.get("dimension") != dimension:
         raise IndexCorruptError(
             f"{path}: vectors have dimension {model.get('dimension')}, the model gives {dimension} - {REBUILD}")
-    files = manifest.get("files") or {}
-    on_disk = {f"corpus/{p.name}" for p in (path / "corpus").iterdir()} if (path / "corpus").is_dir() else set()
-    for extra in sorted(on_disk - set(files)):
-        raise IndexCorruptError(f"{path}: {extra} was added after the version was built - {REBUILD}")
-    for name in sorted(set(DATA_FILES) | set(files)):
-        expected = files.get(name, {})
-        f = path / name
-        if not f.is_file():
-            raise IndexCorruptError(f"{path}: {name} is missing - {REBUILD}")
-        if f.stat().st_size != expected.get("bytes") or sha256_file(f) != expected.get("sha256"):
-            raise IndexCorruptError(f"{path}: {name} is truncated or changed since it was built - {REBUILD}")
+    _verify_files(path, manifest)
     try:
         chunks = tuple(Chunk.from_json(json.loads(x)) for x in _lines(path / "chunks.jsonl"))
         keys = tuple(Key(**json.loads(x)) for x in _lines(path / "keys.jsonl"))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from qa.answering.engine import MAX_QUESTION_CHARS, Engine
 from qa.encoder import Encoder
-from qa.errors import IndexUnusableError
-from qa.index.format import load_version
-from qa.lifecycle.registry import current_version_id
+from qa.errors import IndexCorruptError, IndexNotBuiltError, IndexUnusableError
+from qa.index.format import load_version, verify_files
+from qa.lifecycle.registry import current_version_id, in_service, list_versions
 
 log = logging.getLogger("qa.lifecycle.live")
 SMOKE_QUESTION = "where can I get help"
@@ -29,7 +29,8 @@ class Refusal:
 
 
 class Live:
-    """The engine in service, and the last version refused (if any)."""
+    """The engine in service, the last version refused (if any), and whether the files of the version
+    in service still verify (``damaged``: why not)."""
 
     def __init__(self, index_dir: Path, encoder: Encoder, max_question_chars: int = MAX_QUESTION_CHARS):
         self.index_dir = Path(index_dir)
@@ -37,7 +38,64 @@ class Live:
         self.max_question_chars = max_question_chars
         self._lock = threading.Lock()
         self.refused: Refusal | None = None
-        self.engine: Engine = self._load(current_version_id(self.index_dir))
+        self.damaged: str | None = None
+        self.engine: Engine = self._start()
+
+    def _start(self) -> Engine:
+        """The published version's engine; when it does not load, the newest version that does (the
+        ones in service before it first), with the published one ``refused``: a damaged version never
+        stops a server (or a worker that replaces a dead one) from starting."""
+        try:
+            ids = in_service(self.index_dir)
+        except IndexNotBuiltError:
+            raise
+        except IndexUnusableError as e:
+            ids = []
+            self.refused = Refusal("CURRENT", self._public(str(e)))
+        candidates = list(dict.fromkeys([*ids, *reversed(list_versions(self.index_dir))]))
+        if not candidates:
+            raise IndexNotBuiltError(f"no index version in {self.index_dir / 'versions'} - build one: qa build")
+        skipped: list[str] = []
+        for version_id in candidates:
+            try:
+                engine = self._load(version_id)
+            except Exception as e:  # noqa: BLE001 - any failure: try the next version
+                reason = self._public(str(e) if isinstance(e, IndexUnusableError) else f"{type(e).__name__}: {e}")
+                log.error("skipped index version %s: %s", version_id, reason)
+                skipped.append(f"{version_id}: {reason}")
+                if ids and version_id == ids[0]:
+                    self.refused = Refusal(version_id, reason)
+                continue
+            if skipped:
+                log.warning("serving index version %s; the published one does not load", version_id)
+            return engine
+        raise IndexCorruptError("no index version loads - rebuild: qa build --force\n" + "\n".join(skipped))
+
+    def _public(self, reason: str) -> str:
+        """``reason`` without the server's folders (/healthz is public)."""
+        return reason.replace(f"{self.index_dir}/", "").replace(str(self.index_dir), "index")
+
+    def check(self) -> str | None:
+        """Verify the files of the version in service again (they may be deleted or cut short under a
+        running server, which would then fail to restart); ``damaged`` holds why they do not verify."""
+        try:
+            verify_files(self.engine.version.path)
+            self.damaged = None
+        except IndexCorruptError as e:
+            if self.damaged is None:
+                log.error("the files of index version %s no longer verify: %s", self.engine.version.id, e)
+            self.damaged = self._public(str(e))
+        return self.damaged
+
+    @property
+    def problems(self) -> list[str]:
+        """What is wrong, in words fit for a public health check (no server paths); [] when healthy."""
+        out = []
+        if self.damaged:
+            out.append(f"the files of version {self.engine.version.id} in service no longer verify: {self.damaged}")
+        if self.refused:
+            out.append(f"version {self.refused.version} was refused: {self.refused.reason}")
+        return out
 
     def _load(self, version_id: str) -> Engine:
         version = load_version(self.index_dir / "versions" / version_id, self.encoder.name, self.encoder.dimension)
@@ -54,7 +112,7 @@ class Live:
             try:
                 wanted = current_version_id(self.index_dir)
             except IndexUnusableError as e:
-                self.refused = Refusal("CURRENT", str(e))
+                self.refused = Refusal("CURRENT", self._public(str(e)))
                 return False
             if wanted == self.engine.version.id:
                 self.refused = None  # e.g. a rollback past a refused version
@@ -66,7 +124,7 @@ class Live:
             except Exception as e:  # noqa: BLE001 - whatever breaks a version, the old one keeps serving
                 reason = str(e) if isinstance(e, IndexUnusableError) else f"{type(e).__name__}: {e}"
                 # /healthz is public: name the version, not the server's folders
-                self.refused = Refusal(wanted, reason.replace(f"{self.index_dir}/", ""))
+                self.refused = Refusal(wanted, self._public(reason))
                 log.error("refused index version %s: %s", wanted, self.refused.reason)
                 return False
             self.engine = engine  # one reference swap; requests in flight keep the engine they read
@@ -85,6 +143,7 @@ class Live:
             while not stop.wait(interval):
                 try:
                     self.refresh()
+                    self.check()
                 except Exception:  # noqa: BLE001 - the watcher must outlive any one bad version
                     log.exception("index watcher: unexpected error")
 
