@@ -584,3 +584,23 @@ def test_the_openapi_schema_has_the_librarys_own_records(client):
     assert {"Answer", "Passage", "Citation", "ServiceCard", "Safety", "AskRequest"} <= set(components)
     ask = schema["paths"]["/api/ask"]["post"]
     assert ask["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Answer")
+
+
+@pytest.mark.parametrize("path, location", [
+    ("/source/windham-faq/", "/source/windham-faq"),
+    ("/es/source/windham-faq/?x=1", "/es/source/windham-faq?x=1"),
+    ("/healthz/", "/healthz"),
+])
+def test_a_trailing_slash_redirects_to_a_relative_location_whatever_the_host_header(client, path, location):
+    r = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == location
+    assert client.get("/es/", follow_redirects=False).status_code == 200  # the Spanish home is not a slash
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Origin": "null"}])
+def test_a_staff_form_posted_from_another_site_is_refused_before_it_is_read(client, headers):
+    r = client.post("/staff/login", data={"name": "a", "password": "b", "csrf": "c"}, headers=headers)
+    assert r.status_code == 403 and r.json() == {"detail": "a staff form must be sent from this site"}
+    # a public form is not a staff form: the question is answered wherever the page came from
+    assert client.post("/ask", data={"question": "where can i get narcan"}, headers=headers).status_code == 200

@@ -28,7 +28,7 @@ from qa.staff.throttle import ClientThrottle
 from qa.text import language
 from web import api, feedback, pages, staff
 from web.i18n import LanguagePath, page_language
-from web.security import BodyLimit, SecurityHeaders
+from web.security import BodyLimit, RelativeSlashRedirect, SameOriginStaffPosts, SecurityHeaders
 
 HERE = Path(__file__).resolve().parent
 QUESTION_MISSING = N_("please type a question")
@@ -66,6 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _handlers(app)
     staff.add_handlers(app)
     app.add_middleware(LanguagePath)  # /es/ask is /ask in Spanish: inside the limits, so they see the real path
+    app.router.redirect_slashes = False  # Starlette's builds its Location from the Host header
+    app.add_middleware(RelativeSlashRedirect)  # outside LanguagePath: it keeps the /es prefix
+    app.add_middleware(SameOriginStaffPosts)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)  # added last, so outermost: even a 413 carries the headers
     logging.getLogger("uvicorn.access").disabled = True  # never log request lines: they are people's business

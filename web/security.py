@@ -7,6 +7,7 @@ Set-Cookie on any other path is dropped, whatever a route or library tried to se
 from __future__ import annotations
 
 import inspect
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -36,6 +37,7 @@ HEADERS = [
 ]
 _NAMES = {name for name, _ in HEADERS}
 STAFF = "/staff"
+LANGUAGE_PREFIXES = ("es", "en")  # "/es/" is the Spanish home page, not a slash to take away
 
 
 def cookies_allowed(path: str) -> bool:
@@ -158,3 +160,48 @@ class BodyLimit:
             for message in _refuse(413, "the request is too large"):
                 await send(message)
             return None
+
+
+class RelativeSlashRedirect:
+    """``GET /source/x/`` -> 307 to ``/source/x`` as a *relative* Location (and with its ``/es`` prefix
+    kept). Starlette's own slash redirect builds an absolute URL from the request's ``Host`` header,
+    so anyone could make this server send people to another site (``Host: evil.example``)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and len(path) > 1 and path.endswith("/")
+                and path.strip("/") not in LANGUAGE_PREFIXES):
+            target = "/" + path.strip("/")
+            query = scope.get("query_string", b"")
+            location = target.encode() + (b"?" + query if query else b"")
+            await send({"type": "http.response.start", "status": 307,
+                        "headers": [(b"location", location), (b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+
+class SameOriginStaffPosts:
+    """A POST under ``/staff`` that a browser says came from another site (``Sec-Fetch-Site:
+    cross-site`` or ``same-site``, or an ``Origin`` whose host is not this request's) is refused with
+    403 before any form is read: defence in depth beside the CSRF token and SameSite=Strict cookie.
+    Clients that send neither header (scripts, old browsers) are left to the CSRF token."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and cookies_allowed(scope.get("path", "")):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            site = headers.get("sec-fetch-site")
+            origin = headers.get("origin")
+            foreign = site in ("cross-site", "same-site") or (
+                origin is not None and (origin == "null" or urlsplit(origin).netloc != headers.get("host", "")))
+            if foreign:
+                for message in _refuse(403, "a staff form must be sent from this site"):
+                    await send(message)
+                return
+        await self.app(scope, receive, send)
