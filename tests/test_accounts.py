@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from qa.cli import main
 from qa.staff import accounts, sessions
-from qa.staff.db import Store, staff
+from qa.staff.db import Store, login_failures, staff
 from qa.staff.db import sessions as session_table
 
 PASSWORD = "correct horse battery staple"
@@ -287,3 +287,22 @@ def test_a_client_is_throttled_in_memory_by_a_salted_hash_of_its_address(clock):
     throttle.failed("203.0.113.9")
     throttle.succeeded("203.0.113.9")
     assert throttle.retry_after("203.0.113.9") is None
+
+
+def test_the_database_file_is_private_and_overwrites_what_it_deletes(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/data/staff.db")
+    accounts.add(store, "alice", PASSWORD)
+    assert (tmp_path / "data" / "staff.db").stat().st_mode & 0o777 == 0o600
+    with store.begin() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    store.close()
+
+
+def test_a_failed_sign_in_keeps_a_hash_of_the_name_typed_never_the_text(store):
+    typed = "my-secret-password-typed-in-the-name-box"
+    with pytest.raises(accounts.LoginRefused):
+        accounts.authenticate(store, typed, "x", 5, 900)
+    with store.begin() as conn:
+        kept = [row.name for row in conn.execute(select(login_failures))]
+    assert kept == [accounts.failure_key(typed)] and typed not in kept[0] and len(kept[0]) == 64
+    assert accounts.unlock(store, typed) == 1  # unlock finds it by the same hash

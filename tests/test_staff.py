@@ -481,6 +481,7 @@ def test_a_read_only_database_gets_clear_pages_not_5xx(settings, tmp_path):
         assert c.get("/staff/login").status_code == 200
         response = sign_in(c)
         assert response.status_code == 409 and "staff database cannot be used" in response.text
+        assert "sqlite" not in response.text and "ro.db" not in response.text  # anyone's page: no database name
         flag = c.post("/feedback", data={"question": "where can I get narcan", "helpful": "no"})
         assert flag.status_code == 409 and "nothing was kept" in flag.text
         assert soup(flag).find("textarea", {"name": "question"}).text == "where can I get narcan"

@@ -37,7 +37,8 @@ HEADERS = [
 ]
 _NAMES = {name for name, _ in HEADERS}
 STAFF = "/staff"
-LANGUAGE_PREFIXES = ("es", "en")  # "/es/" is the Spanish home page, not a slash to take away
+# paths whose trailing slash is a route of its own: "/es/" is the Spanish home page, "/staff/" the console
+SLASH_ROUTES = ("es", "en", "staff")
 
 
 def cookies_allowed(path: str) -> bool:
@@ -173,7 +174,7 @@ class RelativeSlashRedirect:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and len(path) > 1 and path.endswith("/")
-                and path.strip("/") not in LANGUAGE_PREFIXES):
+                and path.strip("/") not in SLASH_ROUTES):
             target = "/" + path.strip("/")
             query = scope.get("query_string", b"")
             location = target.encode() + (b"?" + query if query else b"")

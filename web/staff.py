@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -322,8 +323,11 @@ def add_handlers(app: FastAPI) -> None:
     @app.exception_handler(StoreUnavailableError)
     async def store_unavailable(request: Request, exc: StoreUnavailableError) -> Response:
         # 409, not 5xx: the server works; the database's state (missing, read-only) prevents this request.
+        # The page may be anyone's (the sign-in page): the database's name and the reason go to the log.
+        logging.getLogger("web").error("staff database: %s", exc)
         return _message(request, 409, "The staff database cannot be used right now",
-                        f"Nothing was changed. Ask the maintainer to fix this: {exc}.")
+                        "Nothing was changed. Ask the maintainer to look at the server's log "
+                        "(\"staff database\") and fix it.")
 
     @app.exception_handler(flags.FlagNotFound)
     async def flag_not_found(request: Request, exc: flags.FlagNotFound) -> Response:

@@ -14,6 +14,7 @@ of anyone's address; a wrong guesser can delay one name's sign-in, never unlock 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -131,7 +132,7 @@ def authenticate(store: Store, name: str, password: str, max_failures: int, wind
     So nobody can lock a staff member out for the whole window with a few guesses; the client that
     guesses is throttled on its own by ``qa.staff.throttle`` (in memory).
     """
-    key = normalise_name(name)[:64]
+    key = failure_key(name)
     now = store.now()
     with store.begin() as conn:
         conn.execute(delete(login_failures).where(login_failures.c.at <= now - window))
@@ -144,7 +145,8 @@ def authenticate(store: Store, name: str, password: str, max_failures: int, wind
             wait = latest + min(BACKOFF * 2 ** (earlier - max_failures), window) - now
             if wait > 0:
                 raise LoginThrottled(wait)  # rolls the insert back: only real tries count
-        row = conn.execute(select(staff).where(staff.c.name == key)).one_or_none() if key else None
+        account = normalise_name(name)[:64]
+        row = conn.execute(select(staff).where(staff.c.name == account)).one_or_none() if account else None
     if not _verify(row.password_hash if row else _DUMMY_HASH, password) or row is None:
         raise LoginRefused()
     with store.begin() as conn:
@@ -156,9 +158,14 @@ def authenticate(store: Store, name: str, password: str, max_failures: int, wind
 
 def unlock(store: Store, name: str) -> int:
     """Forget the failed sign-ins for ``name`` (``qa staff unlock``); how many there were."""
-    key = normalise_name(name)[:64]
+    key = failure_key(name)
     with store.begin() as conn:
         return conn.execute(delete(login_failures).where(login_failures.c.name == key)).rowcount or 0
+
+
+def failure_key(name: str) -> str:
+    """What ``login_failures`` keeps of a name typed at sign-in: a sha256 of it, never the text."""
+    return hashlib.sha256(normalise_name(name)[:64].encode()).hexdigest()
 
 
 def _verify(digest: str, password: str) -> bool:

@@ -9,6 +9,7 @@ Every database failure (read-only file, missing folder, server down) comes out a
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    event,
     exc,
     make_url,
 )
@@ -55,10 +57,12 @@ sessions = Table(
     Column("last_seen", Integer, nullable=False, index=True),
 )
 
+# Failed sign-ins, by a hash of the name typed (``failure_key``): people type passwords into the name
+# box, and a name that is not an account is nobody's business to keep.
 login_failures = Table(
     "login_failures", metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(64), nullable=False, index=True),
+    Column("name", String(64), nullable=False, index=True),  # sha256 hex of the normalised name
     Column("at", Integer, nullable=False, index=True),
 )
 
@@ -114,6 +118,9 @@ class Store:
                 # NullPool for SQLite: a file connection is cheap to open and none is left open between requests.
                 self._engine = create_engine(self.url, poolclass=NullPool) if sqlite \
                     else create_engine(self.url, pool_pre_ping=True)
+                if sqlite:
+                    # deleted flags and sessions are overwritten in the file, not left in free pages
+                    event.listen(self._engine, "connect", _secure_delete)
             except ImportError as e:
                 raise StoreUnavailableError(
                     f"no database driver for {self.name} ({e.name} is not installed) - for PostgreSQL run: "
@@ -160,16 +167,25 @@ class Store:
             self._ready = True
 
     def _make_folder(self) -> None:
+        """For a SQLite file: its folder, and the file itself readable by this user only (0600)."""
         database = self.url.database or ""
         if self.url.get_backend_name() == "sqlite" and database and database != ":memory:" \
                 and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # created 0600; an existing file is left as is
 
     def _unavailable(self, e: Exception) -> StoreUnavailableError:
         reason = str(getattr(e, "orig", None) or e).splitlines()[0]
         return StoreUnavailableError(
             f"the staff database {self.name} cannot be used ({reason}) - check that the file or server exists "
             "and is writable by this process, or set QA_DATABASE_URL")
+
+
+def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete = ON")
+    cursor.close()
 
 
 def new_id(result: CursorResult[Any]) -> int:
