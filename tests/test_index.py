@@ -157,3 +157,19 @@ def test_corpus_problems_name_the_maintainers_files_not_a_snapshot(tmp_path, enc
     with pytest.raises(CorpusError) as e:
         build(corpus_copy, tmp_path / "index", encoder, progress=False)
     assert all(p.startswith(str(corpus_copy / "services.yaml")) for p in e.value.problems), e.value.problems
+
+
+def test_the_embedding_cache_is_keyed_by_the_models_files_not_its_name(tmp_path, encoder):
+    from qa.encoder import Encoder
+    from qa.index.cache import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    texts = ["where can I get tested", "is prostitution legal"]
+    assert cache.encode(encoder, texts)[1] == 0
+    assert cache.encode(encoder, texts)[1] == 2
+    other = tmp_path / "model"
+    shutil.copytree(encoder.path, other)
+    (other / "data_config.json").write_text("[]")  # another model under the same name
+    changed = Encoder(other)
+    assert changed.name == encoder.name and changed.fingerprint != encoder.fingerprint
+    assert cache.encode(changed, texts)[1] == 0  # nothing reused from the first model

@@ -97,3 +97,14 @@ def test_the_gate_refuses_a_wording_category_below_its_floor():
     verdict = judge(record, floors)
     assert not verdict.passed and verdict.problems == ("hit@1 (typos wording) 0.500 is below the floor 0.800",)
     assert judge({**record, "wording": {"typos": {"hit@1": 0.9}}}, floors).passed
+
+
+def test_the_gate_refuses_a_floor_that_nothing_measured_instead_of_skipping_it():
+    from qa.lifecycle.gate import Floors, judge
+
+    floors = Floors(floors={"hit@1": 0.8, "card_recall@3": 0.8}, wording={"typos": {"hit@1": 0.8}},
+                    crisis={"recall": {"spanish": 0.9}})
+    record = {"figures": {"hit@1": 0.9, "card_recall@3": None}, "questions": {}, "wording": {}, "crisis": {}}
+    problems = judge(record, floors).problems
+    assert len(problems) == 3 and all("has no figure in this build" in p for p in problems)
+    assert {p.split(" ")[0] for p in problems} == {"card_recall@3", "hit@1", "crisis"}

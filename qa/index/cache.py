@@ -1,5 +1,8 @@
 """Embedding cache: vectors keyed by (model, sha256 of the text), so a rebuild embeds only what changed.
 
+The model is named by its name and a hash of its files (``Encoder.fingerprint``): another model at
+``QA_MODEL``, or an updated one under the same name, never reuses the vectors of the first.
+
 A SQLite file beside the index versions. Each build reads what it can and writes what it embedded
 in one transaction, so a build killed at any moment leaves the cache whole (SQLite's journal).
 """
@@ -17,6 +20,10 @@ from qa.encoder import Encoder
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _model_key(encoder: Encoder) -> str:
+    return f"{encoder.name}@{encoder.fingerprint[:16]}"
 
 
 class EmbeddingCache:
@@ -40,7 +47,7 @@ class EmbeddingCache:
                 part = unique[i : i + 500]
                 rows = db.execute(
                     f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({','.join('?' * len(part))})",  # noqa: S608 - placeholders only
-                    [encoder.name, *part],
+                    [_model_key(encoder), *part],
                 ).fetchall()
                 found.update({h: np.frombuffer(v, dtype="float32") for h, v in rows if len(v) == 4 * encoder.dimension})
         missing = [i for i, h in enumerate(hashes) if h not in found]
@@ -52,7 +59,7 @@ class EmbeddingCache:
             fresh = encoder.encode([first[h] for h in todo], batch_size=batch_size, progress=progress)
             with self._connect() as db:
                 db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                               [(encoder.name, h, fresh[i].tobytes()) for i, h in enumerate(todo)])
+                               [(_model_key(encoder), h, fresh[i].tobytes()) for i, h in enumerate(todo)])
             found.update({h: fresh[i] for i, h in enumerate(todo)})
         vectors = np.stack([found[h] for h in hashes]) if texts else np.zeros((0, encoder.dimension), "float32")
         return np.ascontiguousarray(vectors, dtype="float32"), len(texts) - len(missing)

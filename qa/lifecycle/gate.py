@@ -71,26 +71,39 @@ def judge(new: dict[str, Any], floors: Floors, live: dict[str, Any] | None = Non
     and to the live version's record."""
     figs = new["figures"]
     problems = []
+    # A floor with no figure to hold it to is a problem too: a gate that skips what it cannot
+    # measure (a questions file without that kind of question, a category missing) passes anything.
+    unmeasured = "has no figure in this build to hold to its {} {:.3f}: the labelled questions do not measure it"
     for floor_name, floor in floors.floors.items():
-        if figs.get(floor_name) is not None and figs[floor_name] < floor:
+        if figs.get(floor_name) is None:
+            problems.append(f"{floor_name} " + unmeasured.format("floor", floor))
+        elif figs[floor_name] < floor:
             problems.append(f"{floor_name} {figs[floor_name]:.3f} is below the floor {floor:.3f}")
     for ceiling_name, ceiling in floors.ceilings.items():
-        if figs.get(ceiling_name) is not None and figs[ceiling_name] > ceiling:
+        if figs.get(ceiling_name) is None:
+            problems.append(f"{ceiling_name} " + unmeasured.format("ceiling", ceiling))
+        elif figs[ceiling_name] > ceiling:
             problems.append(f"{ceiling_name} {figs[ceiling_name]:.3f} is above the ceiling {ceiling:.3f}")
     crisis = new.get("crisis") or {}
     for category, floor in floors.crisis.recall.items():
         got = (crisis.get(category) or {}).get("recall")
-        if got is not None and got < floor:
+        if got is None:
+            problems.append(f"crisis recall ({category}) " + unmeasured.format("floor", floor))
+        elif got < floor:
             problems.append(f"crisis recall ({category}) {got:.3f} is below the floor {floor:.3f}")
     for category, ceiling in floors.crisis.false_emergencies.items():
         got = (crisis.get(category) or {}).get("false_emergencies")
-        if got is not None and got > ceiling:
+        if got is None:
+            problems.append(f"false emergencies ({category}) " + unmeasured.format("ceiling", ceiling))
+        elif got > ceiling:
             problems.append(f"false emergencies ({category}) {got:.3f} are above the ceiling {ceiling:.3f}")
     wording = new.get("wording") or {}
     for category, wanted in floors.wording.items():
         for figure, floor in wanted.items():
             got = (wording.get(category) or {}).get(figure)
-            if got is not None and got < floor:
+            if got is None:
+                problems.append(f"{figure} ({category} wording) " + unmeasured.format("floor", floor))
+            elif got < floor:
                 problems.append(f"{figure} ({category} wording) {got:.3f} is below the floor {floor:.3f}")
     worse: list[str] = []
     if live and live.get("figures"):
