@@ -604,3 +604,10 @@ def test_a_staff_form_posted_from_another_site_is_refused_before_it_is_read(clie
     assert r.status_code == 403 and r.json() == {"detail": "a staff form must be sent from this site"}
     # a public form is not a staff form: the question is answered wherever the page came from
     assert client.post("/ask", data={"question": "where can i get narcan"}, headers=headers).status_code == 200
+
+
+def test_a_405_page_keeps_its_allow_header_and_a_400_never_reads_as_our_fault(client):
+    r = client.delete("/ask")
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and "can't be opened this way" in r.text
+    r = client.post("/ask", content=b"garbage", headers={"content-type": "multipart/form-data"})  # no boundary
+    assert r.status_code == 400 and "We could not read that" in r.text and "on our side" not in r.text

@@ -7,6 +7,7 @@ the corpus; nothing is generated. ``/es/...`` serves the same routes in Spanish 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,8 @@ EXAMPLES = (  # questions a person can send with one tap; each language's are it
     N_("Where can I get Narcan?"),
 )
 ERRORS = {
+    400: (N_("We could not read that"), N_("Your browser sent something we could not read. Please ask your question "
+                                         "again below.")),
     404: (N_("We can't find that page"), N_("The link may be old or mistyped. You can ask your question here instead.")),
     405: (N_("That page can't be opened this way"), N_("Please use the question box below to ask.")),
     422: (N_("Please check your question"), N_("We could not read that question. Please type it again.")),
@@ -48,10 +51,15 @@ def home(request: Request, error: str | None = None, status_code: int = 200, que
                                           "safety": safety}, status_code, lang)
 
 
-def error_page(request: Request, status_code: int) -> HTMLResponse:
-    """A friendly page for an HTTP error, in the site's layout, with the question box."""
-    title, text = ERRORS.get(status_code, ERRORS[500])
-    return render(request, "error.html", {"title": title, "text": text}, status_code)
+def error_page(request: Request, status_code: int, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    """A friendly page for an HTTP error, in the site's layout, with the question box; ``headers``
+    the error's own (a 405's ``Allow``). A 4xx without its own words reads as the 400 page, never as
+    "something went wrong on our side"."""
+    title, text = ERRORS.get(status_code, ERRORS[400] if 400 <= status_code < 500 else ERRORS[500])
+    response = render(request, "error.html", {"title": title, "text": text}, status_code)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 @router.get("/favicon.ico", include_in_schema=False)
