@@ -325,6 +325,7 @@ def test_every_kind_of_page_is_clean_no_other_origin_no_console_error_no_csp_vio
     settle(page)
     assert len(rec.requests) > 10
     rec.assert_clean({live_server})
+    assert page.context.cookies() == []  # the browser's own jar, after every kind of public page
 
 
 def test_there_is_no_swagger_page_pulling_third_party_scripts(open_page, live_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,12 +22,14 @@ from fastapi.testclient import TestClient
 from qa.config import Settings
 from qa.index.format import load_version
 from qa.lifecycle.build import build
-from qa.lifecycle.gate import load_floors
+from qa.lifecycle.gate import CrisisFloors, load_floors
 from qa.lifecycle.registry import current_version_id, history, list_versions, publish, rollback
 from tests.conftest import CORPUS, QUESTIONS
 
 ROOT = CORPUS.parent
-FLOORS = load_floors(QUESTIONS.parent / "floors.yaml")
+# these builds measure eval/questions.yaml only (fast): the floors on the crisis and wording sets,
+# which they do not measure, would refuse every one of them ("has no figure in this build")
+FLOORS = load_floors(QUESTIONS.parent / "floors.yaml").model_copy(update={"crisis": CrisisFloors(), "wording": {}})
 PARAGRAPH = "Law enforcement actively investigates and prosecutes these activities."
 SECTION_ONE = "What is the legal status of prostitution in Windham, Connecticut?"
 
@@ -191,14 +195,22 @@ def slow_write(path, data):  # every file of the new version takes a while to wr
 def slow_publish(*args, **kwargs):  # and the pointer waits before it moves
     time.sleep(3)
     real_publish(*args, **kwargs)
+import qa.lifecycle.registry
+real_log = qa.lifecycle.registry.log_event
+def slow_log(*args, **kwargs):  # the history line comes long after the pointer moved
+    time.sleep(60)
+    real_log(*args, **kwargs)
 qa.index.format.write_durably = slow_write
 qa.lifecycle.build.publish = slow_publish
+qa.lifecycle.registry.log_event = slow_log
 from qa.cli import main
-sys.exit(main(["build", "--quiet", "--corpus", sys.argv[1], "--out", sys.argv[2]]))
+# --force: published whatever the gate says
+sys.exit(main(["build", "--quiet", "--force", "--corpus", sys.argv[1], "--out", sys.argv[2]]))
 """
 
 
-@pytest.mark.parametrize("moment", ["while the version folder is written", "after it is written, before publish"])
+@pytest.mark.parametrize("moment", ["while the version folder is written", "after it is written, before publish",
+                                    "after the pointer moved, before the history line"])
 def test_kill_9_during_a_build_leaves_the_version_in_service_intact(first, encoder, corpus_copy, moment):
     index_dir, v1 = first
     edit_paragraph(corpus_copy, "Police and prosecutors pursue these activities.")
@@ -209,6 +221,8 @@ def test_kill_9_during_a_build_leaves_the_version_in_service_intact(first, encod
     def reached() -> bool:
         if moment.startswith("while"):
             return any(p.name.startswith(".tmp-") and any(p.iterdir()) for p in versions.iterdir())
+        if moment.startswith("after the pointer"):
+            return current_version_id(index_dir) != v1.version
         return len(list_versions(index_dir)) == 2
 
     deadline = time.monotonic() + 240
@@ -217,7 +231,14 @@ def test_kill_9_during_a_build_leaves_the_version_in_service_intact(first, encod
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
-    assert current_version_id(index_dir) == v1.version  # the pointer never moved
+    if moment.startswith("after the pointer"):
+        # the new version is in service though the history never heard of it, and a rollback still
+        # knows where to go: the pointer holds its own past
+        new = current_version_id(index_dir)
+        assert new != v1.version and new not in [h["version"] for h in history(index_dir)]
+        load_version(index_dir / "versions" / new, encoder.name, encoder.dimension)
+        assert rollback(index_dir) == v1.version
+    assert current_version_id(index_dir) == v1.version  # the pointer never moved (or was rolled back)
     load_version(index_dir / "versions" / v1.version, encoder.name, encoder.dimension)  # and it loads, whole
     for v in list_versions(index_dir):  # no half-written version is listed: a killed write is only a .tmp-*
         load_version(index_dir / "versions" / v, encoder.name, encoder.dimension)
@@ -247,27 +268,31 @@ def test_publish_under_load_with_two_workers_drops_nothing_and_never_goes_back(f
                 time.sleep(0.5)
         else:
             pytest.fail("server did not start: " + (index_dir / "server.log").read_text())
-        seen: list[str] = []
         failures: list[str] = []
         stop = threading.Event()
+        clients: list[list[str]] = [[], [], []]  # versions seen, per client
 
-        def client_loop():  # bounded: stops when told, or after 1500 requests or 240 s
-            with httpx.Client(base_url=base, timeout=30) as c:
-                t0 = time.monotonic()
-                for _ in range(1500):
-                    if stop.is_set() or time.monotonic() - t0 > 240:
-                        break
-                    try:
-                        r = c.post("/api/ask", json={"question": "is it illegal to sell sex in windham"})
-                        if r.status_code != 200:
-                            failures.append(f"{r.status_code} {r.text[:200]}")
-                        else:
-                            seen.append(r.json()["index"]["version"])
-                    except httpx.HTTPError as e:
-                        failures.append(repr(e))
+        def client_loop(seen: list[str]):  # bounded: stops when told, or after 1500 requests or 240 s
+            t0 = time.monotonic()
+            for _ in range(1500):
+                if stop.is_set() or time.monotonic() - t0 > 240:
+                    break
+                try:  # a new connection for every request, so the kernel spreads them over both workers
+                    r = httpx.post(f"{base}/api/ask", json={"question": "is it illegal to sell sex in windham"},
+                                   timeout=30)
+                    if r.status_code != 200:
+                        failures.append(f"{r.status_code} {r.text[:200]}")
+                    else:
+                        seen.append(r.json()["index"]["version"])
+                except httpx.HTTPError as e:
+                    failures.append(repr(e))
 
-        t = threading.Thread(target=client_loop)
-        t.start()
+        workers = _workers(server.pid)
+        assert len(workers) == 2
+        served: dict[int, int] = dict.fromkeys(workers, 0)  # samples in which each worker held a client
+        threads = [threading.Thread(target=client_loop, args=(seen,)) for seen in clients]
+        for t in threads:
+            t.start()
         time.sleep(1.0)
         edit_paragraph(corpus_copy)
         v2 = make(corpus_copy, index_dir, encoder)
@@ -275,19 +300,25 @@ def test_publish_under_load_with_two_workers_drops_nothing_and_never_goes_back(f
         edit_paragraph(corpus_copy, "Police and prosecutors pursue these activities.")
         v3 = make(corpus_copy, index_dir, encoder)
         deadline = time.monotonic() + 90  # generous: a loaded CI machine loads versions slowly
-        while time.monotonic() < deadline and seen[-20:].count(v3.version) < 20 and t.is_alive():
+        while time.monotonic() < deadline and any(seen[-20:].count(v3.version) < 20 for seen in clients) \
+                and all(t.is_alive() for t in threads):
+            for w in workers:
+                served[w] += _holds_client(w, port)
             time.sleep(0.2)
         stop.set()
-        t.join(timeout=60)
+        for t in threads:
+            t.join(timeout=60)
         assert v2.published and v3.published
         assert failures == []
-        assert len(seen) > 20
-        # ids start with their build time, so "never backwards" is "never a smaller id"
-        per_request = [seen[i] <= seen[i + 1] for i in range(len(seen) - 1)]
-        assert all(per_request) or _per_worker_monotonic(seen)
-        assert seen[0] == v1.version and seen[-1] == v3.version
-        # both workers follow: the last 20 answers (spread over both) all come from v3
-        assert set(seen[-20:]) == {v3.version}
+        # both workers answered: each was seen holding a client's connection
+        assert all(served.values()), served
+        for seen in clients:
+            assert len(seen) > 20
+            # ids start with their build time, so "never backwards" is "never a smaller id"
+            assert all(a <= b for a, b in zip(seen, seen[1:], strict=False)) or _per_worker_monotonic(seen)
+            assert seen[0] == v1.version and seen[-1] == v3.version
+            # both workers follow: each client's last 20 answers (spread over both) all come from v3
+            assert set(seen[-20:]) == {v3.version}
     finally:
         server.terminate()
         try:
@@ -377,8 +408,7 @@ def test_sighup_to_a_two_worker_server_reloads_the_index_in_every_worker_without
         return seen
 
     def workers() -> set[int]:
-        out = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout
-        return {int(p) for p in out.split()}
+        return set(_workers(server.pid))
 
     try:
         deadline = time.monotonic() + 120
@@ -402,6 +432,26 @@ def test_sighup_to_a_two_worker_server_reloads_the_index_in_every_worker_without
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         log.close()
+
+
+def _workers(parent: int) -> list[int]:
+    """The worker processes of a ``qa serve`` (its children, multiprocessing's resource tracker aside)."""
+    out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout
+    pids = [int(p) for p in out.split()]
+    return [p for p in pids if b"resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+
+def _holds_client(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds an established TCP connection on local ``port`` (from /proc)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    with open("/proc/net/tcp") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    return any(r[3] == "01" and int(r[1].split(":")[1], 16) == port and r[9] in inodes for r in rows)
 
 
 def _answers(base: str) -> bool:
