@@ -188,3 +188,32 @@ def test_a_day_holds_at_most_the_cap_of_flags_and_the_next_day_starts_again(stor
     clock.t += 86_400
     flags.submit(store, engine.version, "where can I get narcan", ids, True, 500, max_per_day=2)
     assert len(flags.queue(store, "all")) == 3
+
+
+def test_the_days_cap_holds_when_many_send_at_once(tmp_path, engine):
+    """Eight senders at once against a cap of 20 on one SQLite file: exactly 20 kept, the rest told
+    the queue is full (count-then-insert let several through at the boundary)."""
+    import threading
+
+    store = Store(f"sqlite:///{tmp_path}/staff.db")
+    ids = [engine.version.chunks[0].id]
+    kept, full = [], []
+    start = threading.Barrier(8)
+
+    def sender(n: int) -> None:
+        start.wait()
+        for i in range(6):
+            try:
+                kept.append(flags.submit(store, engine.version, f"question {n}-{i}", ids, True, 500, max_per_day=20))
+            except flags.QueueFullError:
+                full.append(n)
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with store.begin() as conn:
+        rows = conn.execute(select(flag_table)).all()
+    assert len(kept) == len(rows) == 20 and len(full) == 28
+    store.close()

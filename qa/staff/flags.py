@@ -77,13 +77,18 @@ def submit(store: Store, version: Version, question: str, passage_ids: list[str]
         raise StalePassageError(text, missing)
     today = store.now() // DAY * DAY
     with store.begin() as conn:
-        if max_per_day is not None:
-            sent = conn.execute(select(func.count()).select_from(flags).where(flags.c.created_on == today)).scalar()
-            if (sent or 0) >= max_per_day:
-                raise QueueFullError("too many flags today")
+        # Insert first, then count in the same transaction: the insert takes the write lock, so two
+        # senders cannot both count 49 under a cap of 50 and both insert (count-then-insert kept 60-68
+        # rows under a cap of 50 with two workers). Past the cap the transaction rolls back.
         result = conn.execute(insert(flags).values(created_on=today, question=text, passages=json.dumps(ids),
                                                    helpful=bool(helpful), status="open"))
-        return Flag(new_id(result), today, text, tuple(ids), bool(helpful), "open", None, None)
+        mine = new_id(result)
+        if max_per_day is not None:
+            sent = conn.execute(select(func.count()).select_from(flags)
+                                .where(flags.c.created_on == today, flags.c.id <= mine)).scalar()
+            if (sent or 0) > max_per_day:
+                raise QueueFullError("too many flags today")
+        return Flag(mine, today, text, tuple(ids), bool(helpful), "open", None, None)
 
 
 def queue(store: Store, status: str = "open", limit: int = 200, retention_days: int | None = None) -> list[Flag]:
