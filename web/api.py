@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import BaseModel, Field
 
-from qa.records import Answer, AskRequest
+from qa.answering.engine import question_schema
+from qa.records import Answer, AskRequest, Safety
 from web.deps import EngineDep
 
 router = APIRouter()
@@ -28,10 +30,43 @@ class Health(BaseModel):
     problems: list[str] = Field(default=[], description="What is degraded, without server paths")
 
 
-@router.post("/api/ask", response_model=Answer)
+class Problem(BaseModel):
+    """Why a request was not answered (every 4xx and 5xx of the JSON routes has this shape)."""
+
+    detail: str = Field(description="What is wrong, in plain English")
+
+
+class QuestionProblem(Problem):
+    safety: Safety | None = Field(None, description="A refused question that signals danger still gets the banner")
+
+
+@router.post("/api/ask", response_model=Answer, responses={
+    400: {"model": Problem, "description": "The body could not be read (not UTF-8)"},
+    413: {"model": Problem, "description": "The body is over 64 KB (counted as it arrives)"},
+    422: {"model": QuestionProblem, "description": "The question is empty, too long or holds control characters, "
+                                                   "or the body is not the JSON described"},
+    431: {"model": Problem, "description": "The request headers are too large"},
+    503: {"model": Problem, "description": "No usable index is in service"},
+})
 def ask(body: AskRequest, request: Request, engine: EngineDep) -> Answer:
     """Answer a question with verbatim passages, service cards and the crisis banner when it applies."""
-    return engine.answer(body.question, body.top_k or request.app.state.settings.default_top_k, body.lang)
+    return engine.answer(body.question, body.top_k or request.app.state.settings.default_top_k, body.lang,
+                         exact=True)
+
+
+def document(app: FastAPI, max_question_chars: int) -> Callable[[], dict[str, Any]]:
+    """``app.openapi``: FastAPI's document, with the question's real limits (they are a setting)."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default()
+            schema["components"]["schemas"]["AskRequest"]["properties"]["question"].update(
+                question_schema(max_question_chars))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
 
 
 @router.get("/healthz", response_model=Health, responses={503: {"model": Health, "description": "Degraded"}})

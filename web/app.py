@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff.router)
     _handlers(app)
     staff.add_handlers(app)
+    app.openapi = api.document(app, settings.max_question_chars)  # type: ignore[method-assign]
     app.add_middleware(LanguagePath)  # /es/ask is /ask in Spanish: inside the limits, so they see the real path
     app.router.redirect_slashes = False  # Starlette's builds its Location from the Host header
     app.add_middleware(RelativeSlashRedirect)  # outside LanguagePath: it keeps the /es prefix

@@ -22,7 +22,7 @@ from web.deps import EngineDep
 from web.i18n import chosen, page_language
 from web.templating import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages for people; the OpenAPI document is the JSON API's
 
 EXAMPLES = (  # questions a person can send with one tap; each language's are its own, in the catalog
     N_("Can I get arrested for selling sex in Windham?"),
@@ -62,14 +62,14 @@ def error_page(request: Request, status_code: int, headers: Mapping[str, str] | 
     return response
 
 
-@router.get("/favicon.ico", include_in_schema=False)
+@router.get("/favicon.ico")
 def favicon() -> FileResponse:
     # browsers ask for it on pages that name no icon (JSON answers): serve ours, not a 404
     return FileResponse(Path(__file__).resolve().parent / "static" / "icon.svg", media_type="image/svg+xml")
 
 
 @router.get("/", response_class=HTMLResponse)
-@router.head("/", include_in_schema=False)
+@router.head("/")
 def index(request: Request) -> HTMLResponse:
     return home(request)
 
@@ -87,7 +87,7 @@ def ask(request: Request, engine: EngineDep, question: Annotated[str, Form()] = 
                                             "switch_question": answer.question}, lang=lang)
 
 
-@router.get("/ask", include_in_schema=False)
+@router.get("/ask")
 def ask_get(request: Request) -> RedirectResponse:
     # A reload or a bookmark of /ask: questions are never taken from URLs, so go back to the form.
     choice = chosen(request)
@@ -95,7 +95,7 @@ def ask_get(request: Request) -> RedirectResponse:
 
 
 @router.get("/source/{document}", response_class=HTMLResponse)
-@router.head("/source/{document}", include_in_schema=False)
+@router.head("/source/{document}")
 def source(request: Request, document: str, engine: EngineDep) -> HTMLResponse:
     """The whole document, each paragraph with an anchor (``#s<section>-p<paragraph>``)."""
     doc = engine.version.corpus.document(document)

@@ -39,11 +39,28 @@ SAFETY_WHY_URGENT = N_("Shown first because it can help you talk this through, c
 PLACE_GAP = N_("Our information covers {jurisdiction}. It does not cover {place}, so what it says may not apply there.")
 FACT_GAP = N_("Our information does not list {missing}.")
 FACT_GAP_NAMED = N_("Our information does not list {missing} for {services}.")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates
 
 
-def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
-    """Trim and normalise whitespace; QuestionError when empty, too long or holding control characters."""
+# What clean_question accepts, said as JSON Schema for the API's OpenAPI document. "Not only
+# spaces" is spelt out character by character (Python's \s, less the control characters refused
+# anyway) because JSON Schema's regex dialects disagree on what \s holds.
+_CONTROL_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_SPACE_CLASS = r"\t\n\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CONTROL = re.compile(f"[{_CONTROL_CLASS}\\ud800-\\udfff]")  # and lone surrogates
+
+
+def question_schema(max_chars: int = MAX_QUESTION_CHARS) -> dict[str, object]:
+    """The JSON Schema of a question that ``clean_question(q, max_chars, exact=True)`` accepts."""
+    return {"type": "string", "minLength": 1, "maxLength": max_chars,
+            "pattern": f"[^{_CONTROL_CLASS}{_SPACE_CLASS}]", "not": {"pattern": f"[{_CONTROL_CLASS}]"}}
+
+
+def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS, exact: bool = False) -> str:
+    """Trim and normalise whitespace; QuestionError when empty, too long or holding control characters.
+
+    The length counted is the text's after trimming (a browser's form sends a line break as two
+    characters); with ``exact`` it is the text as sent, as the API's schema says.
+    """
     if not isinstance(question, str):
         raise QuestionError(N_("the question must be text"))
     if _CONTROL.search(question):
@@ -51,9 +68,10 @@ def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
     text = squeeze(question)
     if not text:
         raise QuestionError(N_("please type a question"))
-    if len(text) > max_chars:
+    length = len(question) if exact else len(text)
+    if length > max_chars:
         raise QuestionError(N_("please keep the question under {max_chars} characters (it has {length})"),
-                            max_chars=max_chars, length=len(text))
+                            max_chars=max_chars, length=length)
     return text
 
 
@@ -92,9 +110,10 @@ class Engine:
     def info(self) -> IndexInfo:
         return IndexInfo(version=self.version.id, built_at=self.version.built_at)
 
-    def trace(self, question: str, mode: str = "hybrid") -> Trace:
+    def trace(self, question: str, mode: str = "hybrid", exact: bool = False) -> Trace:
+        """Everything behind the answer to ``question``; ``exact``: its length is counted as sent."""
         try:
-            text = clean_question(question, self.max_question_chars)
+            text = clean_question(question, self.max_question_chars, exact)
         except QuestionError as e:
             # Refused, but a person in danger who typed too much must still see the banner.
             if isinstance(question, str):
@@ -163,13 +182,14 @@ class Engine:
             message = gettext(lang, FACT_GAP_NAMED if names else FACT_GAP).format(missing=missing, services=names)
         return gap.model_copy(update={"message": message})
 
-    def answer(self, question: str, top_k: int = TOP_K, lang: str | None = None) -> Answer:
+    def answer(self, question: str, top_k: int = TOP_K, lang: str | None = None, exact: bool = False) -> Answer:
         """Answer ``question`` with up to ``top_k`` passages; QuestionError for unusable input.
 
         ``lang`` is the reader's language, for the service's own words (the banner, the cards' texts
-        and why lines, a gap's message); None: the language the question is written in.
+        and why lines, a gap's message); None: the language the question is written in. ``exact``:
+        the length limit counts the question as sent, not as trimmed (the JSON API's contract).
         """
-        return self.render(self.trace(question), top_k, lang)
+        return self.render(self.trace(question, exact=exact), top_k, lang)
 
     def render(self, trace: Trace, top_k: int = TOP_K, lang: str | None = None) -> Answer:
         """Turn a trace into the Answer a person sees, in ``lang`` (None: the question's language)."""
