@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(15, ge=1, le=24 * 60, description="How long failed sign-ins count")
     feedback_max_per_day: int = Field(1000, ge=1, le=1_000_000,
                                       description="Flags kept per day at most (no address is kept to limit a sender)")
+    feedback_max_per_client: int = Field(20, ge=1, le=10_000,
+                                         description="Flags kept per hour from one client (counted in memory by a salted "
+                                                     "hash of its address, never stored), so one sender cannot use up the "
+                                                     "day's cap for everyone")
     feedback_retention_days: int = Field(90, ge=1, le=3650, description="Flags older than this are deleted")
     staff_http_loopback: bool = Field(True, description="Allow staff sign-in over plain http on 127.0.0.1/localhost")
     questions_file: Path = Field(ROOT / "eval" / "questions.yaml",

@@ -278,14 +278,14 @@ def test_a_client_is_throttled_in_memory_by_a_salted_hash_of_its_address(clock):
     throttle = ClientThrottle(3, 900, clock=lambda: clock.t)
     for _ in range(3):
         assert throttle.retry_after("198.51.100.7") is None
-        throttle.failed("198.51.100.7")
+        throttle.record("198.51.100.7")
     assert throttle.retry_after("198.51.100.7") == 901
     assert throttle.retry_after("203.0.113.9") is None  # another client is not affected
-    assert all(b"198.51.100.7" not in key and len(key) == 16 for key in throttle._failures)
+    assert all(b"198.51.100.7" not in key and len(key) == 16 for key in throttle._events)
     clock.t += 901
     assert throttle.retry_after("198.51.100.7") is None
-    throttle.failed("203.0.113.9")
-    throttle.succeeded("203.0.113.9")
+    throttle.record("203.0.113.9")
+    throttle.forget("203.0.113.9")
     assert throttle.retry_after("203.0.113.9") is None
 
 

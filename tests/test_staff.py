@@ -555,3 +555,41 @@ def test_past_the_days_cap_the_feedback_page_says_so_and_keeps_nothing(settings,
         assert refused.status_code == 429 and "set-cookie" not in refused.headers
         assert len(flags.queue(app.state.store, "all")) == 1
     app.state.store.close()
+
+
+def test_one_sender_past_its_hourly_limit_is_refused_and_another_is_not(settings, tmp_path):
+    app = make_app(settings, tmp_path, feedback_max_per_client=2)
+    with TestClient(app, follow_redirects=False) as first, \
+            TestClient(app, follow_redirects=False, client=("203.0.113.9", 50000)) as other:
+        answer = first.post("/ask", data={"question": "where can I get narcan"})
+        data = form_data(soup(answer).find("form", action="/feedback"), helpful="no")
+        assert [first.post("/feedback", data=data).status_code for _ in range(2)] == [200, 200]
+        refused = first.post("/feedback", data=data)
+        assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= 3600
+        assert "You sent a lot of feedback" in refused.text and "set-cookie" not in refused.headers
+        assert other.post("/feedback", data=data).status_code == 200  # the day's cap is still open to others
+        assert len(flags.queue(app.state.store, "all")) == 3
+        throttle = app.state.feedback_clients  # and no address is kept, even in memory
+        assert all(b"203.0.113.9" not in key and b"testclient" not in key for key in throttle._events)
+    app.state.store.close()
+
+
+def test_the_review_queue_pages_through_every_flag_newest_first(app, web, alice, engine):
+    store = app.state.store
+    ids = [p.id for p in engine.answer("where can I get narcan").passages]
+    made = [flags.submit(store, engine.version, f"question number {i}", ids, False, 500).id for i in range(120)]
+    sign_in(web)
+    seen: list[int] = []
+    page = soup(web.get("/staff/review?status=all"))
+    assert page.find(id="newest") is None  # the first page
+    while True:
+        seen += [int(row["data-id"]) for row in page.select("#flags tbody tr")]
+        older = page.find(id="older")
+        if older is None:
+            break
+        page = soup(web.get(older["href"]))
+        assert page.find(id="newest")["href"] == "/staff/review?status=all"
+    assert seen == sorted(made, reverse=True)  # each flag once, newest first, over three pages
+    for junk in ("abc", "-1", "0", "9" * 5000, "١٢"):  # not a flag id: the first page, never an error
+        r = web.get("/staff/review", params={"before": junk})
+        assert r.status_code == 200 and soup(r).find(id="newest") is None

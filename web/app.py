@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.quality = QualityCache(settings.questions_file)
     # failed sign-ins per client, in memory only: twice the per-name limit, over the same window
     app.state.login_clients = ClientThrottle(2 * settings.login_max_failures, settings.login_window_minutes * 60)
+    app.state.feedback_clients = ClientThrottle(settings.feedback_max_per_client, 3600)  # flags kept per hour
     app.include_router(feedback.router)
     app.include_router(staff.router)
     _handlers(app)

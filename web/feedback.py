@@ -2,6 +2,8 @@
 
 The form sends the question, the ids of the passages shown and yes or no; the route passes exactly
 those to ``qa.staff.flags.submit`` - never an address, header or cookie - and answers with a page.
+The sender's address is used once, in memory: a salted hash counts the flags it sent this hour
+(``QA_FEEDBACK_MAX_PER_CLIENT``), so one sender cannot use up the day's cap for everyone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from qa.i18n import N_
 from qa.staff import flags
 from qa.staff.db import StoreUnavailableError
+from qa.staff.throttle import ClientThrottle
 from qa.text import language
 from web.deps import EngineDep, StoreDep
 from web.i18n import page_language
@@ -29,6 +32,15 @@ def send(request: Request, engine: EngineDep, store: StoreDep, question: Annotat
     settings = request.app.state.settings
     if helpful not in ("yes", "no"):
         return _page(request, 422, N_("Please press Yes or No"), N_("Nothing was sent."), question)
+    client = request.client.host if request.client else ""
+    throttle: ClientThrottle = request.app.state.feedback_clients
+    wait = throttle.retry_after(client)
+    if wait is not None:
+        response = _page(request, 429, N_("You sent a lot of feedback"),
+                         N_("You sent a lot of feedback in the last hour, so we did not keep this one. Thank you all "
+                            "the same. You can send more later."), question)
+        response.headers["Retry-After"] = str(wait)
+        return response
     try:
         flags.submit(store, engine.version, question, passage or [], helpful == "yes", settings.max_question_chars,
                         settings.feedback_max_per_day)
@@ -48,6 +60,7 @@ def send(request: Request, engine: EngineDep, store: StoreDep, question: Annotat
         # A clear page, not a 5xx: the answer service works, only feedback cannot be kept right now.
         return _page(request, 409, N_("We could not keep your feedback"),
                      N_("Feedback cannot be saved right now, so nothing was kept. You can ask again below."), question)
+    throttle.record(client)
     return _page(request, 200, N_("Thank you"), N_("Your feedback was sent. It helps us improve our answers."), "")
 
 

@@ -38,6 +38,7 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 SECURE_COOKIE = "__Host-staff_session"
 LOOPBACK_COOKIE = "staff_session"
 REVIEW_FILTERS = {"open": "To review", **flags.STATUSES, "all": "All"}
+REVIEW_PAGE = 50  # flags listed per page of the review queue
 LOGIN_WAIT = 5.0  # seconds a sign-in waits for its turn to be checked before a 429
 
 
@@ -169,10 +170,10 @@ def _login(request: Request, store: Store, name: str, password: str, csrf: str) 
         response.headers["Retry-After"] = str(e.retry_after)
         return response
     except accounts.LoginRefused:
-        throttle.failed(client)
+        throttle.record(client)
         return _page(request, "login.html", form | {"error": "That name and password do not match an account."},
                      None, 401)
-    throttle.succeeded(client)
+    throttle.forget(client)
     started = sessions.start(store, member.id, _idle(request), replacing=cookie)
     flags.purge(store, settings.feedback_retention_days)
     done = RedirectResponse("/staff/check", status_code=303)
@@ -216,14 +217,22 @@ def check(request: Request, session: PostDep, engine: EngineDep,
 # -- the review queue ---------------------------------------------------------------------------
 
 @router.get("/review", response_class=HTMLResponse)
-def review(request: Request, session: SessionDep, store: StoreDep, status: str = "open") -> HTMLResponse:
-    """Flags from the public page, newest first (``status`` only filters what is listed)."""
+def review(request: Request, session: SessionDep, store: StoreDep, status: str = "open",
+           before: str = "") -> HTMLResponse:
+    """Flags from the public page, newest first, ``REVIEW_PAGE`` at a time (``before``: older than that id).
+
+    A ``before`` that is not a flag id shows the first page, as an unknown ``status`` shows "open".
+    """
     status = status if status in REVIEW_FILTERS else "open"
+    digits = before.isascii() and before.isdigit() and len(before) <= 19  # MAX_ID has 19 digits
+    start = int(before) if digits and 0 < int(before) <= flags.MAX_ID else None
     days = request.app.state.settings.feedback_retention_days
+    listed = flags.queue(store, status, REVIEW_PAGE + 1, days, start)
+    older = listed[REVIEW_PAGE - 1].id if len(listed) > REVIEW_PAGE else None  # where the next page starts
     return _page(request, "review.html", {
-        "flags": flags.queue(store, status, retention_days=days), "status": status, "filters": REVIEW_FILTERS,
-        "counts": flags.counts(store, days), "pending": review_queue.pending(store), "days": days,
-        "labels": flags.STATUSES}, session)
+        "flags": listed[:REVIEW_PAGE], "status": status, "filters": REVIEW_FILTERS, "older": older,
+        "paged": start is not None, "counts": flags.counts(store, days), "pending": review_queue.pending(store),
+        "days": days, "labels": flags.STATUSES}, session)
 
 
 @router.get("/review/{flag_id:int}", response_class=HTMLResponse)

@@ -91,12 +91,17 @@ def submit(store: Store, version: Version, question: str, passage_ids: list[str]
         return Flag(mine, today, text, tuple(ids), bool(helpful), "open", None, None)
 
 
-def queue(store: Store, status: str = "open", limit: int = 200, retention_days: int | None = None) -> list[Flag]:
+def queue(store: Store, status: str = "open", limit: int = 200, retention_days: int | None = None,
+          before: int | None = None) -> list[Flag]:
     """Flags with ``status`` ("open", a reviewed status, or "all"), newest first.
 
     With ``retention_days``, flags past the retention period are left out even before ``purge`` runs.
+    With ``before``, only flags older than that flag id: the next page after a page that ended there
+    (paging by id, so flags arriving meanwhile never shift a page).
     """
     query = select(flags).order_by(flags.c.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(flags.c.id < before)
     if status != "all":
         query = query.where(flags.c.status == status)
     if retention_days is not None:
