@@ -74,3 +74,15 @@ def test_questions_with_nothing_to_match_get_an_honest_no_answer(engine, odd):
 def test_a_number_the_faq_states_is_answered_with_its_passage(engine):
     answer = engine.answer("1-888-373-7888")
     assert answer.answered and "1-888-373-7888" in answer.passages[0].text
+
+
+def test_qa_answer_stays_the_function_whatever_submodules_are_imported():
+    # a submodule named like the function (qa/answer.py) would replace it on first import
+    import importlib
+    import pkgutil
+
+    import qa
+
+    for module in pkgutil.walk_packages(qa.__path__, "qa."):
+        importlib.import_module(module.name)
+    assert callable(qa.answer) and qa.answer.__module__ == "qa" and qa.answer.__name__ == "answer"
