@@ -186,8 +186,8 @@ class RelativeSlashRedirect:
 
 
 class SameOriginStaffPosts:
-    """A POST under ``/staff`` that a browser says came from another site (``Sec-Fetch-Site:
-    cross-site`` or ``same-site``, or an ``Origin`` whose host is not this request's) is refused with
+    """A POST under ``/staff`` that a browser says came from another site (``Sec-Fetch-Site`` other than
+    ``same-origin``/``none``; without it, an ``Origin`` whose host is not this request's) is refused with
     403 before any form is read: defence in depth beside the CSRF token and SameSite=Strict cookie.
     Clients that send neither header (scripts, old browsers) are left to the CSRF token."""
 
@@ -199,8 +199,12 @@ class SameOriginStaffPosts:
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
             site = headers.get("sec-fetch-site")
             origin = headers.get("origin")
-            foreign = site in ("cross-site", "same-site") or (
-                origin is not None and (origin == "null" or urlsplit(origin).netloc != headers.get("host", "")))
+            if site is not None:  # the browser says where the form came from: believe it
+                foreign = site not in ("same-origin", "none")
+            else:
+                # An older browser: only a named other origin counts. "Origin: null" is what a browser
+                # sends for our own form under our "Referrer-Policy: no-referrer", so it proves nothing.
+                foreign = origin not in (None, "null") and urlsplit(origin).netloc != headers.get("host", "")
             if foreign:
                 for message in _refuse(403, "a staff form must be sent from this site"):
                     await send(message)
