@@ -500,3 +500,63 @@ def test_the_switch_changes_language_and_keeps_the_answer(open_page, live_server
     settle(page)
     rec.assert_clean({live_server})
 
+
+
+# --- the staff console on a phone ------------------------------------------------------------------------
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def staff_server(settings, exit_site, tmp_path):
+    """The real app under uvicorn with its own staff database: one account and one flag; its base URL."""
+    from qa.staff import accounts, flags
+    from web.app import create_app
+
+    app = create_app(settings.model_copy(update={"exit_url": exit_site,
+                                                 "database_url": f"sqlite:///{tmp_path}/staff.db"}))
+    accounts.add(app.state.store, "alice", STAFF_PASSWORD)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                                           ws="none"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail(f"the app did not start on {base}")
+        time.sleep(0.1)
+    engine = app.state.live.engine
+    question = "can I get arrested for selling sex in windham if it is my first time and I did not know the law"
+    ids = [p.id for p in engine.answer(question).passages]
+    flag = flags.submit(app.state.store, engine.version, question, ids, False, 500)
+    yield base, flag.id
+    server.should_exit = True
+    thread.join(timeout=15)
+    app.state.store.close()
+
+
+def test_every_staff_page_fits_a_phone(open_page, staff_server):
+    base, flag_id = staff_server
+    page, rec = open_page(PHONE)
+    page.goto(base + "/staff/login")
+    page.get_by_label("Name").fill("alice")
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    assert page.url == base + "/staff/check"
+    page.get_by_label("Question").fill("what happens if police arrest me for prostitution in windham")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check").click()
+    wide = {}
+    for name, path in [("check", None), ("review", "/staff/review"), ("flag", f"/staff/review/{flag_id}"),
+                       ("quality", "/staff/quality")]:
+        if path:
+            page.goto(base + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide[name] = width
+        page.screenshot(path=SCREENSHOTS / f"staff-{name}-360.png", full_page=True)
+    assert wide == {}, f"staff pages scroll sideways at 360 px: {wide}"
+    rec.assert_clean({base})

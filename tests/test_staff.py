@@ -593,3 +593,15 @@ def test_the_review_queue_pages_through_every_flag_newest_first(app, web, alice,
     for junk in ("abc", "-1", "0", "9" * 5000, "١٢"):  # not a flag id: the first page, never an error
         r = web.get("/staff/review", params={"before": junk})
         assert r.status_code == 200 and soup(r).find(id="newest") is None
+
+
+def test_every_quality_figure_is_explained_in_plain_words(web, alice, app):
+    from qa.staff.console import EXPLAINED
+
+    sign_in(web)
+    rows = soup(web.get("/staff/quality")).select("#figures tbody tr")
+    assert rows and {row["data-name"] for row in rows} <= set(EXPLAINED)
+    for row in rows:
+        name, sentence = EXPLAINED[row["data-name"]]
+        assert row.th.get_text(strip=True) == name and row.select_one(".explain").get_text(strip=True) == sentence
+        assert "@" not in name and "_" not in name and "mrr" not in name.lower()

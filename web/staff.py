@@ -295,7 +295,8 @@ def _flag_page(request: Request, session: Session, store: Store, engine: Engine,
 def quality(request: Request, session: SessionDep, engine: EngineDep) -> HTMLResponse:
     """The ``qa eval`` figures of the index in service and the labelled questions it gets wrong."""
     report = request.app.state.quality.get(engine)
-    return _page(request, "quality.html", {"quality": report, "headline": console.HEADLINE, "version": engine.version},
+    return _page(request, "quality.html", {"quality": report, "headline": console.HEADLINE, "explained": console.EXPLAINED,
+                                           "version": engine.version},
                  session)
 
 

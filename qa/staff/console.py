@@ -20,6 +20,34 @@ from qa.errors import CorpusError
 from qa.records import Answer, Citation
 
 HEADLINE = ("hit@1", "hit@3", "no_answer_precision", "no_answer_recall", "crisis_recall")
+# Each figure of qa.lifecycle.evaluate.figures in plain words: a name, and one sentence on what it counts.
+EXPLAINED: dict[str, tuple[str, str]] = {
+    "questions": ("Questions asked", "How many labelled questions were put to this index."),
+    "in_scope": ("Questions our information covers", "Of those, how many a reviewer marked as answered by our information."),
+    "out_of_scope": ("Questions it does not cover",
+                     "Of those, how many should get \u201cour information does not cover that\u201d."),
+    "hit@1": ("Right passage first", "Of the covered questions, the share whose first passage is one a reviewer marked as "
+                                     "answering it."),
+    "hit@3": ("Right passage in the first three", "The same, counting any of the first three passages."),
+    "mrr": ("How high the right passage ranks", "1.0 when it is always first, 0.5 when it is second on average; lower "
+                                                "when further down (the mean reciprocal rank)."),
+    "no_answer_precision": ("\u201cNot covered\u201d said rightly", "When the service said our information does not cover "
+                                                                      "a question, the share of times that was true."),
+    "no_answer_recall": ("Uncovered questions declined", "Of the questions our information does not cover, the share the "
+                                                         "service declined instead of answering with something misleading."),
+    "in_scope_answered": ("Covered questions answered",
+                          "Of the covered questions, the share answered rather than declined."),
+    "crisis_recall": ("Danger recognised",
+                      "Of the questions that signal danger, the share that showed the emergency banner."),
+    "false_alarms": ("False emergencies", "Of the questions that do not signal danger, the share that showed the "
+                                          "emergency banner anyway (lower is better)."),
+    "card_recall@3": ("Right services shown", "Of the services a reviewer expected for a question, the share among its "
+                                              "first three cards."),
+    "highlight@1": ("Right sentence highlighted", "Of the questions with a marked sentence, the share whose first "
+                                                  "passage highlights that sentence."),
+    "median_ms": ("Typical time to answer", "Half of the questions were answered faster than this many milliseconds, "
+                                            "inside the server."),
+}
 
 
 @dataclass(frozen=True)
