@@ -620,3 +620,45 @@ def test_a_405_page_keeps_its_allow_header_and_a_400_never_reads_as_our_fault(cl
     assert r.status_code == 405 and r.headers["allow"] == "POST" and "can't be opened this way" in r.text
     r = client.post("/ask", content=b"garbage", headers={"content-type": "multipart/form-data"})  # no boundary
     assert r.status_code == 400 and "We could not read that" in r.text and "on our side" not in r.text
+
+
+def test_the_about_page_says_who_runs_the_service_from_the_corpus_and_never_invents_one(client, engine):
+    about = engine.version.corpus.about
+    assert about.operator == "" and about.contact == ""  # the shipped file names nobody: a deployer fills it in
+    page = BeautifulSoup(client.get("/about").text, "html.parser")
+    texts = [p.get_text(" ", strip=True) for p in page.select(".about-text")]
+    assert texts == [" ".join(about.what_it_is.en.split()), " ".join(about.what_it_is_not.en.split())]
+    assert "Not filled in yet" in page.select_one("#operator").get_text()
+    assert "Not filled in yet" in page.select_one("#contact").get_text()
+    listed = page.select(".about-documents li")
+    assert len(listed) == len(engine.version.corpus.originals)
+    assert str(engine.version.corpus.originals[0].last_reviewed) in listed[0].get_text()
+    es = BeautifulSoup(client.get("/es/about").text, "html.parser")
+    assert es.html["lang"] == "es" and es.select(".about-text")[0].get_text(" ", strip=True) == " ".join(
+        about.what_it_is.es.split())
+
+
+def test_a_filled_in_about_file_is_shown_and_a_wrong_one_is_a_corpus_problem(corpus_copy):
+    from qa.corpus import load_corpus
+    from qa.errors import CorpusError
+
+    path = corpus_copy / "about.yaml"
+    text = path.read_text()
+    path.write_text(text.replace('operator: ""', 'operator: "Windham Example Coalition"'))
+    assert load_corpus(corpus_copy).about.operator == "Windham Example Coalition"
+    path.write_text(text.replace('contact: ""', 'contact: ""\nopening_hours: "9-5"'))
+    with pytest.raises(CorpusError) as e:
+        load_corpus(corpus_copy)
+    assert any(p.startswith(f"{path}:") and "unknown field 'opening_hours'" in p for p in e.value.problems)
+    path.unlink()  # optional: another town's corpus may have none yet
+    assert load_corpus(corpus_copy).about.operator == ""
+
+
+@pytest.mark.parametrize("path", ["/", "/es/", "/about", "/source/windham-faq", "/no/such/page"])
+def test_every_public_page_links_to_the_about_page_and_the_source_title_is_neutral(client, path):
+    r = client.get(path)
+    page = BeautifulSoup(r.text, "html.parser")
+    prefix = "/es" if path.startswith("/es") else ""
+    assert page.select_one(f'.site-footer a[href="{prefix}/about"]') is not None
+    if path.startswith("/source"):
+        assert page.title.get_text() == "Source - Windham Answers"  # browser history names no topic

@@ -102,3 +102,11 @@ def source(request: Request, document: str, engine: EngineDep) -> HTMLResponse:
     if doc is None:
         raise HTTPException(status_code=404)
     return render(request, "source.html", {"doc": doc})
+
+
+@router.get("/about", response_class=HTMLResponse)
+@router.head("/about")
+def about(request: Request, engine: EngineDep) -> HTMLResponse:
+    """Who runs the service and what its information is (``corpus/about.yaml``), and the documents it quotes."""
+    corpus = engine.version.corpus
+    return render(request, "about.html", {"about": corpus.about, "documents": corpus.originals})

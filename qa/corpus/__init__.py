@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from qa.corpus.about import About, load_about
 from qa.corpus.documents import Document, load_documents
 from qa.corpus.phrasings import Phrasing, load_phrasings
 from qa.corpus.rules import SafetyFile, SafetyRule, load_safety
@@ -23,7 +24,7 @@ from qa.errors import CorpusError
 
 T = TypeVar("T")
 CORPUS_FILES = ("*.md", "services.yaml", "safety.yaml", "synonyms.yaml", "phrasings.yaml", "out_of_scope.yaml",
-                "lexicon.yaml")
+                "lexicon.yaml", "about.yaml")
 
 __all__ = ["Corpus", "Document", "Phrasing", "checksum", "corpus_files", "load_corpus"]
 
@@ -38,6 +39,7 @@ class Corpus:
     phrasings: tuple[Phrasing, ...]
     out_of_scope: tuple[str, ...] = ()
     lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()  # Spanish terms -> English words
+    about: About = About()  # the about page's words (corpus/about.yaml)
 
     @property
     def rules(self) -> tuple[SafetyRule, ...]:
@@ -94,6 +96,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     out_of_scope: tuple[str, ...] = collect(lambda: load_out_of_scope(corpus_dir / "out_of_scope.yaml"), ())
     lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = collect(
         lambda: load_lexicon(corpus_dir / "lexicon.yaml"), ())
+    about = collect(lambda: load_about(corpus_dir / "about.yaml"), About())
     if problems:
         raise CorpusError(problems)
-    return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope, lexicon)
+    return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope, lexicon, about)
