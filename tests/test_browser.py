@@ -206,11 +206,17 @@ def test_ask_by_typing_and_read_the_cited_answer(open_page, live_server):
     assert page.locator("h1").inner_text() == "What our information says"
     first = page.locator("li.passage").first
     assert first.locator("blockquote mark").first.is_visible()
-    citation = first.locator("p.citation a")
-    assert citation.inner_text().startswith("Understanding Sex Work in Windham")
-    href = citation.get_attribute("href")
+    assert first.locator("p.citation").inner_text().startswith("From: Understanding Sex Work in Windham")
+    # the citation opens on the answer page: its section, with the cited paragraph marked
+    cited = first.locator("details.context .cited")
+    assert not cited.is_visible()
+    first.locator("details.context summary").click()
+    assert cited.is_visible() and cited.inner_text() == first.locator("blockquote").inner_text()
+    assert page.url == live_server + "/ask"  # still the answer
+    whole = first.locator(".context-source a").first
+    href = whole.get_attribute("href")
     anchor = href.split("#")[1]
-    citation.click()
+    whole.click()
     page.wait_for_url(live_server + href)
     assert page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == anchor
     # The cited paragraph is on screen, below the sticky Quick exit bar rather than under it.
@@ -319,7 +325,7 @@ def test_every_kind_of_page_is_clean_no_other_origin_no_console_error_no_csp_vio
     for question in [ANSWERED, CRISIS, "<script>alert(1)</script>", NOT_COVERED]:
         ask(page, live_server, question)
         settle(page)
-    page.locator(".related summary").click()  # the closest passages of a question we do not cover
+    page.locator(".related-passages > summary").click()  # the closest passages of a question we do not cover
     assert page.locator(".related li.passage").first.is_visible()
     assert page.locator("script").count() == 1  # the payload was escaped, not run
     settle(page)
@@ -402,7 +408,7 @@ def test_screenshots_and_no_sideways_scrolling(open_page, live_server, viewport)
     ask(page, live_server, CRISIS)
     check("crisis", width == PHONE["width"])
     ask(page, live_server, NOT_COVERED)
-    page.locator(".related summary").click()
+    page.locator(".related-passages > summary").click()
     check("not-covered", False)
     ask(page, live_server, "help" * 120)  # one long unbroken word must wrap, not push the page sideways
     check("long-word", False)

@@ -144,7 +144,14 @@ def test_answer_page_quotes_passages_verbatim_with_the_best_sentence_marked(clie
         citation = li.select_one("p.citation")
         reviewed = engine.version.corpus.document(c.document).last_reviewed  # each answer says how fresh it is
         assert text(citation) == f"From: {c.title} › {c.section}, paragraph {c.paragraph} Last reviewed: {reviewed}"
-        assert citation.a["href"] == f"/source/{c.document}#{c.anchor}"
+        # the citation opens on the answer page: its whole section, word for word, the cited paragraph marked
+        context = li.select_one("details.context")
+        section = doc.section(c.section)
+        assert text(context.select_one(".context-heading")) == c.section == section.heading
+        paragraphs = context.select(".context-body > p:not(.context-heading)")
+        assert [p.get_text() for p in paragraphs] == [doc.text[x.start:x.end] for x in section.paragraphs]
+        assert [p.get_text() for p in context.select(".cited")] == [passage.text]
+        assert context.select_one(".context-source a")["href"] == f"/source/{c.document}#{c.anchor}"
     assert page.find("mark"), "at least one passage has its best sentence highlighted"
 
 
@@ -218,7 +225,7 @@ def test_citations_link_to_anchors_that_exist_and_hold_the_passage(client):
     links = 0
     for question in [ANSWERED, CRISIS[0], INFORMATIONAL[0], "can i get arrested for selling sex here"]:
         for li in html(ask(client, question)).select("li.passage"):
-            path, anchor = li.select_one("p.citation a")["href"].split("#")
+            path, anchor = li.select_one(".context-source a")["href"].split("#")
             if path not in sources:
                 r = client.get(path)
                 assert r.status_code == 200, path

@@ -84,7 +84,8 @@ def ask(request: Request, engine: EngineDep, question: Annotated[str, Form()] = 
     services = [card for card in answer.services if card.id not in in_banner]
     reviewed = {d.id: d.last_reviewed for d in engine.version.corpus.documents}  # shown with each citation
     return render(request, "answer.html", {"answer": answer, "services": services, "reviewed": reviewed,
-                                            "switch_question": answer.question}, lang=lang)
+                                            "corpus": engine.version.corpus, "switch_question": answer.question},
+                  lang=lang)
 
 
 @router.get("/ask")

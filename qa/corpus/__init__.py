@@ -21,6 +21,7 @@ from qa.corpus.rules import SafetyFile, SafetyRule, load_safety
 from qa.corpus.services import Directory, load_services
 from qa.corpus.vocabulary import load_lexicon, load_out_of_scope, load_synonyms
 from qa.errors import CorpusError
+from qa.records import Citation
 
 T = TypeVar("T")
 CORPUS_FILES = ("*.md", "services.yaml", "safety.yaml", "synonyms.yaml", "phrasings.yaml", "out_of_scope.yaml",
@@ -57,6 +58,30 @@ class Corpus:
     def translation(self, doc_id: str, lang: str) -> Document | None:
         """The reviewed translation of document ``doc_id`` into ``lang``, if the corpus has one."""
         return next((d for d in self.documents if d.translation_of == doc_id and d.lang == lang), None)
+
+    def context(self, citation: Citation) -> Context | None:
+        """The whole section a cited paragraph sits in, word for word, with that paragraph marked."""
+        doc = self.document(citation.document)
+        section = doc.section(citation.section) if doc else None
+        if doc is None or section is None:
+            return None
+        return Context(doc.lang, section.heading, tuple(
+            ContextParagraph(doc.text[p.start:p.end], p.number == citation.paragraph) for p in section.paragraphs))
+
+
+@dataclass(frozen=True)
+class ContextParagraph:
+    text: str  # word for word, as the document has it
+    cited: bool  # the paragraph the citation names
+
+
+@dataclass(frozen=True)
+class Context:
+    """A cited passage's section: what the answer page opens in place of leaving for the source page."""
+
+    lang: str
+    heading: str
+    paragraphs: tuple[ContextParagraph, ...]
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
