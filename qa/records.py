@@ -37,6 +37,9 @@ class Passage(_Record):
     text: str
     score: float
     highlight: Highlight | None = None
+    excerpt: Highlight | None = Field(None, description="The part a page shows first: the highlighted sentence "
+                                                        "with the sentence before and after it (offsets into text); "
+                                                        "None when that is the whole passage")
     citation: Citation
     lang: Literal["en", "es"] = Field("en", description="The language the passage is quoted in")
     original: Citation | None = Field(None, description="When the passage is a maintainer's reviewed translation "

@@ -211,7 +211,7 @@ def test_ask_by_typing_and_read_the_cited_answer(open_page, live_server):
     cited = first.locator("details.context .cited")
     assert not cited.is_visible()
     first.locator("details.context summary").click()
-    assert cited.is_visible() and cited.inner_text() == first.locator("blockquote").inner_text()
+    assert cited.is_visible() and cited.inner_text() == first.locator("blockquote.full").text_content().strip()
     assert page.url == live_server + "/ask"  # still the answer
     whole = first.locator(".context-source a").first
     href = whole.get_attribute("href")

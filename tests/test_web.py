@@ -133,8 +133,18 @@ def test_answer_page_quotes_passages_verbatim_with_the_best_sentence_marked(clie
     assert len(items) == len(expected.passages) > 0
     doc = engine.version.corpus.document(expected.passages[0].citation.document)
     for li, passage in zip(items, expected.passages, strict=True):
-        quote = li.find("blockquote")
+        quote = li.select_one("blockquote.full")
         assert quote.get_text() == passage.text == doc.text[passage.citation.start:passage.citation.end]
+        excerpt = li.select_one("blockquote.excerpt")
+        if passage.excerpt:  # shown first: the best sentence and its neighbours, word for word, in the passage
+            for elided in excerpt.select(".elided"):
+                elided.extract()
+            assert excerpt.get_text() == passage.text[passage.excerpt.start:passage.excerpt.end]
+            assert [m.get_text() for m in excerpt.find_all("mark")] == [
+                passage.text[passage.highlight.start:passage.highlight.end]]
+            assert quote.find_parent("details", class_="whole") is not None  # the whole paragraph is folded
+        else:
+            assert excerpt is None
         marks = quote.find_all("mark")
         if passage.highlight:
             assert [m.get_text() for m in marks] == [passage.text[passage.highlight.start:passage.highlight.end]]
@@ -232,7 +242,7 @@ def test_citations_link_to_anchors_that_exist_and_hold_the_passage(client):
                 sources[path] = html(r)
             target = sources[path].find(id=anchor)
             assert target is not None, f"{path}#{anchor} does not exist"
-            assert li.blockquote.get_text() in target.get_text()
+            assert li.select_one("blockquote.full").get_text() in target.get_text()
             links += 1
     assert links >= 10
 

@@ -33,6 +33,7 @@ TOP_K: int = default("default_top_k")
 SCREEN_CHARS = 5000  # how much of a refused question is still read for danger signs
 SCREEN_SENTENCES = 60  # and how many of its sentences are embedded for the semantic layer
 RELATED = 3  # closest passages offered as "might be related" when nothing answers
+EXCERPT_NEIGHBOURS = 1  # sentences shown on each side of the best one before the rest is folded
 FACT_PASSAGES = 1  # the passages shown first, which must hold the kind of fact a question asks for
 SAFETY_WHY_EMERGENCY = N_("Shown first because your question may mean you are in danger")
 SAFETY_WHY_URGENT = N_("Shown first because it can help you talk this through, confidentially")
@@ -281,9 +282,14 @@ def _pin(ranking: Ranking, refs: tuple[PassageRef, ...]) -> Ranking:
 
 
 def _passage(c: Candidate) -> Passage:
-    highlight = None
+    highlight = excerpt = None
     if c.sentence is not None:
-        start, end = c.chunk.sentences[c.sentence]
+        sentences = c.chunk.sentences
+        start, end = sentences[c.sentence]
         highlight = Highlight(start=start, end=end)
-    return Passage(id=c.chunk.id, text=c.chunk.text, score=round(c.dense, 4), highlight=highlight,
+        # the best sentence with its neighbours: what a phone shows before "the whole paragraph"
+        first, last = max(c.sentence - EXCERPT_NEIGHBOURS, 0), min(c.sentence + EXCERPT_NEIGHBOURS, len(sentences) - 1)
+        if first > 0 or last < len(sentences) - 1:
+            excerpt = Highlight(start=sentences[first][0], end=sentences[last][1])
+    return Passage(id=c.chunk.id, text=c.chunk.text, score=round(c.dense, 4), highlight=highlight, excerpt=excerpt,
                    citation=c.chunk.citation)
