@@ -156,3 +156,54 @@ def test_a_safety_contact_of_an_unknown_kind_is_a_problem_not_a_crash(corpus_cop
     found = problems(corpus_copy)
     line = next(i for i, x in enumerate(path.read_text().splitlines(), 1) if "kind: fax" in x)
     assert found == [f"{path}:{line}: rule 'minor-exploited': 'kind' must be 'voice' or 'text', not 'fax'"]
+
+
+GENERATIONS = "  - id: generations-family-health-center\n"
+
+
+def _add_to_generations(corpus_dir, lines: str) -> tuple[object, int]:
+    path = corpus_dir / "services.yaml"
+    text = path.read_text()
+    assert GENERATIONS in text
+    path.write_text(text.replace(GENERATIONS, GENERATIONS + lines, 1))
+    return path, text[: text.index(GENERATIONS)].count("\n") + 1  # the record's line
+
+
+def test_a_contact_fact_the_faq_does_not_state_is_refused_without_its_source(corpus_copy):
+    path, line = _add_to_generations(corpus_copy, '    phones: [{number: "860-450-7471", kind: voice}]\n'
+                                                  "    hours: Monday to Friday, 8 to 5\n")
+    found = problems(corpus_copy)
+    assert found == [f"{path}:{line}: service 'generations-family-health-center': phones '860-450-7471' is not stated "
+                     "in the section it cites ('What resources and support services exist in Windham for individuals "
+                     "involved in prostitution?'); add where it was found: sources: [{url: https://..., checked: "
+                     "YYYY-MM-DD, states: [phones]}]"]
+
+
+def test_a_contact_fact_with_a_checked_source_passes(corpus_copy):
+    _add_to_generations(corpus_copy, '    phones: [{number: "860-450-7471", kind: voice}]\n'
+                                     "    url: https://www.genhealth.example/contact\n"
+                                     "    sources:\n"
+                                     "      - {url: https://www.genhealth.example/contact, checked: 2026-11-01, "
+                                     "states: [phones, url]}\n")
+    record = next(s for s in load_corpus(corpus_copy).directory.services if s.id == "generations-family-health-center")
+    assert record.sources[0].states == ("phones", "url")
+
+
+@pytest.mark.parametrize(("source", "complaint"), [
+    ("{url: http://genhealth.example, checked: 2026-11-01, states: [phones]}", "should match pattern"),
+    ("{url: https://genhealth.example, checked: 2999-01-01, states: [phones]}", "is in the future"),
+    ("{url: https://genhealth.example, checked: 2026-11-01, states: []}", "must name the facts"),
+    ("{url: https://genhealth.example, checked: 2026-11-01, states: [phones, hours]}", "sources names 'hours'"),
+])
+def test_a_source_must_be_a_public_page_checked_on_a_past_day_for_facts_the_record_states(corpus_copy, source,
+                                                                                        complaint):
+    path, _ = _add_to_generations(corpus_copy, '    phones: [{number: "860-450-7471", kind: voice}]\n'
+                                               f"    sources: [{source}]\n")
+    found = problems(corpus_copy)
+    assert len(found) == 1 and found[0].startswith(f"{path}:") and complaint in found[0], found
+
+
+def test_a_contact_fact_the_cited_section_states_needs_no_other_source(corpus_copy):
+    # the hotline's number and hours are in the section it cites, written "1-888-373-7888" and "24/7"
+    hotline = next(s for s in load_corpus(corpus_copy).directory.services if s.id == "national-human-trafficking-hotline")
+    assert hotline.phones and hotline.hours and hotline.sources == ()

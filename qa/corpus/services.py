@@ -7,6 +7,7 @@ documents (every record cites a section that exists) and returns a ``Directory``
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -71,6 +72,43 @@ class SourceRef(_Strict):
 
 
 TRANSLATED = ("description", "hours", "area_served", "cost", "eligibility", "languages")
+ContactFact = Literal["phones", "url", "email", "hours"]
+CONTACT_FACTS: tuple[ContactFact, ...] = ("phones", "url", "email", "hours")
+
+
+class FactSource(_Strict):
+    """Where contact facts that the cited FAQ section does not state were found: a public page of the
+    organisation itself (or of an official directory), and the day a maintainer checked it there."""
+
+    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$")]
+    checked: dt.date
+    states: tuple[ContactFact, ...]
+
+    @field_validator("checked")
+    @classmethod
+    def _past(cls, checked: dt.date) -> dt.date:
+        if checked > dt.date.today():
+            raise ValueError(f"checked {checked} is in the future: give the day the page was read")
+        return checked
+
+    @field_validator("states")
+    @classmethod
+    def _some_fact(cls, states: tuple[str, ...]) -> tuple[str, ...]:
+        if not states:
+            raise ValueError("'states' must name the facts this page states, like [phones, hours]")
+        return states
+
+
+def stated_in(fact: str, value: str, text: str) -> bool:
+    """Whether ``text`` (a document section) states ``value`` of kind ``fact`` (a number as digits)."""
+    if fact == "phones":
+        digits = re.sub(r"\D", "", value)
+        number = rf"1?{digits[-10:]}" if len(digits) >= 10 else digits  # with or without the country code
+        return bool(re.search(rf"(?<!\d){number}(?!\d)", re.sub(r"(?<=\d)[\s().-]+(?=\d)", "", text)))
+    if fact == "url":
+        bare = re.sub(r"^https?://(www\.)?", "", value).rstrip("/").lower()
+        return bare in text.lower()
+    return value.strip().lower() in text.lower()
 
 
 class Translation(_Strict):
@@ -103,6 +141,28 @@ class Service(_Strict):
     confidential: bool = False
     aliases: tuple[Text, ...] = ()
     es: Translation | None = None
+    sources: tuple[FactSource, ...] = ()  # where contact facts the cited section does not state come from
+
+    @model_validator(mode="after")
+    def _contact_facts_are_sourced(self, info: ValidationInfo) -> Service:
+        """Every phone, website, email and hours is stated in the cited section, or has a checked source."""
+        texts = (info.context or {}).get("section_texts")
+        if texts is None:
+            return self
+        text = texts.get((self.source.document, self.source.section), "")
+        sourced = {fact for src in self.sources for fact in src.states}
+        for fact in CONTACT_FACTS:
+            stated = getattr(self, fact)
+            values = [p.number for p in stated] if fact == "phones" else [stated] if stated else []
+            for value in values:
+                if fact not in sourced and not stated_in(fact, value, text):
+                    raise ValueError(
+                        f"{fact} '{value}' is not stated in the section it cites ('{self.source.section}'); "
+                        f"add where it was found: sources: [{{url: https://..., checked: YYYY-MM-DD, states: [{fact}]}}]")
+        unused = sorted(sourced - {fact for fact in CONTACT_FACTS if getattr(self, fact)})
+        if unused:
+            raise ValueError(f"sources names '{unused[0]}', which the record does not state")
+        return self
 
     @model_validator(mode="after")
     def _translation_pairs(self) -> Service:
@@ -235,10 +295,12 @@ def load_services(path: Path, documents: list[Document]) -> Directory:
     """Read and validate ``services.yaml``; raise CorpusError listing every problem as ``file:line: ...``."""
     data = yamlfile.read(path, "services file")
     sections = {(d.id, s.heading) for d in documents for s in d.sections}
+    section_texts = {(d.id, s.heading): "\n\n".join(d.text[p.start:p.end] for p in s.paragraphs)
+                     for d in documents for s in d.sections}
     duplicates = yamlfile.duplicate_ids(data, "services", path, "service")
     try:
         parsed = yamlfile.validate(ServicesFile, data, path, label=yamlfile.record_label("services", "service"),
-                                   context={"sections": sections})
+                                   context={"sections": sections, "section_texts": section_texts})
     except CorpusError as e:
         raise CorpusError(e.problems + duplicates) from None
     if duplicates:
