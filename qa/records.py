@@ -41,6 +41,8 @@ class Passage(_Record):
                                                         "with the sentence before and after it (offsets into text); "
                                                         "None when that is the whole passage")
     citation: Citation
+    lead: bool = Field(True, description="Shown open on a page: the first passage, and any other nearly as close "
+                                         "to the question; the others are folded as 'may also answer it'")
     lang: Literal["en", "es"] = Field("en", description="The language the passage is quoted in")
     original: Citation | None = Field(None, description="When the passage is a maintainer's reviewed translation "
                                                         "(shown to a reader of its language): the passage it "

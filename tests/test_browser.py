@@ -568,3 +568,14 @@ def test_every_staff_page_fits_a_phone(open_page, staff_server):
         page.screenshot(path=SCREENSHOTS / f"staff-{name}-360.png", full_page=True)
     assert wide == {}, f"staff pages scroll sideways at 360 px: {wide}"
     rec.assert_clean({base})
+
+
+def test_the_headers_history_link_opens_the_folded_privacy_help(open_page, live_server):
+    page, rec = open_page(PHONE)
+    ask(page, live_server, ANSWERED)
+    steps = page.locator("#history-help li").first
+    assert not steps.is_visible()  # folded, so the answer page stays short
+    page.locator(".history-note a").click()
+    page.wait_for_function("document.querySelector('#history-help').checkVisibility()")
+    assert steps.is_visible() and steps.bounding_box()["y"] >= 0
+    rec.assert_clean({live_server})

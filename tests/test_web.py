@@ -165,11 +165,15 @@ def test_answer_page_quotes_passages_verbatim_with_the_best_sentence_marked(clie
     assert page.find("mark"), "at least one passage has its best sentence highlighted"
 
 
+# the cards below the answer (not the banner's): the first ones open, the others folded one tap away
+BELOW_CARDS = "main > ul.cards > li.card, main > details.more-cards > ul.cards > li.card"
+
+
 def test_answer_page_shows_the_service_cards_of_the_answer(client, engine, settings):
     expected = engine.answer(ANSWERED, settings.page_passages)
     page = html(ask(client, ANSWERED))
-    heading = page.find("h2", string="Who can help")
-    cards = heading.find_next("ul", class_="cards").select("li.card")
+    assert page.find("h2", string="Who can help")
+    cards = [li for li in page.select("main li.card") if not li.find_parent("section", class_="banner")]
     assert [text(li.h3) for li in cards] == [c.name for c in expected.services]
     for li, card in zip(cards, expected.services, strict=True):
         assert text(li.select_one(".card-text")) == " ".join(card.description.split())
@@ -308,7 +312,7 @@ def test_cards_in_the_banner_are_not_repeated_below_it(client, engine):
     in_banner = {c.name for c in expected.safety.services}
     assert in_banner and not in_banner & {c.name for c in expected.services}  # the API shows each card once too
     page = html(ask(client, CRISIS[0]))
-    below = [text(li.h3) for li in page.select("main > ul.cards > li.card")]
+    below = [text(li.h3) for li in page.select(BELOW_CARDS)]
     assert below and not in_banner & set(below)
     assert [text(li.h3) for li in page.select("section.banner li.card")] == [c.name for c in expected.safety.services]
 
@@ -331,7 +335,7 @@ def test_not_covered_question_says_so_and_shows_fallback_cards_and_no_answers(cl
     assert text(page.h1) == "Our information does not cover that"
     assert "other words" in text(page.main)  # suggests rephrasing
     fallback = [engine.version.corpus.directory.get(sid).name for sid in engine.version.corpus.directory.fallback]
-    assert [text(li.h3) for li in page.select("main > ul.cards > li.card")] == fallback
+    assert [text(li.h3) for li in page.select(BELOW_CARDS)] == fallback
     related = page.select_one("section.related")
     assert text(related.h2) == "Might be related"
     passages = page.select("li.passage")
@@ -354,7 +358,7 @@ def test_missing_opening_hours_are_named_and_the_service_card_is_shown(client):
     gap = page.select_one("p.gap[data-gap=fact]")
     assert gap is not None and text(gap).startswith("Our information does not list opening hours")
     assert page.find("h2", string="Services related to your question") is not None
-    assert "Generations Family Health Center" in [text(li.h3) for li in page.select("main > ul.cards > li.card")]
+    assert "Generations Family Health Center" in [text(li.h3) for li in page.select(BELOW_CARDS)]
     r = client.post("/api/ask", json={"question": "what are Generations' opening hours"})
     assert r.status_code == 200 and r.json()["gap"]["fact"] == "hours" and r.json()["answered"] is False
 

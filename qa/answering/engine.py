@@ -33,6 +33,10 @@ TOP_K: int = default("default_top_k")
 SCREEN_CHARS = 5000  # how much of a refused question is still read for danger signs
 SCREEN_SENTENCES = 60  # and how many of its sentences are embedded for the semantic layer
 RELATED = 3  # closest passages offered as "might be related" when nothing answers
+# Passages after the first lead only within this much cosine of the first's (tune split of questions.yaml
+# and wording.yaml, answered questions: 25 of the 35 later passages labelled as answers lead, and 66 of
+# the 277 others; docs/quality.md). The others are folded, one tap away.
+LEAD_GAP = 0.075
 EXCERPT_NEIGHBOURS = 1  # sentences shown on each side of the best one before the rest is folded
 FACT_PASSAGES = 1  # the passages shown first, which must hold the kind of fact a question asks for
 SAFETY_WHY_EMERGENCY = N_("Shown first because your question may mean you are in danger")
@@ -202,6 +206,8 @@ class Engine:
         if trace.answered:
             cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first, lang=lang)
             related = []
+            if trace.safety is None:  # a crisis rule's pinned passages all lead
+                passages = _leads(passages)
         elif trace.gap is not None and trace.gap.kind == "fact":
             # show what there is: the closest passages apart, and the cards of the services asked about
             cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first, lang=lang)
@@ -279,6 +285,17 @@ def _pin(ranking: Ranking, refs: tuple[PassageRef, ...]) -> Ranking:
 
     ordered = sorted(ranking.candidates, key=lambda c: (place(c), c.rank))
     return replace(ranking, candidates=[replace(c, rank=i + 1) for i, c in enumerate(ordered)])
+
+
+def _leads(passages: list[Passage]) -> list[Passage]:
+    """The first passage leads, and so does any other within ``LEAD_GAP`` of its similarity; the rest
+    are marked to be folded ("may also answer it"): a page shows one passage as the answer unless
+    another is nearly as close."""
+    if not passages:
+        return passages
+    best = passages[0].score
+    return [p if i == 0 or best - p.score <= LEAD_GAP else p.model_copy(update={"lead": False})
+            for i, p in enumerate(passages)]
 
 
 def _passage(c: Candidate) -> Passage:
