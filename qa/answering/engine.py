@@ -33,9 +33,9 @@ TOP_K: int = default("default_top_k")
 SCREEN_CHARS = 5000  # how much of a refused question is still read for danger signs
 SCREEN_SENTENCES = 60  # and how many of its sentences are embedded for the semantic layer
 RELATED = 3  # closest passages offered as "might be related" when nothing answers
-# Passages after the first lead only within this much cosine of the first's (tune split of questions.yaml
-# and wording.yaml, answered questions: 25 of the 35 later passages labelled as answers lead, and 66 of
-# the 277 others; docs/quality.md). The others are folded, one tap away.
+# Passages after the first lead only within this much cosine of the first's. On the tune splits of
+# questions.yaml and wording.yaml (answered, no crisis banner), 16 of the 24 later passages labelled as
+# answers lead and 49 of the 240 others (scripts/measure_leads.py, docs/web.md). The rest are folded.
 LEAD_GAP = 0.075
 EXCERPT_NEIGHBOURS = 1  # sentences shown on each side of the best one before the rest is folded
 FACT_PASSAGES = 1  # the passages shown first, which must hold the kind of fact a question asks for
