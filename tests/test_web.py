@@ -683,3 +683,23 @@ def test_every_public_page_links_to_the_about_page_and_the_source_title_is_neutr
     assert page.select_one(f'.site-footer a[href="{prefix}/about"]') is not None
     if path.startswith("/source"):
         assert page.title.get_text() == "Source - Windham Answers"  # browser history names no topic
+
+
+def test_the_app_gives_the_model_the_configured_number_of_threads_in_every_thread(settings):
+    import threading
+
+    import torch
+
+    from qa.encoder import get_encoder
+    from web.app import create_app
+
+    encoder = get_encoder(settings.model)
+    for threads in (2, 1):  # ends on the default, for the tests after this one
+        with TestClient(create_app(settings.model_copy(update={"encoder_threads": threads}))) as c:
+            assert c.post("/api/ask", json={"question": "where can I get narcan"}).status_code == 200
+            seen: list[int] = []  # torch keeps the setting per thread: a request's thread must get it too
+            worker = threading.Thread(
+                target=lambda out=seen: (encoder.encode(["narcan"]), out.append(torch.get_num_threads())))
+            worker.start()
+            worker.join()
+            assert seen == [threads]
