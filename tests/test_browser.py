@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -122,13 +124,10 @@ def exit_site():
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def live_server(settings, exit_site):
-    """The real app under uvicorn on a free local port; its base URL."""
-    from web.app import create_app
-
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """``app`` under uvicorn on a free local port until the block ends; its base URL once it answers."""
     port = _free_port()
-    app = create_app(settings.model_copy(update={"exit_url": exit_site}))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
                                            ws="none"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -145,9 +144,20 @@ def live_server(settings, exit_site):
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail(f"the app did not answer on {base}/healthz")
         time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=15)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings, exit_site):
+    """The real app under uvicorn on a free local port; its base URL."""
+    from web.app import create_app
+
+    with serving(create_app(settings.model_copy(update={"exit_url": exit_site}))) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -524,24 +534,12 @@ def staff_server(settings, exit_site, tmp_path):
     app = create_app(settings.model_copy(update={"exit_url": exit_site,
                                                  "database_url": f"sqlite:///{tmp_path}/staff.db"}))
     accounts.add(app.state.store, "alice", STAFF_PASSWORD)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                                           ws="none"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"the app did not start on {base}")
-        time.sleep(0.1)
-    engine = app.state.live.engine
-    question = "can I get arrested for selling sex in windham if it is my first time and I did not know the law"
-    ids = [p.id for p in engine.answer(question).passages]
-    flag = flags.submit(app.state.store, engine.version, question, ids, False, 500)
-    yield base, flag.id
-    server.should_exit = True
-    thread.join(timeout=15)
+    with serving(app) as base:
+        engine = app.state.live.engine
+        question = "can I get arrested for selling sex in windham if it is my first time and I did not know the law"
+        ids = [p.id for p in engine.answer(question).passages]
+        flag = flags.submit(app.state.store, engine.version, question, ids, False, 500)
+        yield base, flag.id
     app.state.store.close()
 
 
