@@ -10,19 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
 
 from qa.corpus import yamlfile
+from qa.corpus.yamlfile import Strict, Text
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Optional = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Said(_Strict):
+class Said(Strict):
     """One text in each language the page is shown in (English is required)."""
 
     en: Text
@@ -33,7 +29,7 @@ class Said(_Strict):
         return (self.es, "es") if lang == "es" and self.es else (self.en, "en")
 
 
-class About(_Strict):
+class About(Strict):
     operator: Optional = ""  # who runs this deployment (an organisation), as it names itself
     contact: Optional = ""  # how to reach the operator: an email address, phone number or web page
     what_it_is: Said | None = None

@@ -16,10 +16,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from qa.corpus import yamlfile
+from qa.corpus.yamlfile import Text
 from qa.errors import CorpusError
 
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class FrontMatter(BaseModel):

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, model_validator
+from pydantic import ValidationInfo, model_validator
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from qa.corpus import yamlfile
 from qa.corpus.documents import Document
+from qa.corpus.yamlfile import Strict, Text
 from qa.errors import CorpusError
 from qa.text import normalise
 
@@ -29,7 +30,6 @@ HEADER = """\
 # when `paragraph` is given). They are never shown to anyone; only the FAQ's own words are.
 phrasings:
 """
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,7 @@ class Phrasing:
     lang: str = "en"  # "es": a Spanish way of asking, so a Spanish question finds the English passage
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PhrasingEntry(_Strict):
+class PhrasingEntry(Strict):
     document: str
     section: str
     paragraph: int | None = None
@@ -70,7 +66,7 @@ class PhrasingEntry(_Strict):
         return self
 
 
-class PhrasingsFile(_Strict):
+class PhrasingsFile(Strict):
     phrasings: list[PhrasingEntry] | None = None
 
 

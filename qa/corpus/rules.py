@@ -13,10 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     PlainValidator,
-    StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -26,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from qa.corpus import yamlfile
 from qa.corpus.documents import Document
 from qa.corpus.services import Directory, phone_problem
+from qa.corpus.yamlfile import Strict, Text
 from qa.errors import CorpusError
 from qa.records import Phone
 from qa.text import PhraseMatcher, matcher
@@ -34,11 +33,6 @@ LEVELS = ("emergency", "urgent")  # the highest level first
 Level = Literal["emergency", "urgent"]
 Lang = Literal["en", "es"]
 EMERGENCY_NUMBERS = {"911"}  # the one contact allowed that the FAQ does not state
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _words(value: Any) -> PhraseMatcher:
@@ -76,7 +70,7 @@ class Contact(Phone):
         return self
 
 
-class PassageRef(_Strict):
+class PassageRef(Strict):
     """A paragraph of a document, shown first when the rule fires."""
 
     document: str
@@ -98,7 +92,7 @@ class PassageRef(_Strict):
         return self
 
 
-class SafetyRule(_Strict):
+class SafetyRule(Strict):
     """One crisis rule: phrases (whole words) and patterns (regular expressions) that fire it."""
 
     id: Text
@@ -159,7 +153,7 @@ class SafetyRule(_Strict):
         return self.message_es if lang == "es" and self.message_es else self.message
 
 
-class DangerSign(_Strict):
+class DangerSign(Strict):
     """One sign of danger (confinement, documents taken, ...), said in plain example sentences."""
 
     id: Text
@@ -168,7 +162,7 @@ class DangerSign(_Strict):
     examples_es: tuple[Text, ...] = ()
 
 
-class Cues(_Strict):
+class Cues(Strict):
     """Words that set the level of a fired rule, read in the sentence that fired it."""
 
     present: Words = NO_WORDS
@@ -187,7 +181,7 @@ class Cues(_Strict):
         return first in self.openers.phrases and self.personal.first(sentence) is None
 
 
-class PoliceFear(_Strict):
+class PoliceFear(Strict):
     """Words that say a person fears police, arrest or deportation, and the services shown first then."""
 
     phrases: Words = NO_WORDS
@@ -196,7 +190,7 @@ class PoliceFear(_Strict):
     _known = field_validator("services")(_known_services)
 
 
-class SafetyFile(_Strict):
+class SafetyFile(Strict):
     """The whole of ``safety.yaml``."""
 
     rules: list[SafetyRule]

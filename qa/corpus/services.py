@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from qa.corpus import yamlfile
 from qa.corpus.documents import Document
+from qa.corpus.yamlfile import Strict, Text
 from qa.errors import CorpusError
 from qa.records import Phone, ServiceCard
 from qa.text import PhraseMatcher, fold, matcher
@@ -26,12 +27,7 @@ from qa.text import PhraseMatcher, fold, matcher
 Category = Literal["emergency", "trafficking", "health", "mental-health", "harm-reduction", "sexual-violence",
                    "domestic-violence", "shelter", "legal", "basic-needs", "youth", "police", "information",
                    "education"]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 SHORT_CODE = re.compile(r"^\d{5,6}$")  # an SMS short code, such as 233733
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def phone_problem(number: str, kind: str) -> str | None:
@@ -64,7 +60,7 @@ class ListedPhone(Phone):
         return self
 
 
-class SourceRef(_Strict):
+class SourceRef(Strict):
     """The document section that states a record's facts."""
 
     document: str
@@ -76,7 +72,7 @@ ContactFact = Literal["phones", "url", "email", "hours"]
 CONTACT_FACTS: tuple[ContactFact, ...] = ("phones", "url", "email", "hours")
 
 
-class FactSource(_Strict):
+class FactSource(Strict):
     """Where contact facts that the cited FAQ section does not state were found: a public page of the
     organisation itself (or of an official directory), and the day a maintainer checked it there."""
 
@@ -111,7 +107,7 @@ def stated_in(fact: str, value: str, text: str) -> bool:
     return value.strip().lower() in text.lower()
 
 
-class Translation(_Strict):
+class Translation(Strict):
     """A record's texts in another language: a reviewed translation of what the record says in
     English, field for field. It states nothing the English does not (facts are sacred)."""
 
@@ -123,7 +119,7 @@ class Translation(_Strict):
     languages: tuple[Text, ...] = ()
 
 
-class Service(_Strict):
+class Service(Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: Text
     description: Text
@@ -205,7 +201,7 @@ class Service(_Strict):
         return PhraseMatcher(tuple(sorted({self.name, *self.aliases}, key=len, reverse=True)))
 
 
-class CategoryPolicy(_Strict):
+class CategoryPolicy(Strict):
     """How one category's services are chosen beyond ``topics`` (words matched accents optional).
 
     ``first_when``: the question holds one of these, so this category's services come in and lead
@@ -219,7 +215,7 @@ class CategoryPolicy(_Strict):
     never_when: tuple[Text, ...] = ()
 
 
-class ServicesFile(_Strict):
+class ServicesFile(Strict):
     """The whole of ``services.yaml``."""
 
     services: list[Service]

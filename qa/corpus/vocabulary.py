@@ -8,32 +8,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field
 
 from qa.corpus import yamlfile
+from qa.corpus.yamlfile import Strict, Text
 from qa.text import fold, normalise
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SynonymsFile(_Strict):
+class SynonymsFile(Strict):
     synonyms: list[Annotated[tuple[Text, ...], Field(min_length=2)]] = []
 
 
-class LexiconEntry(_Strict):
+class LexiconEntry(Strict):
     es: Annotated[tuple[Text, ...], Field(min_length=1)]
     en: Annotated[tuple[Text, ...], Field(min_length=1)]
 
 
-class LexiconFile(_Strict):
+class LexiconFile(Strict):
     lexicon: list[LexiconEntry] = []
 
 
-class OutOfScopeFile(_Strict):
+class OutOfScopeFile(Strict):
     out_of_scope: list[Text] = []
 
 

@@ -10,15 +10,23 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from qa.errors import CorpusError
 
 M = TypeVar("M", bound=BaseModel)
+
+# What every corpus file's models share: a non-empty text (spaces trimmed), and records that refuse
+# unknown fields (a misspelt key is a problem with its line, never silently ignored) and never change.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 # What a field must hold, said the way a maintainer fixes it; used when a value has the wrong shape.
 SHAPES = {
