@@ -38,6 +38,9 @@ RELATED = 3  # closest passages offered as "might be related" when nothing answe
 # answers lead and 49 of the 240 others (scripts/measure_leads.py, docs/web.md). The rest are folded.
 LEAD_GAP = 0.075
 EXCERPT_NEIGHBOURS = 1  # sentences shown on each side of the best one before the rest is folded
+# chunks a trace ranks in full (the rest of the corpus is never made into records): at least the most
+# passages an answer shows (default_top_k is at most 10) and the ten the evaluation reads
+CANDIDATES = 20
 FACT_PASSAGES = 1  # the passages shown first, which must hold the kind of fact a question asks for
 SAFETY_WHY_EMERGENCY = N_("Shown first because your question may mean you are in danger")
 SAFETY_WHY_URGENT = N_("Shown first because it can help you talk this through, confidentially")
@@ -115,8 +118,9 @@ class Engine:
     def info(self) -> IndexInfo:
         return IndexInfo(version=self.version.id, built_at=self.version.built_at)
 
-    def trace(self, question: str, mode: str = "hybrid", exact: bool = False) -> Trace:
-        """Everything behind the answer to ``question``; ``exact``: its length is counted as sent."""
+    def trace(self, question: str, mode: str = "hybrid", exact: bool = False, limit: int | None = CANDIDATES) -> Trace:
+        """Everything behind the answer to ``question``; ``exact``: its length is counted as sent;
+        ``limit``: how many chunks its ranking holds (None: every chunk)."""
         try:
             text = clean_question(question, self.max_question_chars, exact)
         except QuestionError as e:
@@ -140,15 +144,17 @@ class Engine:
         if gloss:
             both = vectors[0] + vectors[1]
             query_vector = (both / np.linalg.norm(both))[None, :].astype("float32")
-        ranking = self.searcher.search(query, mode=mode, query_vector=query_vector)
-        confidence = self.rule.confidence(ranking, text)
         part_vectors = vectors[1 + bool(gloss):] if own else vectors[:1]
         safety = self.detector.detect(text, parts, part_vectors)
+        # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
+        pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
+        at = [i for r in pinned for i in self.searcher.positions(*r.place)]
+        ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at)
+        confidence = self.rule.confidence(ranking, text)
         lang = language(text)
         crisis_score = max((s for s, _ in self.detector.scores(part_vectors, lang)), default=-1.0)
-        if safety and safety.level == "emergency" and safety.rule.passages:
-            # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
-            ranking = _pin(ranking, safety.rule.passages)
+        if pinned:
+            ranking = _pin(ranking, pinned)
         # A question that signals danger is answered with the passages on help, whatever the score;
         # one that signals any worry (an urgent banner too) is never turned away for a gap, since
         # "a modeling job in NY" is about a person here. Any other question about a place or a fact

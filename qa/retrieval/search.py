@@ -9,6 +9,7 @@ by rank instead (both measured, with each side alone, in docs/quality.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,16 +48,10 @@ class Candidate:
 class Ranking:
     """The chunks ranked for one question, and how close it came to a known out-of-scope question."""
 
-    candidates: list[Candidate]
+    candidates: list[Candidate]  # best first; the best few, or every chunk (Searcher.search's limit)
     negative: float  # best similarity to an out_of_scope.yaml question (-1 when there are none)
-
-    @property
-    def best_dense(self) -> float:
-        return max((c.dense for c in self.candidates), default=-1.0)
-
-    @property
-    def best_lexical(self) -> float:
-        return max((c.lexical for c in self.candidates), default=0.0)
+    best_dense: float  # the best chunk's dense score, of all chunks (-1 when there are none)
+    best_lexical: float  # the best BM25 score, of all chunks (0 when there are none)
 
 
 class Searcher:
@@ -68,8 +63,12 @@ class Searcher:
         self.chunks = version.chunks
         position = {c.id: i for i, c in enumerate(self.chunks)}
         self._key_chunk = np.array([position.get(k.chunk, -1) for k in version.keys], dtype="int64")
-        self._key_kind = [k.kind for k in version.keys]
-        self._key_sentence = [k.sentence for k in version.keys]
+        self._key_kind = np.array([k.kind for k in version.keys], dtype=object)
+        self._key_sentence = np.array([-1 if k.sentence is None else k.sentence for k in version.keys], dtype="int64")
+        # ties in the fused score go to the smaller chunk id: each chunk's place in id order
+        self._id_order = np.empty(len(self.chunks), dtype="int64")
+        self._id_order[np.argsort(np.array([c.id for c in self.chunks], dtype=object), kind="stable")] = (
+            np.arange(len(self.chunks)))
         texts = [f"{c.section}\n{c.text}" for c in self.chunks]
         corpus = version.corpus
         # a passage's Spanish words: its Spanish phrasings and its paragraph in a reviewed Spanish translation
@@ -85,11 +84,20 @@ class Searcher:
     def embed(self, question: str) -> np.ndarray:
         return self.encoder.encode([question])
 
-    def search(self, question: str, mode: str = "hybrid", query_vector: np.ndarray | None = None) -> Ranking:
-        """Every chunk, best first, with its dense, lexical and fused scores.
+    def positions(self, document: str, section: str, paragraph: int) -> list[int]:
+        """Where the chunks of this paragraph of this section are."""
+        place = (document, section, paragraph)
+        return [i for i, c in enumerate(self.chunks) if (c.document, c.section, c.paragraph) == place]
+
+    def search(self, question: str, mode: str = "hybrid", query_vector: np.ndarray | None = None,
+               limit: int | None = None, include: Sequence[int] = ()) -> Ranking:
+        """The chunks, best first, with their dense, lexical and fused scores.
 
         ``mode``: "hybrid" (dense plus weighted BM25, the default), "rrf" (reciprocal rank fusion),
-        "dense" or "lexical" alone (for measuring each side).
+        "dense" or "lexical" alone (for measuring each side). ``limit``: how many candidates to
+        return (None: every chunk); only the best ``limit`` chunks of the two sides' top lists are
+        fused and made into records, so the cost follows the answer, not the corpus. ``include``:
+        chunk positions returned as well, wherever they rank (the passages a safety rule pins).
         """
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -97,47 +105,128 @@ class Searcher:
         q = self.embed(question) if query_vector is None else query_vector
         k = min(self.version.vectors.ntotal, MAX_KEYS)
         sims, ids = self.version.vectors.search(q, k)
-        dense = np.full(n, -1.0, dtype="float32")
-        dense_key = [""] * n
-        sentence: list[int | None] = [None] * n
-        sentence_score = np.full(n, -1.0, dtype="float32")
-        negative = -1.0
-        per_sentence: dict[tuple[int, int], float] = {}  # (chunk, sentence) -> with-heading + alone cosines
-        for sim, key in zip(sims[0], ids[0], strict=True):
-            if key < 0:
-                continue
-            c = self._key_chunk[key]
-            kind = self._key_kind[key]
-            if c < 0:
-                if kind == "negative":
-                    negative = max(negative, float(sim))
-                continue
-            if kind in ("sentence", "highlight"):
-                per_sentence[(c, self._key_sentence[key])] = per_sentence.get((c, self._key_sentence[key]), 0.0) + sim
-            if kind != "highlight" and dense[c] < sim:
-                dense[c], dense_key[c] = sim, kind
-        for (c, i), score in per_sentence.items():
-            if sentence_score[c] < score / 2:
-                sentence[c], sentence_score[c] = i, score / 2
+        keep = ids[0] >= 0
+        sims, ids = sims[0][keep], ids[0][keep]  # best first
+        chunk, kind = self._key_chunk[ids], self._key_kind[ids]
+        negatives = sims[(chunk < 0) & (kind == "negative")]
+        negative = float(negatives[0]) if len(negatives) else -1.0
+        # a chunk's dense score: its best key that ranks chunks (keys come best first)
+        ranks_chunks = (chunk >= 0) & (kind != "highlight")
+        dense_at, first = np.unique(chunk[ranks_chunks], return_index=True)
+        dense_val = sims[ranks_chunks][first]
+        dense_kind = kind[ranks_chunks][first]
         lexical = self.lexical.scores(question)
-        dense_rank = _ranks(dense)
-        lexical_rank = _ranks(lexical)
-        if mode == "dense":
-            fused = dense.astype("float64")
-        elif mode == "lexical":
-            fused = lexical + dense * 1e-6  # dense breaks ties between zero BM25 scores
-        elif mode == "rrf":
-            fused = 1.0 / (RRF_K + dense_rank) + 1.0 / (RRF_K + lexical_rank)
-        else:
-            top = float(lexical.max()) if n else 0.0
-            fused = dense + (LEXICAL_WEIGHT * lexical / top if top > 0 else 0.0)
-        order = sorted(range(n), key=lambda i: (-fused[i], self.chunks[i].id))
+        top = float(lexical.max()) if n else 0.0
+        positive = _positive(lexical)
+        pool = self._pool(mode, limit, include, dense_at, dense_val, lexical, top, positive)
+        if pool is None:  # rank every chunk
+            pool = np.arange(n)
+        dense = np.full(len(pool), -1.0, dtype="float32")
+        dense[np.searchsorted(pool, dense_at)] = dense_val
+        lex = lexical[pool]
+        fused = self._fuse(mode, pool, dense, lex, top, dense_at, dense_val, positive)
+        order = np.lexsort((self._id_order[pool], -fused))
+        chosen = order if limit is None else order[:limit]
+        if len(include):  # and the included chunks below them, in rank order
+            place = np.empty(len(pool), dtype="int64")
+            place[order] = np.arange(len(pool))
+            extra = np.setdiff1d(np.searchsorted(pool, include), chosen)
+            chosen = np.concatenate([chosen, extra[np.argsort(place[extra])]])
+        at = pool[chosen]
+        dense_rank, lexical_rank = _ranks_among(at, dense_at, dense_val), _ranks_among(at, *positive)
+        sentence, sentence_score = self._sentences(sims, ids, at)
+        kinds = dict(zip(dense_at.tolist(), dense_kind.tolist(), strict=True))
         candidates = [
-            Candidate(self.chunks[i], float(dense[i]), dense_key[i], float(lexical[i]), int(dense_rank[i]),
-                      int(lexical_rank[i]), float(fused[i]), r + 1, sentence[i], float(sentence_score[i]))
-            for r, i in enumerate(order)
+            Candidate(self.chunks[p], float(dense[i]), kinds.get(p, ""), float(lex[i]), int(dense_rank[r]),
+                      int(lexical_rank[r]), float(fused[i]), r + 1, s, score)
+            for r, (i, p, s, score) in enumerate(zip(chosen.tolist(), at.tolist(), sentence, sentence_score, strict=True))
         ]
-        return Ranking(candidates, negative)
+        best_dense = float(dense_val.max()) if len(dense_val) else -1.0
+        return Ranking(candidates, negative, best_dense, float(lexical.max()) if n else 0.0)
+
+    def _pool(self, mode: str, limit: int | None, include: Sequence[int], dense_at: np.ndarray, dense_val: np.ndarray,
+              lexical: np.ndarray, top: float, positive: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
+        """The chunks (sorted positions) that hold the best ``limit`` and ``include``; None: every chunk.
+
+        A chunk with no key among the dense side's scores -1 there, so the best ``limit`` come from the
+        chunks with a key and the lexical side's best ``limit`` (with any tied with the last), unless a
+        chunk left out could tie with the ``limit``-th of those: then every chunk is ranked.
+        """
+        n = len(self.chunks)
+        if limit is None or limit >= n:
+            return None
+        hits = positive[0]
+        left = 0.0  # the best BM25 score of a chunk left out
+        if len(hits) > limit:
+            scores = lexical[hits]
+            cut = -np.partition(-scores, limit - 1)[limit - 1]
+            left = float(scores[scores < cut].max(initial=0.0))
+            hits = hits[scores >= cut]
+        pool = np.union1d(np.union1d(dense_at, hits), np.asarray(include, dtype="int64"))
+        if len(pool) <= limit:
+            return None
+        dense = np.full(len(pool), -1.0, dtype="float32")
+        dense[np.searchsorted(pool, dense_at)] = dense_val
+        fused = self._fuse(mode, pool, dense, lexical[pool], top, dense_at, dense_val, positive)
+        # the best a chunk left out could score (its dense score is -1), against the limit-th in the pool
+        bound = {"dense": -1.0, "lexical": left, "hybrid": -1.0 + (LEXICAL_WEIGHT * left / top if top else 0.0),
+                 "rrf": 1.0 / (RRF_K + len(dense_at) + 1) + 1.0 / (RRF_K + len(hits) + 1)}[mode]
+        return None if float(-np.partition(-fused, limit - 1)[limit - 1]) <= bound else pool
+
+    @staticmethod
+    def _fuse(mode: str, pool: np.ndarray, dense: np.ndarray, lex: np.ndarray, top: float, dense_at: np.ndarray,
+              dense_val: np.ndarray, positive: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """The fused scores of the chunks ``pool`` (``dense`` and ``lex``: their two sides' scores)."""
+        if mode == "dense":
+            return dense.astype("float64")
+        if mode == "lexical":
+            return lex + dense * 1e-6  # dense breaks ties between zero BM25 scores
+        if mode == "rrf":
+            return 1.0 / (RRF_K + _ranks_among(pool, dense_at, dense_val)) + 1.0 / (RRF_K + _ranks_among(pool, *positive))
+        return dense + (LEXICAL_WEIGHT * lex / top if top > 0 else 0.0)
+
+    def _sentences(self, sims: np.ndarray, ids: np.ndarray, chosen: np.ndarray) -> tuple[list[int | None], list[float]]:
+        """For each chosen chunk, its sentence closest to the question (the mean of the sentence's
+        cosines with and without the heading) and that score; (None, -1) when no sentence key came back."""
+        kind = self._key_kind[ids]
+        scored = np.isin(self._key_chunk[ids], chosen) & ((kind == "sentence") | (kind == "highlight"))
+        chunk, sentence, sim = self._key_chunk[ids][scored], self._key_sentence[ids][scored], sims[scored]
+        out_sentence: list[int | None] = []
+        out_score: list[float] = []
+        for position in chosen.tolist():
+            totals: dict[int, float] = {}
+            for i, v in zip(sentence[chunk == position].tolist(), sim[chunk == position].tolist(), strict=True):
+                totals[i] = totals.get(i, 0.0) + v
+            best = max(totals, key=totals.__getitem__, default=None)  # the first of equal scores, in key order
+            out_sentence.append(best)
+            out_score.append(float(np.float32(totals[best] / 2)) if best is not None else -1.0)
+        return out_sentence, out_score
+
+
+def _positive(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the scores above zero, and those scores."""
+    at = np.flatnonzero(scores > 0)
+    return at, scores[at]
+
+
+def _ranks_among(pool: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """1-based ranks (best first, ties by position) of the chunks ``pool`` among all chunks, of which
+    only those at ``at`` (sorted) score above the rest, with ``values``; every other chunk ties lowest."""
+    where = np.searchsorted(at, pool)
+    inside = np.isin(pool, at)
+    ranks = len(at) + pool - where + 1  # below every scored chunk, after the unscored chunks before it
+    if inside.any():
+        mine = where[inside]
+        if len(mine) * 8 < len(at):  # a few chunks among many: count who beats each
+            s = values[mine][:, None]
+            before = np.arange(len(at))[None, :] < mine[:, None]
+            ranks[inside] = (values[None, :] > s).sum(1) + ((values[None, :] == s) & before).sum(1) + 1
+        else:
+            order = np.argsort(-values, kind="stable")
+            among = np.empty(len(at), dtype="int64")
+            among[order] = np.arange(1, len(at) + 1)
+            ranks[inside] = among[mine]
+    return ranks
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:

@@ -90,9 +90,12 @@ class Check:
         return self.answer.answered
 
 
+ROWS = 50  # chunks a check lists, best first (every chunk of a smaller corpus)
+
+
 def check(engine: Engine, question: str, top_k: int = TOP_K) -> Check:
     """Everything behind the public answer to ``question`` (QuestionError for unusable input)."""
-    trace = engine.trace(question)
+    trace = engine.trace(question, limit=ROWS)
     answer = engine.render(trace, top_k)
     shown = {p.id: "answer" for p in answer.passages} | {p.id: "related" for p in answer.related}
     pinned = set(getattr(trace.safety.rule, "passages", ())) if trace.safety else set()

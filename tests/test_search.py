@@ -1,0 +1,74 @@
+"""A search that makes records only for the chunks it returns ranks them exactly as ranking every chunk does."""
+
+import dataclasses
+
+import faiss
+import numpy as np
+import pytest
+
+from qa.lifecycle.evaluate import load_questions
+from qa.retrieval import MODES
+from qa.retrieval.search import MAX_KEYS, Searcher
+from tests.conftest import QUESTIONS
+
+
+def _same(limited, full, limit):
+    assert limited.candidates == full.candidates[:limit]
+    assert (limited.negative, limited.best_dense, limited.best_lexical) == (full.negative, full.best_dense,
+                                                                          full.best_lexical)
+
+
+@pytest.fixture(scope="module")
+def crowded(version, encoder):
+    """The session's version with 80 near-copies of every chunk (its keys' vectors, slightly moved): the
+    copies compete for every place, and their keys are far more than one search looks at."""
+    rng = np.random.default_rng(7)
+    chunks, keys = list(version.chunks), list(version.keys)
+    base = version.vectors.reconstruct_n(0, version.vectors.ntotal)
+    rows = [base]
+    for copy in range(80):
+        ids = {c.id: f"{c.id}-copy{copy}" for c in version.chunks}
+        chunks += [dataclasses.replace(c, id=ids[c.id], paragraph=c.paragraph + 1000 * (copy + 1))
+                   for c in version.chunks]
+        mine = [i for i, k in enumerate(version.keys) if k.chunk]
+        keys += [dataclasses.replace(version.keys[i], chunk=ids[version.keys[i].chunk]) for i in mine]
+        moved = base[mine] + rng.normal(0, 0.02, (len(mine), base.shape[1])).astype("float32")
+        rows.append(moved / np.linalg.norm(moved, axis=1, keepdims=True))
+    index = faiss.IndexFlatIP(version.vectors.d)
+    index.add(np.concatenate(rows))
+    assert index.ntotal > 10 * MAX_KEYS
+    return Searcher(dataclasses.replace(version, chunks=tuple(chunks), keys=tuple(keys), vectors=index), encoder)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_best_few_are_the_head_of_the_whole_ranking(engine, mode):
+    for q in load_questions(QUESTIONS)[::3]:
+        vector = engine.encoder.encode([q.q])
+        full = engine.searcher.search(q.q, mode=mode, query_vector=vector)
+        assert len(full.candidates) == len(engine.version.chunks)
+        for limit in (1, 3, 10):
+            _same(engine.searcher.search(q.q, mode=mode, query_vector=vector, limit=limit), full, limit)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_the_best_few_hold_among_thousands_of_close_competitors(crowded, engine, mode):
+    for q in load_questions(QUESTIONS)[::10]:
+        vector = engine.encoder.encode([q.q])
+        full = crowded.search(q.q, mode=mode, query_vector=vector)
+        assert len(full.candidates) == len(crowded.chunks)
+        for limit in (3, 20):
+            _same(crowded.search(q.q, mode=mode, query_vector=vector, limit=limit), full, limit)
+
+
+def test_included_chunks_come_back_below_the_best_with_their_scores(crowded, engine):
+    q = "where can I get tested for HIV"
+    vector = engine.encoder.encode([q])
+    full = crowded.search(q, query_vector=vector)
+    last = full.candidates[-1]
+    at = crowded.chunks.index(last.chunk)
+    limited = crowded.search(q, query_vector=vector, limit=3, include=[at])
+    assert limited.candidates[:3] == full.candidates[:3]
+    extra = limited.candidates[3]
+    assert extra.chunk == last.chunk and len(limited.candidates) == 4
+    assert (extra.dense, extra.lexical, extra.dense_rank, extra.lexical_rank) == (
+        last.dense, last.lexical, last.dense_rank, last.lexical_rank)
