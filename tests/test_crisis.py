@@ -3,7 +3,7 @@ trained and calibrated at build time, the levels set by cues, and what the banne
 
 import pytest
 
-from qa.answering.crisis import Detector
+from qa.answering.crisis import Detector, Layer
 from qa.corpus import load_corpus
 from qa.text import passages_of
 from tests.conftest import CORPUS
@@ -179,7 +179,52 @@ def test_spanish_questions_have_their_own_emergency_threshold(version, engine):
     assert spanish["tune"]["false_emergencies"] <= crisis["budget"]["false_emergencies"]
     english, own = engine.detector.layer("en"), engine.detector.layer("es")
     assert engine.detector.layer("fr") is english and own.threshold == spanish["threshold"]
-    question = "quiero dejar esto y estudiar, ¿quién me ayuda?"  # wanting out: urgent, not danger now
+    question = "quiero salir de esta vida pero no sé cómo"  # wanting out: urgent, not danger now
     score = max(p for p, _ in engine.detector.scores(engine.encoder.encode(passages_of(question)), "es"))
     assert english.threshold <= score < own.threshold  # one threshold for both would raise an emergency
     assert engine.trace(question).safety.level == "urgent"
+
+
+# -- a story told as past, and the support layer ---------------------------------------------------------
+
+@pytest.mark.parametrize("later", ["That was three years ago, I live with my mom now.", "I got out in 2019."])
+def test_a_message_told_as_past_lowers_every_sentence_of_it(engine, later):
+    """The sentence that fires has no time word; another sentence of the message says it is over."""
+    story = "He locked me in the room for days at a time."
+    assert engine.trace(story).safety.level == "emergency"
+    assert engine.trace(f"{story} {later}").safety.level == "urgent"
+    assert engine.trace(f"{story} {later} He is outside my door right now.").safety.level == "emergency"
+
+
+def test_the_support_layer_offers_help_to_someone_close_to_a_past_danger(engine):
+    question = "my friend was trafficked when she was younger and still won't talk to anyone about it"
+    assert rules_only(question) is None
+    match = engine.trace(question).safety
+    assert match is not None and match.level == "urgent"
+    assert match.sign in engine.detector.support_signs and match.score >= engine.detector.layer().support_threshold
+
+
+def test_support_signs_never_train_or_choose_a_danger_sign(engine, version):
+    support = engine.detector.support_signs
+    assert support and support == {s.id for s in SAFETY.signs if SAFETY.rule(s.rule).level == "urgent"}
+    crisis = version.manifest["crisis"]
+    examples = sum(len(s.examples) + len(s.examples_es) for s in SAFETY.signs if s.id in support)
+    assert crisis["support"]["trained_on"]["support"] == examples
+    assert crisis["trained_on"]["danger"] + examples == sum(len(s.examples) + len(s.examples_es) for s in SAFETY.signs)
+    vectors = engine.encoder.encode(["he took my passport and says I owe him"])
+    chosen = engine.detector.examples.danger_sign[engine.detector.scores(vectors)[0][1]]
+    assert chosen in engine.detector.danger_signs
+
+
+def test_between_the_thresholds_only_a_present_cue_raises_an_emergency(engine):
+    """Below the emergency threshold (and above the urgent one) a sentence is urgent, unless it says
+    the danger is now in so many words. Thresholds are set around the real score of the sentence."""
+    layer = engine.detector.layer()
+    plain = "the man I live with holds onto my ID card"  # no rule fires on it
+    now = f"{plain} right now"
+    assert rules_only(plain) is None and rules_only(now) is None
+    scores = [engine.detector.scores(engine.encoder.encode([q]))[0][0] for q in (plain, now)]
+    high, low = max(scores) + 0.01, min(scores) - 0.05
+    trial = Detector(SAFETY, engine.detector.examples, {"en": Layer(layer.classifier, high, low)})
+    levels = [trial.detect(q, [q], engine.encoder.encode([q])).level for q in (plain, now)]
+    assert levels == ["urgent", "emergency"]

@@ -10,13 +10,18 @@ Two layers, both auditable in ``corpus/safety.yaml``:
   danger; at or above the threshold calibrated at build time, the sentence fires the rule of the
   danger sign whose example it comes closest to.
 
+The signs of urgent rules (a person who got out, someone close at risk, wanting out) are read by a
+**support** classifier of their own instead: when nothing else fired, a sentence at or above its
+threshold raises an urgent banner. To the danger classifier their examples are what danger now is not.
+
 A question is read sentence by sentence, so one danger sentence buried in a long message counts.
 The level of a fired rule is then set by cues in the sentence that fired it: with no present cue
 ("right now", "still"), a past cue ("last year", "I got away"), a worry cue ("I think she
 might...") or a general question ("what is the penalty for...") makes an emergency urgent, for the
-cues the rule lists in ``lowered_by``. The highest level wins; between equal levels, rules before
-signs and the first listed first. The result names the rule, the words or example that fired it,
-and the score, so staff can see why.
+cues the rule lists in ``lowered_by``; a message with a past cue and no present cue anywhere is past
+in every sentence. Below the emergency threshold a sentence is urgent unless it has a present cue.
+The highest level wins; between equal levels, rules before signs and the first listed first. The
+result names the rule, the words or example that fired it, and the score, so staff can see why.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from qa.corpus.rules import LEVELS, Lang, Level, SafetyFile, SafetyRule
 from qa.records import Phone
 from qa.text import language, normalise
 
+# per sentence: the danger classifier's and the support classifier's (probability, closest example)
+Scored = tuple[list[tuple[float, int]], list[tuple[float, int]]]
 MIN_WORDS = 3  # words a sentence needs before the semantic layer may fire on it (rules fire on any)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -54,23 +61,18 @@ class Examples:
     danger_sign: tuple[str, ...]
     danger_lang: tuple[Lang, ...]
 
-    def closest(self, vectors: np.ndarray, k: int = 3) -> np.ndarray:
+    def closest(self, vectors: np.ndarray, k: int = 3, among: frozenset[str] | None = None) -> np.ndarray:
         """For each row of ``vectors``, the index of the closest danger example of the sign whose ``k``
         closest examples are closest on average (one lucky example does not choose the sign); -1 when
-        there are no examples."""
-        if not len(self.danger):
+        there are no examples. ``among``: only these signs (None: every sign)."""
+        signs = sorted(s for s in set(self.danger_sign) if among is None or s in among)
+        if not len(self.danger) or not signs:
             return np.full(len(vectors), -1)
         sims = vectors @ self.danger.T
-        signs = sorted(set(self.danger_sign))
-        out = []
-        for row in sims:
-            def strength(sign: str, row: np.ndarray = row) -> float:
-                own = np.sort(row[[i for i, s in enumerate(self.danger_sign) if s == sign]])[::-1][:k]
-                return float(own.mean())
-            best = max(signs, key=strength)
-            members = [i for i, s in enumerate(self.danger_sign) if s == best]
-            out.append(members[int(np.argmax(row[members]))])
-        return np.asarray(out)
+        members = [np.flatnonzero(np.asarray(self.danger_sign) == sign) for sign in signs]
+        strength = np.stack([-np.mean(np.sort(-sims[:, m], axis=1)[:, :k], axis=1) for m in members], axis=1)
+        best = np.argmax(strength, axis=1)  # the first of equal strengths, in sign order
+        return np.asarray([members[b][int(np.argmax(row[members[b]]))] for b, row in zip(best, sims, strict=True)])
 
 
 @dataclass(frozen=True)
@@ -97,13 +99,19 @@ class Layer:
     classifier: Classifier
     threshold: float | None  # at or above: the sign's rule at its level; None: scores, never fires
     urgent_threshold: float | None = None  # at or above (and below threshold): an urgent banner at most
+    # the support classifier (signs of urgent rules: after getting out, someone close) and its threshold:
+    # at or above, an urgent banner for a sentence the danger classifier let pass
+    support: Classifier | None = None
+    support_threshold: float | None = None
 
     @classmethod
     def from_manifest(cls, crisis: dict[str, Any]) -> Layer | None:
         classifier = Classifier.from_manifest(crisis)
         if classifier is None:
             return None
-        return cls(classifier, crisis.get("threshold"), crisis.get("urgent_threshold"))
+        support = crisis.get("support") or {}
+        return cls(classifier, crisis.get("threshold"), crisis.get("urgent_threshold"),
+                   Classifier.from_manifest(support), support.get("threshold"))
 
 
 class Detector:
@@ -118,6 +126,8 @@ class Detector:
         self.safety = safety
         self.examples = examples
         self.layers = dict(layers or {})
+        self.support_signs = support_signs(safety)
+        self.danger_signs = frozenset(s.id for s in safety.signs) - self.support_signs
 
     @classmethod
     def from_manifest(cls, safety: SafetyFile, examples: Examples | None, crisis: dict[str, Any]) -> Detector:
@@ -135,20 +145,27 @@ class Detector:
         return (self.examples is not None and layer is not None and layer.threshold is not None
                 and len(self.examples.danger) > 0)
 
-    def detect(self, question: str, parts: list[str], vectors: np.ndarray | None = None) -> CrisisMatch | None:
+    def detect(self, question: str, parts: list[str], vectors: np.ndarray | None = None,
+               scored: Scored | None = None) -> CrisisMatch | None:
         """The strongest danger signal in ``question``, read whole and as the sentences ``parts``.
 
         ``vectors`` are the embeddings of ``parts`` (for the semantic layer; None skips it). The
-        question's language picks the semantic layer's thresholds.
+        question's language picks the semantic layer's thresholds. ``scored``: what ``scores`` and
+        ``support`` give for ``vectors``, when already known (calibration tries many thresholds).
         """
         lang = language(question)
-        scores = (self.scores(vectors, lang) if vectors is not None and self.semantic(lang)
-                  else [None] * len(parts))
-        found = [m for part in parts if (m := self._rules(part)) is not None]
+        if vectors is not None and scored is None:
+            scored = (self.scores(vectors, lang), self.support(vectors, lang))
+        scores = scored[0] if scored is not None and self.semantic(lang) else [None] * len(parts)
+        past = self.told_as_past(question)
+        found = [m for part in parts if (m := self._rules(part, past)) is not None]
         if not found:  # a pattern may span sentences; the cues are then read in the whole question
-            found = [m for m in [self._rules(question)] if m is not None]
+            found = [m for m in [self._rules(question, past)] if m is not None]
         found += [m for part, score in zip(parts, scores, strict=True)
-                  if score is not None and (m := self._sign(part, *score, lang=lang))]
+                  if score is not None and (m := self._sign(part, *score, lang=lang, past=past))]
+        if not found and scored is not None:
+            found = [m for part, support in zip(parts, scored[1], strict=True)
+                     if (m := self._support(part, *support, lang=lang))]
         if not found:
             return None
         return min(found, key=lambda m: LEVELS.index(m.level))  # min keeps the first of equal levels
@@ -159,17 +176,45 @@ class Detector:
         if self.examples is None or layer is None or not len(vectors):
             return [(-1.0, -1)] * len(vectors)
         probability = layer.classifier.probability(vectors)
-        closest = self.examples.closest(vectors)
+        closest = self.examples.closest(vectors, among=self.danger_signs)
         return [(float(p), int(i)) for p, i in zip(probability, closest, strict=True)]
 
-    def _rules(self, text: str) -> CrisisMatch | None:
-        """The rule that fires for ``text`` at the highest level after the cues (file order between equals)."""
+    def support(self, vectors: np.ndarray, lang: str = "en") -> list[tuple[float, int]]:
+        """The support classifier's (probability, closest example of a support sign) for each row."""
+        layer = self.layer(lang)
+        if self.examples is None or layer is None or layer.support is None or not len(vectors):
+            return [(-1.0, -1)] * len(vectors)
+        probability = layer.support.probability(vectors)
+        closest = self.examples.closest(vectors, among=self.support_signs)
+        return [(float(p), int(i)) for p, i in zip(probability, closest, strict=True)]
+
+    def _support(self, text: str, score: float, example: int, lang: str = "en") -> CrisisMatch | None:
+        layer = self.layer(lang)
+        cut = layer.support_threshold if layer is not None else None
+        if self.examples is None or cut is None or score < cut or example < 0 or len(_WORD.findall(text)) < MIN_WORDS:
+            return None
+        sign = self.examples.danger_sign[example]
+        rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
+        return CrisisMatch(rule, self.examples.danger_text[example], "urgent", self.examples.danger_lang[example], sign,
+                           round(score, 4))
+
+    def told_as_past(self, question: str) -> bool:
+        """Whether the whole message is told as over: a past cue ("two years ago", "I got out") and no
+        present one anywhere in it. Each of its sentences is then read as past, so "I still can't sleep"
+        after "I left three years ago" is not danger now."""
+        norm = normalise(question)
+        cues = self.safety.cues
+        return cues.past.first(norm) is not None and cues.present.first(norm) is None
+
+    def _rules(self, text: str, past: bool = False) -> CrisisMatch | None:
+        """The rule that fires for ``text`` at the highest level after the cues (file order between equals);
+        ``past``: the message it is part of is told as past."""
         norm = normalise(text)
-        found = [CrisisMatch(rule, hit[0], self.level(rule, norm), hit[1])
+        found = [CrisisMatch(rule, hit[0], self.level(rule, norm, past), hit[1])
                  for rule in self.safety.rules if (hit := rule.first_hit(norm)) is not None]
         return min(found, key=lambda m: LEVELS.index(m.level)) if found else None
 
-    def _sign(self, text: str, score: float, example: int, lang: str = "en") -> CrisisMatch | None:
+    def _sign(self, text: str, score: float, example: int, lang: str = "en", past: bool = False) -> CrisisMatch | None:
         layer = self.layer(lang)
         high = layer.threshold if layer is not None else None
         low = layer.urgent_threshold if layer is not None and layer.urgent_threshold is not None else high
@@ -179,24 +224,34 @@ class Detector:
             return None
         sign = self.examples.danger_sign[example]
         rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
-        level = self.level(rule, normalise(text)) if score >= high else "urgent"
+        norm = normalise(text)
+        # below the emergency threshold a sentence says danger now only in so many words ("right now")
+        now = score >= high or self.safety.cues.present.first(norm) is not None
+        level = self.level(rule, norm, past) if now else "urgent"
         return CrisisMatch(rule, self.examples.danger_text[example], level, self.examples.danger_lang[example], sign,
                            round(score, 4))
 
-    def level(self, rule: SafetyRule, sentence: str) -> Level:
-        """The level ``rule`` gets for a normalised ``sentence``, after the cues."""
+    def level(self, rule: SafetyRule, sentence: str, past: bool = False) -> Level:
+        """The level ``rule`` gets for a normalised ``sentence``, after the cues; ``past``: the message
+        it is part of is told as past."""
         if rule.level != "emergency":
             return rule.level
         cues = self.safety.cues
         if cues.present.first(sentence) is not None:
             return "emergency"
-        lowering = {"past": lambda s: cues.past.first(s) is not None,
+        lowering = {"past": lambda s: past or cues.past.first(s) is not None,
                     "worry": lambda s: cues.worry.first(s) is not None, "general": cues.is_general}
         return "urgent" if any(lowering[cue](sentence) for cue in rule.lowered_by) else "emergency"
 
     def fears_police(self, question: str) -> bool:
         """Whether the question says the person fears police, arrest or deportation."""
         return self.safety.police_fear.phrases.first(normalise(question)) is not None
+
+
+def support_signs(safety: SafetyFile) -> frozenset[str]:
+    """The signs of urgent rules (after getting out, someone close, wanting out): read by the support
+    classifier, never by the danger one, whose examples are danger now."""
+    return frozenset(s.id for s in safety.signs if safety.rule(s.rule).level == "urgent")
 
 
 def emergency_contacts(rules: tuple[SafetyRule, ...]) -> list[Phone]:

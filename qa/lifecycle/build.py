@@ -20,6 +20,7 @@ from typing import Any
 
 import faiss
 
+from qa.answering.crisis import support_signs
 from qa.answering.engine import Engine
 from qa.corpus import checksum, corpus_files, load_corpus
 from qa.encoder import Encoder
@@ -102,6 +103,13 @@ class BuildReport:
                 f" ({c.get('reason', 'default threshold: no labelled crisis questions')})"
             lines.append(f"crisis layer{name}: probability >= {layer['threshold']} for the rule's level, "
                          f">= {layer.get('urgent_threshold', layer['threshold'])} for an urgent banner" + reached)
+        support = c.get("support") or {}
+        if support.get("tune"):
+            tune = support["tune"]
+            added = tune["with"]["false_banners"] - tune["without"]["false_banners"]
+            lines.append(f"support layer: probability >= {support['threshold']} for an urgent banner (tune split: "
+                         f"recall {tune['without']['recall']:.0%} -> {tune['with']['recall']:.0%}, "
+                         f"false banners {added:+.1%})")
         return "\n".join(lines)
 
 
@@ -177,7 +185,7 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
                           tuple(keys), flat)
         return Engine(version, encoder)
 
-    crisis = crisis_model.train(keys, vectors)
+    crisis = crisis_model.train(keys, vectors, support_signs(corpus.safety))
     calibration, crisis, quality = _evaluate(engine_with, questions, crisis_questions, wording_questions,
                                              spanish_questions, floors or Floors(), crisis)
     live_id, live = _live(index_dir, encoder)
@@ -213,7 +221,8 @@ def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path |
     if crisis_questions is not None and crisis.get("weights"):
         spanish_tune = load_questions(spanish_questions, "tune") if spanish_questions is not None else []
         crisis = crisis_model.calibrate(engine_with({"crisis": crisis}), crisis,
-                                        load_crisis_questions(crisis_questions, "tune"), tune, spanish_tune)
+                                        load_crisis_questions(crisis_questions, "tune"), tune, spanish_tune,
+                                        wording_tune)
         crisis |= {"questions": Path(crisis_questions).name, "split": "tune"}
     if questions is None:  # asked for: a build with no gate (a missing file is an error, raised above)
         return {"threshold": DEFAULT_THRESHOLD, "reason": "no labelled questions"}, crisis, None

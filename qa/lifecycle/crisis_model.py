@@ -23,14 +23,14 @@ in docs/safety.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from qa.answering.crisis import Detector, Layer
+from qa.answering.crisis import Detector, Layer, Scored
 from qa.answering.engine import Engine
 from qa.index.keys import Key
 from qa.lifecycle.crisis_eval import CrisisQuestion
@@ -42,24 +42,39 @@ REGULARISATION = 2.0  # scikit-learn's C; measured on the tune split (docs/safet
 DEFAULT_THRESHOLD = 0.8  # used only by an index built without labelled crisis questions
 MAX_FALSE_EMERGENCIES = 0.02
 MAX_FALSE_BANNERS = 0.05
+MAX_SUPPORT_BANNERS = 0.02  # false banners the support classifier may add to the danger layer's
 
 
-def train(keys: list[Key], vectors: np.ndarray) -> dict[str, Any]:
-    """Fit the classifier on the embedded keys; returns what the manifest stores (weights, bias, counts)."""
-    positive = [i for i, k in enumerate(keys) if k.kind == "danger"]
+def train(keys: list[Key], vectors: np.ndarray, support: Collection[str] = ()) -> dict[str, Any]:
+    """Fit the classifiers on the embedded keys; returns what the manifest stores (weights, bias, counts).
+
+    ``support``: the signs of urgent rules (``qa.answering.crisis.support_signs``). Their examples
+    (a person who got out, someone close at risk) train a classifier of their own, the support one;
+    to the danger classifier they are what danger now is not, so a story told as past scores lower.
+    """
+    danger = [i for i, k in enumerate(keys) if k.kind == "danger" and k.sign not in support]
+    helped = [i for i, k in enumerate(keys) if k.kind == "danger" and k.sign in support]
     # Spanish phrasings and out-of-scope questions stay out: with the English model, what they share
     # is mostly the language, and as negatives they taught the classifier that Spanish is calm and
     # moved its boundary for English too (docs/safety.md: false emergencies on long English messages
     # rose from 2 to 4 of 18 on the tune split). Spanish danger and calm examples stay in.
     negative = [i for i, k in enumerate(keys) if k.kind in NEGATIVE_KINDS
                 and not (k.kind in ("phrasing", "negative") and language(k.text) == "es")]
-    if not positive or not negative:
+    if not danger or not negative:
         return {"reason": "no danger examples or nothing to tell them from"}
+    out = _fit(vectors, danger, negative + helped) | {"threshold": DEFAULT_THRESHOLD}
+    out["trained_on"] = {"danger": len(danger), "not_danger": len(negative) + len(helped)}
+    if helped:
+        out["support"] = _fit(vectors, helped, negative) | {"threshold": DEFAULT_THRESHOLD}
+        out["support"]["trained_on"] = {"support": len(helped), "not_support": len(negative)}
+    return out
+
+
+def _fit(vectors: np.ndarray, positive: list[int], negative: list[int]) -> dict[str, Any]:
     x = vectors[positive + negative]
     y = np.r_[np.ones(len(positive)), np.zeros(len(negative))]
     model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000).fit(x, y)
-    return {"weights": [round(float(w), 6) for w in model.coef_[0]], "bias": round(float(model.intercept_[0]), 6),
-            "trained_on": {"danger": len(positive), "not_danger": len(negative)}, "threshold": DEFAULT_THRESHOLD}
+    return {"weights": [round(float(w), 6) for w in model.coef_[0]], "bias": round(float(model.intercept_[0]), 6)}
 
 
 @dataclass(frozen=True)
@@ -69,10 +84,11 @@ class _Case:
     vectors: np.ndarray
     expected: str  # "emergency", "urgent" or "none" ("none" for every ordinary question)
     ordinary: bool  # from eval/questions.yaml, not from the crisis set
+    scored: Scored  # the classifiers' scores of its sentences (thresholds change, they do not)
 
 
 def calibrate(engine: Engine, model: dict[str, Any], crisis: list[CrisisQuestion], ordinary: list[Question],
-              spanish: Sequence[Question] = ()) -> dict[str, Any]:
+              spanish: Sequence[Question] = (), wording: Sequence[Question] = ()) -> dict[str, Any]:
     """``model`` with its thresholds calibrated on the tune questions (``engine``'s own are ignored),
     and what they reached on tune; Spanish questions get thresholds of their own (``languages.es``).
 
@@ -83,30 +99,60 @@ def calibrate(engine: Engine, model: dict[str, Any], crisis: list[CrisisQuestion
     the crisis questions in Spanish and ``spanish`` (the Spanish question set, whose ``level`` says
     which are danger) within the same budget; its urgent threshold stays the main one, so a Spanish
     crisis is never missed for it and only its level needs the Spanish evidence.
+
+    The support classifier's threshold (``support.threshold``) is the lowest at which it adds at most
+    ``MAX_SUPPORT_BANNERS`` of banners to the calm questions, the ordinary ones and ``wording`` (the
+    questions as people write them, none of them labelled a crisis), on top of the danger layer's.
     """
     cases = [_case(engine, q.q, q.level, False) for q in crisis]
-    cases += [_case(engine, q.q, "none", True) for q in ordinary if q.crisis is None]
+    cases += [_case(engine, q.q, "none", True) for q in [*ordinary, *wording] if q.crisis is None]
     out = model | _thresholds(engine.detector, cases)
     spanish_cases = [c for c in cases if language(c.question) == "es"]
     spanish_cases += [_case(engine, q.q, q.level or "none", q.level in (None, "none")) for q in spanish]
     if any(c.expected != "none" for c in spanish_cases) and any(c.expected == "none" for c in spanish_cases):
-        high = _thresholds(engine.detector, spanish_cases)["threshold"]
-        low = min(out["urgent_threshold"], high)
+        shared = out["urgent_threshold"]
+        # the lowest within the emergency budget, with the shared urgent threshold below it (a sentence
+        # between the two that says "hoy" is an emergency too)
+        cuts = [*sorted({round(p, 6) for c in spanish_cases for p, _ in c.scored[0]}), 1.01]
+        high = _lowest(cuts, lambda cut: _figures(engine.detector, spanish_cases, cut, min(shared, cut))
+                       ["false_emergencies"] <= MAX_FALSE_EMERGENCIES)
+        low = min(shared, high)
         out["languages"] = {"es": {"threshold": high, "urgent_threshold": low,
                                    "tune": _figures(engine.detector, spanish_cases, high, low)}}
+    if model.get("support"):
+        out["support"] = model["support"] | _support_threshold(engine.detector, cases, out["threshold"],
+                                                               out["urgent_threshold"])
     return out
+
+
+def _support_threshold(detector: Detector, cases: list[_Case], high: float, low: float) -> dict[str, Any]:
+    """The support classifier's threshold: the lowest that adds at most ``MAX_SUPPORT_BANNERS`` of
+    false banners to the danger layer's (at ``high`` and ``low``), recall first."""
+    layer = detector.layer()
+    assert layer is not None and layer.support is not None
+    without = _figures(detector, cases, high, low)
+    cuts = [*sorted({round(p, 6) for c in cases for p, _ in c.scored[1]}), 1.01]
+    cut = _lowest(cuts, lambda cut: _figures(detector, cases, high, low, cut)["false_banners"]
+                  <= without["false_banners"] + MAX_SUPPORT_BANNERS)
+    return {"threshold": cut, "tune": {"without": without, "with": _figures(detector, cases, high, low, cut)},
+            "budget": {"added_false_banners": MAX_SUPPORT_BANNERS}}
 
 
 def _thresholds(detector: Detector, cases: list[_Case]) -> dict[str, Any]:
     """The two thresholds, recall first, each the lowest within its budget."""
-    cuts = [*sorted({round(p, 6) for c in cases for p, _ in detector.scores(c.vectors)}), 1.01]
+    cuts = [*sorted({round(p, 6) for c in cases for p, _ in c.scored[0]}), 1.01]
     # the lowest cut within budget keeps the most crises; false alarms only fall as a cut rises
     high = _lowest(cuts, lambda cut: _figures(detector, cases, cut, cut)["false_emergencies"]
                    <= MAX_FALSE_EMERGENCIES)
-    low = _lowest([c for c in cuts if c <= high], lambda cut: _figures(detector, cases, high, cut)
-                  ["false_banners"] <= MAX_FALSE_BANNERS)
+    # below ``high`` a sentence that says "right now" still raises an emergency: both budgets hold
+    low = _lowest([c for c in cuts if c <= high], lambda cut: _within(_figures(detector, cases, high, cut)))
     return {"threshold": high, "urgent_threshold": min(low, high), "tune": _figures(detector, cases, high, low),
             "budget": {"false_emergencies": MAX_FALSE_EMERGENCIES, "false_banners": MAX_FALSE_BANNERS}}
+
+
+def _within(figures: dict[str, float]) -> bool:
+    return (figures["false_banners"] <= MAX_FALSE_BANNERS
+            and figures["false_emergencies"] <= MAX_FALSE_EMERGENCIES)
 
 
 def _lowest(cuts: list[float], ok: Callable[[float], bool]) -> float:
@@ -123,17 +169,23 @@ def _lowest(cuts: list[float], ok: Callable[[float], bool]) -> float:
 
 def _case(engine: Engine, question: str, expected: str, ordinary: bool) -> _Case:
     parts = passages_of(question)
-    return _Case(question, parts, engine.encoder.encode(parts), expected, ordinary)
+    vectors = engine.encoder.encode(parts)
+    lang = language(question)
+    return _Case(question, parts, vectors, expected, ordinary,
+                 (engine.detector.scores(vectors, lang), engine.detector.support(vectors, lang)))
 
 
-def _figures(detector: Detector, cases: list[_Case], threshold: float, urgent_threshold: float) -> dict[str, float]:
+def _figures(detector: Detector, cases: list[_Case], threshold: float, urgent_threshold: float,
+             support_threshold: float | None = None) -> dict[str, float]:
     """On the tune cases: recall (any banner for danger), false emergencies (calm and ordinary
-    questions alike), and false banners of any level (calm and ordinary questions together)."""
+    questions alike), and false banners of any level (calm and ordinary questions together);
+    ``support_threshold``: the support classifier's (None: it stays silent)."""
     layer = detector.layer()
     assert layer is not None  # calibrate is only called with a trained classifier
     # the same thresholds for every language: the cases are of one language
-    trial = Detector(detector.safety, detector.examples, {"en": Layer(layer.classifier, threshold, urgent_threshold)})
-    got = [(c, trial.detect(c.question, c.parts, c.vectors)) for c in cases]
+    trial = Detector(detector.safety, detector.examples, {"en": Layer(layer.classifier, threshold, urgent_threshold,
+                                                                      layer.support, support_threshold)})
+    got = [(c, trial.detect(c.question, c.parts, c.vectors, c.scored)) for c in cases]
     danger = [m for c, m in got if c.expected != "none"]
     calm = [m for c, m in got if c.expected == "none"]
 
