@@ -2,6 +2,7 @@
 
 import pytest
 
+from qa.errors import CorpusError
 from qa.lifecycle.evaluate import figures, load_questions, run
 from qa.lifecycle.gate import load_floors
 from qa.retrieval.confidence import calibrate
@@ -108,3 +109,16 @@ def test_the_gate_refuses_a_floor_that_nothing_measured_instead_of_skipping_it()
     problems = judge(record, floors).problems
     assert len(problems) == 3 and all("has no figure in this build" in p for p in problems)
     assert {p.split(" ")[0] for p in problems} == {"card_recall@3", "hit@1", "crisis"}
+
+
+def test_a_question_file_is_read_again_when_it_changes(tmp_path):
+    """The build reads each labelled file several times and keeps what it parsed; an edit is never missed."""
+    path = tmp_path / "questions.yaml"
+    one = "questions:\n  - q: where can I get tested\n    split: tune\n    kind: out_of_scope\n"
+    path.write_text(one)
+    assert [q.q for q in load_questions(path)] == ["where can I get tested"]
+    path.write_text(one + "  - q: is it legal\n    split: test\n    kind: out_of_scope\n")
+    assert [q.q for q in load_questions(path, "test")] == ["is it legal"]
+    path.write_text(one.replace("split: tune", "split: tun"))
+    with pytest.raises(CorpusError):
+        load_questions(path)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from ruamel.yaml import YAML
@@ -188,3 +189,20 @@ def describe(err: Mapping[str, Any]) -> str:
             if field in SHAPES:
                 return SHAPES[field]
     return f"'{name}': {err['msg']}"
+
+
+def load(path: Path, model: type[M], what: str) -> M:
+    """The YAML file ``path`` read and validated as ``model`` (CorpusError as ``read`` and ``validate``
+    raise it), remembered per version of the file (its size and modification time): a build reads
+    each labelled question file several times, and parsing with line numbers is slow."""
+    try:
+        stat = Path(path).stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        stamp = None  # read says what is wrong
+    return cast(M, _load(Path(path), stamp, model, what))
+
+
+@lru_cache(maxsize=32)
+def _load(path: Path, stamp: tuple[int, int] | None, model: type[M], what: str) -> M:
+    return validate(model, read(path, what), path)

@@ -43,8 +43,8 @@ class CrisisFile(BaseModel):
 
 def load_crisis_questions(path: Path, split: str | None = None) -> list[CrisisQuestion]:
     """Read a crisis question file (CorpusError when missing or wrong); ``split`` keeps "tune" or "test"."""
-    data = yamlfile.read(Path(path), "crisis question file")
-    return [q for q in yamlfile.validate(CrisisFile, data, path).questions if split in (None, q.split)]
+    questions = yamlfile.load(Path(path), CrisisFile, "crisis question file").questions
+    return [q for q in questions if split in (None, q.split)]
 
 
 @dataclass(frozen=True)

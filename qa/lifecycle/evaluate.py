@@ -67,8 +67,7 @@ class QuestionFile(BaseModel):
 
 def load_questions(path: Path, split: str | None = None) -> list[Question]:
     """Read a question file (CorpusError when it is missing or wrong); ``split`` keeps "tune" or "test" only."""
-    data = yamlfile.read(Path(path), "question file")
-    questions = yamlfile.validate(QuestionFile, data, path).questions
+    questions = yamlfile.load(Path(path), QuestionFile, "question file").questions
     return [q for q in questions if split in (None, q.split)]
 
 
