@@ -118,13 +118,18 @@ class Searcher:
         lexical = self.lexical.scores(question)
         top = float(lexical.max()) if n else 0.0
         positive = _positive(lexical)
-        pool = self._pool(mode, limit, include, dense_at, dense_val, lexical, top, positive)
-        if pool is None:  # rank every chunk
-            pool = np.arange(n)
-        dense = np.full(len(pool), -1.0, dtype="float32")
-        dense[np.searchsorted(pool, dense_at)] = dense_val
-        lex = lexical[pool]
-        fused = self._fuse(mode, pool, dense, lex, top, dense_at, dense_val, positive)
+        pool, bound = self._pool(mode, limit, include, dense_at, lexical, top, positive)
+
+        def scored(pool: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            dense = np.full(len(pool), -1.0, dtype="float32")
+            dense[np.searchsorted(pool, dense_at)] = dense_val
+            lex = lexical[pool]
+            return dense, lex, self._fuse(mode, pool, dense, lex, top, dense_at, dense_val, positive)
+
+        dense, lex, fused = scored(pool)
+        if limit is not None and bound is not None and float(-np.partition(-fused, limit - 1)[limit - 1]) <= bound:
+            pool = np.arange(n)  # a chunk left out could tie the limit-th: rank every chunk
+            dense, lex, fused = scored(pool)
         order = np.lexsort((self._id_order[pool], -fused))
         chosen = order if limit is None else order[:limit]
         if len(include):  # and the included chunks below them, in rank order
@@ -144,17 +149,18 @@ class Searcher:
         best_dense = float(dense_val.max()) if len(dense_val) else -1.0
         return Ranking(candidates, negative, best_dense, float(lexical.max()) if n else 0.0)
 
-    def _pool(self, mode: str, limit: int | None, include: Sequence[int], dense_at: np.ndarray, dense_val: np.ndarray,
-              lexical: np.ndarray, top: float, positive: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
-        """The chunks (sorted positions) that hold the best ``limit`` and ``include``; None: every chunk.
+    def _pool(self, mode: str, limit: int | None, include: Sequence[int], dense_at: np.ndarray, lexical: np.ndarray,
+              top: float, positive: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, float | None]:
+        """The chunks (sorted positions) that hold the best ``limit`` and ``include``, and the best fused
+        score a chunk left out could reach (None: none is left out).
 
         A chunk with no key among the dense side's scores -1 there, so the best ``limit`` come from the
         chunks with a key and the lexical side's best ``limit`` (with any tied with the last), unless a
-        chunk left out could tie with the ``limit``-th of those: then every chunk is ranked.
+        chunk left out could tie with the ``limit``-th of those (``search`` then ranks every chunk).
         """
         n = len(self.chunks)
         if limit is None or limit >= n:
-            return None
+            return np.arange(n), None
         hits = positive[0]
         left = 0.0  # the best BM25 score of a chunk left out
         if len(hits) > limit:
@@ -164,14 +170,11 @@ class Searcher:
             hits = hits[scores >= cut]
         pool = np.union1d(np.union1d(dense_at, hits), np.asarray(include, dtype="int64"))
         if len(pool) <= limit:
-            return None
-        dense = np.full(len(pool), -1.0, dtype="float32")
-        dense[np.searchsorted(pool, dense_at)] = dense_val
-        fused = self._fuse(mode, pool, dense, lexical[pool], top, dense_at, dense_val, positive)
-        # the best a chunk left out could score (its dense score is -1), against the limit-th in the pool
+            return np.arange(n), None
+        # a chunk left out scores -1 on the dense side, and at most ``left`` on the lexical one
         bound = {"dense": -1.0, "lexical": left, "hybrid": -1.0 + (LEXICAL_WEIGHT * left / top if top else 0.0),
                  "rrf": 1.0 / (RRF_K + len(dense_at) + 1) + 1.0 / (RRF_K + len(hits) + 1)}[mode]
-        return None if float(-np.partition(-fused, limit - 1)[limit - 1]) <= bound else pool
+        return pool, bound
 
     @staticmethod
     def _fuse(mode: str, pool: np.ndarray, dense: np.ndarray, lex: np.ndarray, top: float, dense_at: np.ndarray,
