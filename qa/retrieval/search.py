@@ -62,6 +62,9 @@ class Searcher:
         self.encoder = encoder
         self.chunks = version.chunks
         position = {c.id: i for i, c in enumerate(self.chunks)}
+        self._places: dict[tuple[str, str, int], list[int]] = {}  # (document, section, paragraph) -> chunks
+        for i, c in enumerate(self.chunks):
+            self._places.setdefault((c.document, c.section, c.paragraph), []).append(i)
         self._key_chunk = np.array([position.get(k.chunk, -1) for k in version.keys], dtype="int64")
         self._key_kind = np.array([k.kind for k in version.keys], dtype=object)
         self._key_sentence = np.array([-1 if k.sentence is None else k.sentence for k in version.keys], dtype="int64")
@@ -86,8 +89,7 @@ class Searcher:
 
     def positions(self, document: str, section: str, paragraph: int) -> list[int]:
         """Where the chunks of this paragraph of this section are."""
-        place = (document, section, paragraph)
-        return [i for i, c in enumerate(self.chunks) if (c.document, c.section, c.paragraph) == place]
+        return self._places.get((document, section, paragraph), [])
 
     def search(self, question: str, mode: str = "hybrid", query_vector: np.ndarray | None = None,
                limit: int | None = None, include: Sequence[int] = ()) -> Ranking:
