@@ -6,15 +6,19 @@ examples, the FAQ's own sentences, the alternate phrasings and the out-of-scope 
 model is scikit-learn's logistic regression; only its weights go into the manifest, and the
 server scores with numpy.
 
-Two thresholds are calibrated on the tune split of ``eval/crisis.yaml`` and the ordinary (non-crisis)
-tune questions of ``eval/questions.yaml``, recall first, each the lowest probability that stays
-within its false-alarm budget:
+The signs of urgent rules train a second classifier, the support one (``train``).
+
+The thresholds are calibrated on the tune split of ``eval/crisis.yaml`` and the ordinary (non-crisis)
+tune questions of ``eval/questions.yaml`` and ``eval/wording.yaml``, recall first, each the lowest
+probability that stays within its false-alarm budget:
 
 - ``threshold``: a sentence at or above it raises its sign's rule at the rule's level (after the
   cues), so at most ``MAX_FALSE_EMERGENCIES`` of the calm questions may get an emergency;
 - ``urgent_threshold``: a sentence at or above it (and below ``threshold``) raises an urgent banner
-  at most, the gentle one that offers the hotline; at most ``MAX_FALSE_BANNERS`` of the calm and
-  ordinary questions may get any banner.
+  at most, the gentle one that offers the hotline, unless it says the danger is now ("right now");
+  at most ``MAX_FALSE_BANNERS`` of the calm and ordinary questions may get any banner, and the
+  emergency budget still holds;
+- ``support.threshold``: the support classifier's, adding at most ``MAX_SUPPORT_BANNERS`` of banners.
 
 A missed crisis is the worst failure, a gentle banner on an ordinary question a small one: the
 budgets say how much of the second is paid for the first. Measured against a nearest-example rule
@@ -92,8 +96,8 @@ def calibrate(engine: Engine, model: dict[str, Any], crisis: list[CrisisQuestion
     """``model`` with its thresholds calibrated on the tune questions (``engine``'s own are ignored),
     and what they reached on tune; Spanish questions get thresholds of their own (``languages.es``).
 
-    The main thresholds: the crisis questions (in any language) and ``ordinary`` (questions that are
-    not crises). Spanish: with the English model every Spanish sentence sits closer to the Spanish
+    The main thresholds: the crisis questions (in any language), ``ordinary`` and ``wording``
+    (questions that are not crises). Spanish: with the English model every Spanish sentence sits closer to the Spanish
     danger examples than an English one does, so the main emergency threshold raised an emergency for
     one Spanish question in eight (docs/safety.md). A Spanish question's emergency threshold is set on
     the crisis questions in Spanish and ``spanish`` (the Spanish question set, whose ``level`` says
