@@ -6,12 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup index browser lint catalog clean
+.PHONY: run test setup index browser postgres lint catalog clean
 
 run: setup index
 	$(BIN)/qa serve
 
-test: setup browser
+test: setup browser postgres
 	$(BIN)/python -m pytest
 
 setup: $(STAMP)
@@ -34,6 +34,13 @@ browser:
 	@test -x $(CHROMIUM) || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's postgresql for the staff database tests: tests/postgres.py runs its initdb and pg_ctl for a
+# throwaway server in a temporary folder (the tests fail, never skip, without it).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 # The service's own words: extract every message id (N_() and the templates' _() and trans blocks)
 # into qa/locale/messages.pot and merge them into each language's catalog; then translate the new

@@ -1,4 +1,4 @@
-"""The ``qa`` command: build, ask, eval, serve, index, staff. Each prints for a person and exits non-zero on errors."""
+"""The ``qa`` command: build, ask, eval, serve, index, staff, db. Each prints for a person and exits non-zero on errors."""
 
 from __future__ import annotations
 
@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     ep.add_argument("--corpus", type=Path, help="corpus directory (default: QA_CORPUS_DIR or corpus/)")
     ts.add_parser("purge", help="delete flags older than QA_FEEDBACK_RETENTION_DAYS now")
     ts.add_parser("unlock", help="forget the failed sign-ins for a name, so it can sign in at once").add_argument("name")
+
+    d = sub.add_parser("db", help="the staff database's schema")
+    ds = d.add_subparsers(dest="db_command", required=True)
+    ds.add_parser("upgrade", help="bring the schema up to date now (the server also does it on first use)")
 
     args = parser.parse_args(argv)
     try:
@@ -327,11 +331,29 @@ def _staff_unlock(args: argparse.Namespace, store: Store, settings: Settings) ->
     return 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from qa.staff.db import Store
+    from qa.staff.migrate import INITIAL
+
+    store = Store(get_settings().database_url)
+    try:
+        done = store.upgrade()
+    finally:
+        store.close()
+    if done.adopted:
+        print(f"{store.name}: made before migrations, adopted at revision {INITIAL}, now at revision {done.after}")
+    elif done.before == done.after:
+        print(f"{store.name}: already at revision {done.after}")
+    else:
+        print(f"{store.name}: upgraded from {done.before or 'an empty database'} to revision {done.after}")
+    return 0
+
+
 STAFF_COMMANDS = {"add": _staff_add, "list": _staff_list, "remove": _staff_remove, "export-phrasings": _staff_export,
                   "purge": _staff_purge, "unlock": _staff_unlock}
 COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "eval-crisis": cmd_eval_crisis, "serve": cmd_serve,
             "index": cmd_index,
-            "staff": cmd_staff}
+            "staff": cmd_staff, "db": cmd_db}
 
 if __name__ == "__main__":
     sys.exit(main())

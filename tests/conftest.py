@@ -75,6 +75,38 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server (tests/postgres.py), started once, only when a test asks for it.
+
+    When it cannot start the tests that need it fail with the reason and the fix: never skipped."""
+    from tests.postgres import PostgresUnavailable, Server
+
+    server = None
+    try:
+        server = Server()
+        server.start()
+    except PostgresUnavailable as e:
+        if server is not None:
+            server.stop()
+        pytest.fail(f"PostgreSQL is needed for the staff database tests: {e}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A clean, empty staff database for one test, on each database the staff store supports: a SQLite
+    file in a folder that does not exist yet, or a new database on the throwaway PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/db/staff.db"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.new_database()
+    yield url
+    server.drop_database(url)
+
+
 @pytest.fixture
 def corpus_copy(tmp_path) -> Path:
     """A writable copy of the real corpus, for tests that break or edit it."""

@@ -1,4 +1,5 @@
-"""Flags, the review queue, retention and the phrasings export (qa/staff/flags.py, review.py, qa/corpus/phrasings.py)."""
+"""Flags, the review queue, retention and the phrasings export (qa/staff/flags.py, review.py, qa/corpus/phrasings.py),
+each on SQLite and on PostgreSQL (the ``database_url`` fixture)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ DAY = 86_400
 
 
 @pytest.fixture
-def store(tmp_path, clock):
-    s = Store(f"sqlite:///{tmp_path}/staff.db", clock=clock)
+def store(database_url, clock):
+    s = Store(database_url, clock=clock)
     yield s
     s.close()
 
@@ -161,11 +162,11 @@ def test_add_phrasings_to_an_empty_file_and_skips_duplicates():
     assert again == text and added == []
 
 
-def test_cli_export_phrasings(tmp_path, store, engine, corpus_copy, monkeypatch, capsys):
+def test_cli_export_phrasings(database_url, store, engine, corpus_copy, monkeypatch, capsys):
     flag = flags.submit(store, engine.version, "who do i talk to about getting out", [], False, 500)
     doc, sec = _section(engine.version, 4)
     review.add_phrasing(store, flag.id, engine.version, doc.id, sec.number, None, flag.question, "alice", 500)
-    monkeypatch.setenv("QA_DATABASE_URL", str(store.url))
+    monkeypatch.setenv("QA_DATABASE_URL", database_url)
     from qa.config import get_settings
 
     get_settings.cache_clear()
@@ -190,30 +191,40 @@ def test_a_day_holds_at_most_the_cap_of_flags_and_the_next_day_starts_again(stor
     assert len(flags.queue(store, "all")) == 3
 
 
-def test_the_days_cap_holds_when_many_send_at_once(tmp_path, engine):
-    """Eight senders at once against a cap of 20 on one SQLite file: exactly 20 kept, the rest told
-    the queue is full (count-then-insert let several through at the boundary)."""
+def test_the_days_cap_holds_when_many_send_at_once(database_url, engine, clock):
+    """Twelve senders at once, each with its own engine and connection (as separate worker processes
+    would be), three flags each per day against a cap of 10, for four days: each day keeps exactly 10
+    and tells the other 26 the queue is full. Unlocked, PostgreSQL kept 11-16 a day (each sender
+    counted without the others' uncommitted rows); four days make a race at the cap near certain."""
+    import collections
     import threading
 
-    store = Store(f"sqlite:///{tmp_path}/staff.db")
     ids = [engine.version.chunks[0].id]
     kept, full = [], []
-    start = threading.Barrier(8)
+    together = threading.Barrier(12)
 
     def sender(n: int) -> None:
-        start.wait()
-        for i in range(6):
-            try:
-                kept.append(flags.submit(store, engine.version, f"question {n}-{i}", ids, True, 500, max_per_day=20))
-            except flags.QueueFullError:
-                full.append(n)
+        store = Store(database_url, clock=clock)
+        try:
+            for _day in range(4):
+                together.wait()
+                for i in range(3):
+                    try:
+                        kept.append(flags.submit(store, engine.version, f"question {n}-{i}", ids, True, 500, max_per_day=10))
+                    except flags.QueueFullError:
+                        full.append(n)
+                if together.wait() == 0:  # one of them turns the clock to the next day
+                    clock.t += DAY
+        finally:
+            store.close()
 
-    threads = [threading.Thread(target=sender, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(12)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
+    store = Store(database_url)
     with store.begin() as conn:
-        rows = conn.execute(select(flag_table)).all()
-    assert len(kept) == len(rows) == 20 and len(full) == 28
+        rows = conn.execute(select(flag_table.c.created_on)).scalars().all()
     store.close()
+    assert sorted(collections.Counter(rows).values()) == [10, 10, 10, 10] and len(kept) == 40 and len(full) == 104

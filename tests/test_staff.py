@@ -1,4 +1,4 @@
-"""The staff console and the public feedback form, in process, against SQLite in a temp directory.
+"""The staff console and the public feedback form, in process, each against SQLite and PostgreSQL (``database_url``).
 
 Staff clients use https://testserver: the session cookie is Secure, and httpx (like a browser) does
 not send a Secure cookie back over plain http.
@@ -30,13 +30,13 @@ def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
 
 
-def make_app(settings, tmp_path, **changes):
-    return create_app(settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/staff.db"} | changes))
+def make_app(settings, database_url, **changes):
+    return create_app(settings.model_copy(update={"database_url": database_url} | changes))
 
 
 @pytest.fixture
-def app(settings, tmp_path):
-    app = make_app(settings, tmp_path)
+def app(settings, database_url):
+    app = make_app(settings, database_url)
     yield app
     app.state.store.close()
 
@@ -275,7 +275,7 @@ def test_plain_http_elsewhere_is_refused(app, alice, web):
 
 
 def test_loopback_http_can_be_switched_off(settings, tmp_path):
-    app = make_app(settings, tmp_path, staff_http_loopback=False)
+    app = make_app(settings, f"sqlite:///{tmp_path}/staff.db", staff_http_loopback=False)
     with TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000)) as c:
         assert c.get("/staff/login").status_code == 403
     app.state.store.close()
@@ -504,6 +504,17 @@ def test_a_missing_database_file_is_created_and_an_impossible_one_is_a_clear_pag
     app.state.store.close()
 
 
+def test_a_postgresql_server_that_is_down_gets_clear_pages_not_5xx(settings):
+    app = make_app(settings, "postgresql+psycopg://staff:secret@127.0.0.1:1/staff")  # nothing listens on port 1
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as c:
+        flag = c.post("/feedback", data={"question": "where can I get narcan", "helpful": "no"})
+        assert flag.status_code == 409 and "nothing was kept" in flag.text and "secret" not in flag.text
+        c.get("/staff/login")
+        assert sign_in(c).status_code == 409
+        assert c.post("/ask", data={"question": "where can I get narcan"}).status_code == 200
+    app.state.store.close()
+
+
 # -- quality --------------------------------------------------------------------------------------
 
 def test_quality_page_shows_the_figures_stored_with_the_index(web, alice, engine):
@@ -545,8 +556,8 @@ def test_staff_pages_have_no_inline_scripts_or_styles(web, alice):
         assert not re.search(r"\son[a-z]+=", str(html))
 
 
-def test_past_the_days_cap_the_feedback_page_says_so_and_keeps_nothing(settings, tmp_path):
-    app = make_app(settings, tmp_path, feedback_max_per_day=1)
+def test_past_the_days_cap_the_feedback_page_says_so_and_keeps_nothing(settings, database_url):
+    app = make_app(settings, database_url, feedback_max_per_day=1)
     with TestClient(app, follow_redirects=False) as public:
         answer = public.post("/ask", data={"question": "where can I get narcan"})
         data = form_data(soup(answer).find("form", action="/feedback"), helpful="no")
@@ -557,8 +568,8 @@ def test_past_the_days_cap_the_feedback_page_says_so_and_keeps_nothing(settings,
     app.state.store.close()
 
 
-def test_one_sender_past_its_hourly_limit_is_refused_and_another_is_not(settings, tmp_path):
-    app = make_app(settings, tmp_path, feedback_max_per_client=2)
+def test_one_sender_past_its_hourly_limit_is_refused_and_another_is_not(settings, database_url):
+    app = make_app(settings, database_url, feedback_max_per_client=2)
     with TestClient(app, follow_redirects=False) as first, \
             TestClient(app, follow_redirects=False, client=("203.0.113.9", 50000)) as other:
         answer = first.post("/ask", data={"question": "where can I get narcan"})

@@ -134,17 +134,23 @@ def authenticate(store: Store, name: str, password: str, max_failures: int, wind
     """
     key = failure_key(name)
     now = store.now()
-    with store.begin() as conn:
-        conn.execute(delete(login_failures).where(login_failures.c.at <= now - window))
-        # The attempt is counted as a failure before the password is checked, in the same transaction
-        # as the count: parallel guesses cannot all slip under the limit (a success removes it again).
-        mine = conn.execute(insert(login_failures).values(name=key, at=now).returning(login_failures.c.id)).scalar_one()
+    # Counted under the name's lock (``Store.locked``), so parallel guesses queue up behind each other
+    # and exactly ``max_failures`` of them reach the password check (on PostgreSQL, without the lock,
+    # guesses that overlapped each counted the failures committed before them, not each other's).
+    with store.locked(f"sign-in:{key}") as conn:
+        # Every name's expired failures go (nothing is kept past the window); SKIP LOCKED on PostgreSQL
+        # leaves rows another sign-in is deleting to it, so two sign-ins never wait on each other here.
+        expired = select(login_failures.c.id).where(login_failures.c.at <= now - window).with_for_update(skip_locked=True)
+        conn.execute(delete(login_failures).where(login_failures.c.id.in_(expired)))
         earlier, latest = conn.execute(select(func.count(), func.max(login_failures.c.at))
-                                       .where(login_failures.c.name == key, login_failures.c.id != mine)).one()
+                                       .where(login_failures.c.name == key, login_failures.c.at > now - window)).one()
         if earlier >= max_failures:
             wait = latest + min(BACKOFF * 2 ** (earlier - max_failures), window) - now
             if wait > 0:
-                raise LoginThrottled(wait)  # rolls the insert back: only real tries count
+                raise LoginThrottled(wait)
+        # Counted as a failure before the password is checked (a success removes it again): the
+        # check itself runs outside the lock, as it takes a core and 64 MiB for a while.
+        conn.execute(insert(login_failures).values(name=key, at=now))
         account = normalise_name(name)[:64]
         row = conn.execute(select(staff).where(staff.c.name == account)).one_or_none() if account else None
     if not _verify(row.password_hash if row else _DUMMY_HASH, password) or row is None:

@@ -1,21 +1,23 @@
 """The staff database: accounts, sessions, login failures, flags and pending phrasings.
 
 ``Store(url)`` wraps one SQLAlchemy engine (Core, no ORM). A SQLite file by default (the folder is
-created on first use); any SQLAlchemy URL works, e.g. ``postgresql+psycopg://...`` for several
-servers. Nothing connects until the first query, so the public pages never depend on this database.
-Every database failure (read-only file, missing folder, server down) comes out as
+created on first use), or PostgreSQL (``postgresql+psycopg://...``) for several servers; both are
+tested. Nothing connects until the first query, so the public pages never depend on this database.
+The first query brings the schema up to date (``qa.staff.migrate``, Alembic). Every database failure
+(read-only file, missing folder, server down, a schema that cannot be migrated) comes out as
 ``StoreUnavailableError`` naming the database and the fix.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -30,12 +32,17 @@ from sqlalchemy import (
     create_engine,
     event,
     exc,
+    func,
     make_url,
+    select,
 )
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.pool import NullPool
 
 from qa.errors import QAError
+
+if TYPE_CHECKING:
+    from qa.staff.migrate import Upgraded
 
 metadata = MetaData()
 
@@ -96,6 +103,9 @@ class StoreUnavailableError(QAError):
     """The staff database cannot be read or written; the message names it and the fix."""
 
 
+BACKENDS = ("sqlite", "postgresql")  # the two whose locks ``Store.locked`` knows
+
+
 class Store:
     """One database, opened lazily; ``clock`` (seconds since the epoch) is replaceable in tests."""
 
@@ -113,6 +123,10 @@ class Store:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            if self.url.get_backend_name() not in BACKENDS:
+                raise StoreUnavailableError(
+                    f"the staff database {self.name} is neither SQLite nor PostgreSQL, the two whose locks keep its "
+                    "caps and throttles exact - set QA_DATABASE_URL to sqlite:///... or postgresql+psycopg://...")
             sqlite = self.url.get_backend_name() == "sqlite"
             try:
                 # NullPool for SQLite: a file connection is cheap to open and none is left open between requests.
@@ -141,8 +155,34 @@ class Store:
     def begin(self) -> Iterator[Connection]:
         """A transaction; database failures become StoreUnavailableError."""
         self._ensure_schema()
+        with self._transaction() as conn:
+            yield conn
+
+    @contextmanager
+    def locked(self, key: str) -> Iterator[Connection]:
+        """A transaction holding the lock named ``key`` from its first statement to its end.
+
+        For a count-then-write that must be exact across threads, worker processes and servers (the
+        day's cap of flags, a name's failed sign-ins): whoever holds the lock counts rows that every
+        earlier holder has committed. Counting after inserting is not enough on PostgreSQL, where two
+        transactions do not see each other's uncommitted rows (read committed), nor is a plain
+        transaction on SQLite, which reads before it takes the write lock. A counter row updated in
+        place would do for the cap but not for the throttle, which needs each failure's time.
+
+        PostgreSQL: a transaction-level advisory lock on a 64-bit hash of ``key``, so other keys
+        (another name) never wait, and it is released by the commit or rollback, even a crashed one.
+        SQLite: BEGIN IMMEDIATE takes the database's single write lock before the first read.
+        """
+        self._ensure_schema()
+        with self._transaction(key) as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, lock: str | None = None) -> Iterator[Connection]:
         try:
             with self.engine.begin() as conn:
+                if lock is not None:
+                    _take_lock(conn, lock)
                 yield conn
         except exc.IntegrityError:
             raise
@@ -153,18 +193,42 @@ class Store:
         if self._engine is not None:
             self._engine.dispose()
 
+    def upgrade(self) -> Upgraded:
+        """Bring the schema up to date now (``qa db upgrade``); what it was at and what was done."""
+        from qa.staff import migrate  # it imports this module, for the metadata
+
+        with self._lock:
+            try:
+                self._make_folder()
+                with self.engine.begin() as conn:
+                    _take_lock(conn, "schema")
+                    done = migrate.upgrade(conn)
+            except migrate.MigrationError as e:
+                raise StoreUnavailableError(f"the staff database {self.name} cannot be migrated: {e}") from e
+            except (OSError, exc.SQLAlchemyError) as e:
+                raise StoreUnavailableError(
+                    f"the staff database {self.name} cannot be migrated ({_reason(e)}) - check that the file or server "
+                    "exists and that this process may create tables there, then run: qa db upgrade") from e
+            self._ready = True
+            return done
+
     def _ensure_schema(self) -> None:
         if self._ready:
             return
-        with self._lock:
-            if self._ready:
-                return
-            try:
-                self._make_folder()
-                metadata.create_all(self.engine)
-            except (OSError, exc.SQLAlchemyError) as e:
-                raise self._unavailable(e) from e
+        from qa.staff import migrate
+
+        try:
+            self._make_folder()
+            # Up to date already (every start but the first after a new version): no lock and no write,
+            # so a read-only database stays readable.
+            with self.engine.connect() as conn:
+                up_to_date = migrate.current(conn) == migrate.head()
+        except (OSError, exc.SQLAlchemyError) as e:
+            raise self._unavailable(e) from e
+        if up_to_date:
             self._ready = True
+        else:
+            self.upgrade()
 
     def _make_folder(self) -> None:
         """For a SQLite file: its folder, and the file itself readable by this user only (0600)."""
@@ -176,10 +240,24 @@ class Store:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # created 0600; an existing file is left as is
 
     def _unavailable(self, e: Exception) -> StoreUnavailableError:
-        reason = str(getattr(e, "orig", None) or e).splitlines()[0]
         return StoreUnavailableError(
-            f"the staff database {self.name} cannot be used ({reason}) - check that the file or server exists "
+            f"the staff database {self.name} cannot be used ({_reason(e)}) - check that the file or server exists "
             "and is writable by this process, or set QA_DATABASE_URL")
+
+
+def _reason(e: Exception) -> str:
+    """The first line of the driver's own message."""
+    return (str(getattr(e, "orig", None) or e).splitlines() or [type(e).__name__])[0]
+
+
+def _take_lock(conn: Connection, key: str) -> None:
+    """``Store.locked``'s lock: the first statement of the transaction on ``conn``."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # sqlite3 has not begun yet: it begins only before a write
+    else:
+        # pg_advisory_xact_lock takes a signed 64-bit key
+        number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+        conn.execute(select(func.pg_advisory_xact_lock(number)))
 
 
 def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
