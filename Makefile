@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 	# the CPU build of torch (a plain "torch" would pull the CUDA build, several GB)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# the model exported once to ONNX (QA_ENCODER=onnx), offline, from the installed package's files
+	$(BIN)/qa export-model
 	rm -f $(VENV)/.installed-*
 	touch $@
 

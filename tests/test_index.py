@@ -28,17 +28,19 @@ def test_built_chunks_are_verbatim_slices_of_the_corpus(version):
 
 def test_manifest_records_model_checksum_counts_and_libraries(version):
     m = version.manifest
-    assert m["model"] == {"name": "sentence-transformers/all-MiniLM-L6-v2", "dimension": 384}
+    assert m["model"] == {"name": "sentence-transformers/all-MiniLM-L6-v2", "dimension": 384, "backend": "onnx",
+                          "fingerprint": m["model"]["fingerprint"]}
+    assert len(m["model"]["fingerprint"]) == 64
     assert len(m["corpus_checksum"]) == 64
     assert m["chunks"] == len(version.chunks) and m["keys"] == version.vectors.ntotal
-    assert {"faiss-cpu", "sentence-transformers", "torch"} <= set(m["libraries"])
+    assert {"faiss-cpu", "sentence-transformers", "torch", "onnxruntime"} <= set(m["libraries"])
     assert m["built_at"] and m["calibration"]["threshold"] > 0
 
 
 def test_two_builds_give_the_same_ids_checksum_and_results(tmp_path, encoder, version):
     build(CORPUS, tmp_path, encoder, questions=QUESTIONS, crisis_questions=CRISIS, wording_questions=WORDING,
           spanish_questions=SPANISH, progress=False)  # as the session's index was built
-    again = load_version(tmp_path / "versions" / current_version_id(tmp_path), encoder.name, encoder.dimension)
+    again = load_version(tmp_path / "versions" / current_version_id(tmp_path), encoder.identity)
     assert [c.id for c in again.chunks] == [c.id for c in version.chunks]
     assert again.manifest["corpus_checksum"] == version.manifest["corpus_checksum"]
     assert again.manifest["calibration"]["threshold"] == version.manifest["calibration"]["threshold"]
@@ -67,19 +69,19 @@ def test_truncated_vectors_file_is_refused_with_the_fix(broken, encoder):
     f = broken / "vectors.faiss"
     f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
     with pytest.raises(IndexCorruptError, match=r"vectors.faiss is truncated .* run: python scripts/build_index.py"):
-        load_version(broken, encoder.name, encoder.dimension)
+        load_version(broken, encoder.identity)
 
 
 def test_missing_chunks_file_is_refused(broken, encoder):
     (broken / "chunks.jsonl").unlink()
     with pytest.raises(IndexCorruptError, match="chunks.jsonl is missing"):
-        load_version(broken, encoder.name, encoder.dimension)
+        load_version(broken, encoder.identity)
 
 
 def test_corrupt_manifest_is_refused(broken, encoder):
     (broken / "manifest.json").write_text("{not json")
     with pytest.raises(IndexCorruptError, match="manifest.json is not valid JSON"):
-        load_version(broken, encoder.name, encoder.dimension)
+        load_version(broken, encoder.identity)
 
 
 def test_manifest_from_another_model_is_refused(broken, encoder):
@@ -87,11 +89,30 @@ def test_manifest_from_another_model_is_refused(broken, encoder):
     m["model"] = {"name": "some/other-model", "dimension": 768}
     (broken / "manifest.json").write_text(json.dumps(m))
     with pytest.raises(IndexCorruptError, match="built with model 'some/other-model'"):
-        load_version(broken, encoder.name, encoder.dimension)
+        load_version(broken, encoder.identity)
     m["model"] = {"name": encoder.name, "dimension": 768}
     (broken / "manifest.json").write_text(json.dumps(m))
     with pytest.raises(IndexCorruptError, match="dimension 768"):
-        load_version(broken, encoder.name, encoder.dimension)
+        load_version(broken, encoder.identity)
+
+
+def test_keys_from_another_encoder_backend_or_other_model_files_are_refused(broken, encoder):
+    """Keys and questions come from one encoder: the backend and the model files' hash are checked."""
+    m = json.loads((broken / "manifest.json").read_text())
+    assert m["model"] == encoder.identity and encoder.backend == "onnx"
+    m["model"] = encoder.identity | {"backend": "torch"}
+    (broken / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexCorruptError, match=r"embedded by the torch encoder, this server runs onnx - "
+                                                r"set QA_ENCODER=torch, or run: python scripts/build_index.py"):
+        load_version(broken, encoder.identity)
+    m["model"] = {"name": encoder.name, "dimension": encoder.dimension}  # a version from before
+    (broken / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexCorruptError, match="built before index versions recorded their encoder"):
+        load_version(broken, encoder.identity)
+    m["model"] = encoder.identity | {"fingerprint": "0" * 64}
+    (broken / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexCorruptError, match="built from other model files"):
+        load_version(broken, encoder.identity)
 
 
 def test_no_index_names_the_command(tmp_path):
@@ -141,13 +162,13 @@ def test_the_version_corpus_copy_is_hashed_so_a_changed_rule_is_refused(broken, 
     rules = broken / "corpus" / "safety.yaml"
     rules.write_text("rules: []\n")  # would silently switch off every crisis banner
     with pytest.raises(IndexCorruptError, match="corpus/safety.yaml is truncated or changed"):
-        load_version(broken, encoder.name, encoder.dimension)
+        load_version(broken, encoder.identity)
 
 
 def test_a_file_slipped_into_the_version_corpus_copy_is_refused(broken, encoder):
     (broken / "corpus" / "extra.md").write_text("---\ntitle: x\n---\n")
     with pytest.raises(IndexCorruptError, match="corpus/extra.md was added"):
-        load_version(broken, encoder.name, encoder.dimension)
+        load_version(broken, encoder.identity)
 
 
 def test_corpus_problems_name_the_maintainers_files_not_a_snapshot(tmp_path, encoder, corpus_copy):
@@ -160,7 +181,7 @@ def test_corpus_problems_name_the_maintainers_files_not_a_snapshot(tmp_path, enc
 
 
 def test_the_embedding_cache_is_keyed_by_the_models_files_not_its_name(tmp_path, encoder):
-    from qa.encoder import Encoder
+    from qa.encoder import TorchEncoder
     from qa.index.cache import EmbeddingCache
 
     cache = EmbeddingCache(tmp_path / "cache.sqlite")
@@ -170,6 +191,9 @@ def test_the_embedding_cache_is_keyed_by_the_models_files_not_its_name(tmp_path,
     other = tmp_path / "model"
     shutil.copytree(encoder.path, other)
     (other / "data_config.json").write_text("[]")  # another model under the same name
-    changed = Encoder(other)
+    on_torch = TorchEncoder(encoder.path)
+    assert on_torch.fingerprint == encoder.fingerprint
+    assert cache.encode(on_torch, texts)[1] == 0  # nothing reused from the other backend
+    changed = TorchEncoder(other)
     assert changed.name == encoder.name and changed.fingerprint != encoder.fingerprint
     assert cache.encode(changed, texts)[1] == 0  # nothing reused from the first model

@@ -78,8 +78,8 @@ def test_round_trip_build_diff_gate_publish_rollback(first, encoder, corpus_copy
     assert not v2.diff.services
     # only the keys whose text changed are embedded (the paragraph, its edited sentence with and
     # without the heading, and the sentence window holding it); every other key comes from the cache
-    old = {k.text for k in load_version(v1.path, encoder.name, encoder.dimension).keys}
-    new = [k for k in load_version(v2.path, encoder.name, encoder.dimension).keys if k.text not in old]
+    old = {k.text for k in load_version(v1.path, encoder.identity).keys}
+    new = [k for k in load_version(v2.path, encoder.identity).keys if k.text not in old]
     assert sorted(k.kind for k in new) == ["highlight", "passage", "sentence", "window"]
     assert v2.keys - v2.cache_hits == len(new) == 4
     assert v2.verdict.passed and v2.published
@@ -236,12 +236,12 @@ def test_kill_9_during_a_build_leaves_the_version_in_service_intact(first, encod
         # knows where to go: the pointer holds its own past
         new = current_version_id(index_dir)
         assert new != v1.version and new not in [h["version"] for h in history(index_dir)]
-        load_version(index_dir / "versions" / new, encoder.name, encoder.dimension)
+        load_version(index_dir / "versions" / new, encoder.identity)
         assert rollback(index_dir) == v1.version
     assert current_version_id(index_dir) == v1.version  # the pointer never moved (or was rolled back)
-    load_version(index_dir / "versions" / v1.version, encoder.name, encoder.dimension)  # and it loads, whole
+    load_version(index_dir / "versions" / v1.version, encoder.identity)  # and it loads, whole
     for v in list_versions(index_dir):  # no half-written version is listed: a killed write is only a .tmp-*
-        load_version(index_dir / "versions" / v, encoder.name, encoder.dimension)
+        load_version(index_dir / "versions" / v, encoder.identity)
 
 
 def free_port() -> int:

@@ -110,7 +110,7 @@ def translated(tmp_path_factory, encoder, index_dir):
     (out / "cache").mkdir(parents=True)
     shutil.copy(index_dir / "cache" / "embeddings.sqlite", out / "cache" / "embeddings.sqlite")
     build(corpus, out, encoder, progress=False)
-    version = load_version(out / "versions" / current_version_id(out), encoder.name, encoder.dimension)
+    version = load_version(out / "versions" / current_version_id(out), encoder.identity)
     return corpus, out, Engine(version, encoder)
 
 

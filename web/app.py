@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa.config import Settings, get_settings
-from qa.encoder import get_encoder
+from qa.encoder import encoder_for
 from qa.errors import IndexUnusableError, QuestionError
 from qa.i18n import N_, gettext
 from qa.lifecycle.live import Live
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        encoder = get_encoder(settings.model)
+        encoder = encoder_for(settings)
         # one thread per question: two took 15x longer on a busy CPU (scripts/bench_threads.py)
         encoder.use_threads(settings.encoder_threads)
         live = Live(settings.index_dir, encoder, settings.max_question_chars)

@@ -23,7 +23,7 @@ def text_hash(text: str) -> str:
 
 
 def _model_key(encoder: Encoder) -> str:
-    return f"{encoder.name}@{encoder.fingerprint[:16]}"
+    return f"{encoder.name}@{encoder.fingerprint[:16]}@{encoder.backend}"
 
 
 class EmbeddingCache:

