@@ -89,29 +89,40 @@ class PhraseMatcher:
 
     ``prefix=True`` lets a phrase match the start of a longer word ("test" finds "testing"), as
     the service topics want; otherwise both ends must be word boundaries ("cant leave" does not
-    match "cant leaves"). Each phrase's expression is compiled once, when the matcher is made.
+    match "cant leaves"). Each phrase's expression is compiled once, when the matcher is made, and
+    so is one expression for them all: most texts match no phrase, and one search says so (a search
+    per phrase cost an answer about 1.5 ms over the services' names and the synonyms).
     """
 
     phrases: tuple[str, ...]
     prefix: bool = False
     _regexes: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False, compare=False)
+    _any: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         tail = "" if self.prefix else r"(?!\w)"
         regexes = tuple(re.compile(rf"(?<!\w){re.escape(p)}{tail}") for p in self.phrases)
         object.__setattr__(self, "_regexes", regexes)
+        if self.phrases:
+            # longest first only for readability: the tail after the group makes the engine try every
+            # phrase at a position before it moves on, so a match anywhere is found whatever the order
+            either = "|".join(re.escape(p) for p in sorted(set(self.phrases), key=len, reverse=True))
+            object.__setattr__(self, "_any", re.compile(rf"(?<!\w)(?:{either}){tail}"))
+
+    def earliest(self, text: str) -> int | None:
+        """Where the first occurrence of any phrase starts, or None."""
+        m = self._any.search(text) if self._any else None
+        return m.start() if m else None
 
     def first(self, text: str) -> str | None:
         """The words of ``text`` that the first phrase found (in listed order) matched, or None."""
+        if self._any is None or self._any.search(text) is None:
+            return None
         for regex in self._regexes:
             m = regex.search(text)
             if m:
                 return m.group(0)
         return None
-
-    def positions(self, text: str) -> list[int]:
-        """Where each occurrence of any phrase starts."""
-        return [m.start() for regex in self._regexes for m in regex.finditer(text)]
 
     def __bool__(self) -> bool:
         return bool(self.phrases)

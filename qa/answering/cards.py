@@ -68,7 +68,7 @@ def choose_cards(question: str, shown: list[Chunk], directory: Directory, limit:
     size = {t: sum(t in s.categories for s in directory.services) for t in topics}
     named: dict[str, tuple[float, int, str]] = {}  # id -> (score, first position, section)
     for rank, chunk in enumerate(shown):
-        for pos, sid in enumerate(directory.named_in(chunk.text)):
+        for pos, sid in enumerate(directory.named_in_passage(chunk.text)):
             weight = FIRST_PASSAGE_WEIGHT if rank == 0 else OTHER_PASSAGE_WEIGHT
             old = named.get(sid, (0.0, rank * 1000 + pos, chunk.section))
             named[sid] = (old[0] + weight, old[1], old[2])

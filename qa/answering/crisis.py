@@ -27,7 +27,7 @@ result names the rule, the words or example that fired it, and the score, so sta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -60,19 +60,30 @@ class Examples:
     danger_text: tuple[str, ...]
     danger_sign: tuple[str, ...]
     danger_lang: tuple[Lang, ...]
+    _by_signs: dict[frozenset[str] | None, list[np.ndarray]] = field(default_factory=dict, init=False, repr=False,
+                                                                    compare=False)
 
     def closest(self, vectors: np.ndarray, k: int = 3, among: frozenset[str] | None = None) -> np.ndarray:
         """For each row of ``vectors``, the index of the closest danger example of the sign whose ``k``
         closest examples are closest on average (one lucky example does not choose the sign); -1 when
         there are no examples. ``among``: only these signs (None: every sign)."""
-        signs = sorted(s for s in set(self.danger_sign) if among is None or s in among)
-        if not len(self.danger) or not signs:
+        members = self._members(among)
+        if not len(self.danger) or not members:
             return np.full(len(vectors), -1)
         sims = vectors @ self.danger.T
-        members = [np.flatnonzero(np.asarray(self.danger_sign) == sign) for sign in signs]
         strength = np.stack([-np.mean(np.sort(-sims[:, m], axis=1)[:, :k], axis=1) for m in members], axis=1)
         best = np.argmax(strength, axis=1)  # the first of equal strengths, in sign order
         return np.asarray([members[b][int(np.argmax(row[members[b]]))] for b, row in zip(best, sims, strict=True)])
+
+
+    def _members(self, among: frozenset[str] | None) -> list[np.ndarray]:
+        """The rows of each sign (in sign order) among ``among``: worked out once per set of signs."""
+        members = self._by_signs.get(among)
+        if members is None:
+            signs = sorted(s for s in set(self.danger_sign) if among is None or s in among)
+            members = [np.flatnonzero(np.asarray(self.danger_sign) == sign) for sign in signs]
+            self._by_signs[among] = members
+        return members
 
 
 @dataclass(frozen=True)

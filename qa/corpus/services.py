@@ -249,6 +249,9 @@ class Directory:
     topics: tuple[tuple[str, PhraseMatcher], ...] = ()  # (category, words that ask for it)
     policy: tuple[tuple[str, Rules], ...] = ()  # (category, its rules), matched on folded text
     _by_id: dict[str, Service] = field(default_factory=dict, compare=False, repr=False)
+    # the services named in each passage, worked out at its first answer (passages are few and never
+    # change within a version; questions are never kept)
+    _in_passage: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({s.id: s for s in self.services})
@@ -281,9 +284,16 @@ class Directory:
         named = set(self.named_in(question))
         return {s.id for s in self.services if s.id not in named and not any(allowed(c) for c in s.categories)}
 
+    def named_in_passage(self, text: str) -> tuple[str, ...]:
+        """``named_in`` for a passage of the corpus, remembered."""
+        found = self._in_passage.get(text)
+        if found is None:
+            found = self._in_passage[text] = tuple(self.named_in(text))
+        return found
+
     def named_in(self, text: str) -> list[str]:
         """Ids of services whose name or alias appears in ``text`` (whole words), in order of appearance."""
-        found = [(min(positions), s.id) for s in self.services if (positions := s.names.positions(text))]
+        found = [(at, s.id) for s in self.services if (at := s.names.earliest(text)) is not None]
         return [sid for _, sid in sorted(found)]
 
 
