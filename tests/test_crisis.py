@@ -74,6 +74,9 @@ def test_detection_is_deterministic_and_case_insensitive():
 @pytest.mark.parametrize("question", [
     "I am in danger", "i'm in danger", "I am being trafficked", "i'm being forced to have sex for money",
     "i am 16 and he pays me for sex", "she is 14 and being sold", "I want to die",
+    # how people say it without the word suicide, and documents held to keep someone
+    "i've decided to end it", "no point asking, i'm ending it tonight", "i won't be around next week",
+    "the boss keeps our passports in her office", "he's holding my green card until i pay",
 ])
 def test_plain_first_person_danger_raises_the_emergency_level(question):
     match = rules_only(question)
@@ -84,6 +87,8 @@ def test_plain_first_person_danger_raises_the_emergency_level(question):
     "how can u tell if someone is being trafficked vs just doing sex work",
     "what are the signs someone is in danger of being trafficked",
     "what is the suicide rate among sex workers",
+    "i'm ending it with my boyfriend, can he still post my photos",
+    "can the police keep my id if i get arrested",
 ])
 def test_third_person_and_research_questions_do_not_raise_it(question):
     match = rules_only(question)
@@ -93,7 +98,7 @@ def test_third_person_and_research_questions_do_not_raise_it(question):
 # -- the semantic layer: danger said without any of the rules' words ----------------------------------
 
 @pytest.mark.parametrize(("question", "sign"), [
-    ("the man I live with keeps my passport in a drawer and says I get it back when I've paid for the flight",
+    ("the man I live with put my passport in a drawer and says I get it back when I've paid for the flight",
      "documents-taken"),
     ("he keeps every dollar i make and gives me twenty bucks for food", "earnings-taken"),
 ])
@@ -220,7 +225,7 @@ def test_between_the_thresholds_only_a_present_cue_raises_an_emergency(engine):
     """Below the emergency threshold (and above the urgent one) a sentence is urgent, unless it says
     the danger is now in so many words. Thresholds are set around the real score of the sentence."""
     layer = engine.detector.layer()
-    plain = "the man I live with holds onto my ID card"  # no rule fires on it
+    plain = "the man I live with put my ID card away somewhere"  # no rule fires on it
     now = f"{plain} right now"
     assert rules_only(plain) is None and rules_only(now) is None
     scores = [engine.detector.scores(engine.encoder.encode([q]))[0][0] for q in (plain, now)]
