@@ -37,7 +37,8 @@ def crowded(version, encoder):
     index = faiss.IndexFlatIP(version.vectors.d)
     index.add(np.concatenate(rows))
     assert index.ntotal > 10 * MAX_KEYS
-    return Searcher(dataclasses.replace(version, chunks=tuple(chunks), keys=tuple(keys), vectors=index), encoder)
+    return Searcher(dataclasses.replace(version, chunks=tuple(chunks), keys=tuple(keys), vectors=index, lexical=None),
+                    encoder)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -4,10 +4,13 @@ Which version is in service (``CURRENT``, the history, rollbacks) is ``qa.lifecy
 Layout under the index directory::
 
     versions/<id>/          one built version, never changed after it is written
-        manifest.json       model, dimension, corpus checksum, counts, library versions, file hashes
+        manifest.json       model, dimension, corpus checksum, counts, library versions, file hashes,
+                            the dense index's kind and parameters
         chunks.jsonl        one chunk record per line
         keys.jsonl          what each vector stands for: {"chunk": id, "kind": ..., "text": ...}
-        vectors.faiss       inner-product FAISS index over unit vectors, one per key
+        vectors.faiss       inner-product FAISS index over unit vectors, one per key: flat, or IVF for a
+                            large corpus (``qa.index.vectors``; its kind and parameters in the manifest)
+        lexical/            the BM25 indexes of the chunks (``qa.index.bm25``, bm25s's own files)
         corpus/             the corpus files the version was built from (pages and cards read these)
 """
 
@@ -28,8 +31,11 @@ import numpy as np
 from qa.corpus import Corpus, corpus_files, load_corpus
 from qa.errors import CorpusError, IndexCorruptError, IndexNotBuiltError
 from qa.files import fsync_dir, sha256_file, write_durably
+from qa.index.bm25 import FOLDER as LEXICAL
+from qa.index.bm25 import LexicalIndex
 from qa.index.chunks import Chunk
 from qa.index.keys import Key
+from qa.index.vectors import configure
 
 FORMAT = 3  # 2: the corpus copy is hashed too; 3: crisis keys ("danger", "calm") and their threshold
 DATA_FILES = ("chunks.jsonl", "keys.jsonl", "vectors.faiss")
@@ -47,6 +53,8 @@ class Version:
     chunks: tuple[Chunk, ...]
     keys: tuple[Key, ...]
     vectors: faiss.Index
+    # None: a version written before versions stored their BM25 indexes; the searcher builds them
+    lexical: LexicalIndex | None = None
 
     @property
     def built_at(self) -> str:
@@ -65,8 +73,11 @@ def library_versions() -> dict[str, str]:
 
 
 def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: list[Chunk], keys: list[Key],
-                  vectors: np.ndarray, manifest: dict[str, Any]) -> Path:
+                  vectors: faiss.Index, lexical: LexicalIndex, manifest: dict[str, Any]) -> Path:
     """Write a version into a temporary folder, fsync it, and rename it into ``versions/``.
+
+    ``vectors``: the index over the keys (``qa.index.vectors.make_index``; ``manifest["vectors"]`` says
+    which); ``lexical``: the chunks' BM25 indexes.
 
     Returns the final folder. A crash at any point leaves at most a ``.tmp-*`` folder behind.
     """
@@ -77,7 +88,7 @@ def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: li
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
-        return _write(tmp, versions / version_id, version_id, corpus_dir, chunks, keys, vectors, manifest)
+        return _write(tmp, versions / version_id, version_id, corpus_dir, chunks, keys, vectors, lexical, manifest)
     except BaseException:
         # a full disk or a read-only folder: leave nothing behind that keeps the disk full
         shutil.rmtree(tmp, ignore_errors=True)
@@ -85,22 +96,28 @@ def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: li
 
 
 def _write(tmp: Path, final: Path, version_id: str, corpus_dir: Path, chunks: list[Chunk], keys: list[Key],
-           vectors: np.ndarray, manifest: dict[str, Any]) -> Path:
+           vectors: faiss.Index, lexical: LexicalIndex, manifest: dict[str, Any]) -> Path:
     lines = [json.dumps(c.to_json(), ensure_ascii=False) for c in chunks]
     write_durably(tmp / "chunks.jsonl", ("\n".join(lines) + "\n").encode())
     lines = [json.dumps(k.__dict__, ensure_ascii=False) for k in keys]
     write_durably(tmp / "keys.jsonl", ("\n".join(lines) + "\n").encode())
-    flat = faiss.IndexFlatIP(vectors.shape[1])
-    flat.add(vectors)
-    write_durably(tmp / "vectors.faiss", faiss.serialize_index(flat).tobytes())
+    write_durably(tmp / "vectors.faiss", faiss.serialize_index(vectors).tobytes())
+    stored = lexical.files()
+    for name, data in stored.items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        write_durably(tmp / name, data)
+    for folder in sorted({(tmp / name).parent for name in stored}, reverse=True):
+        fsync_dir(folder)
+    fsync_dir(tmp / LEXICAL)
     (tmp / "corpus").mkdir()
     for src in corpus_files(corpus_dir):
         write_durably(tmp / "corpus" / src.name, src.read_bytes())
     fsync_dir(tmp / "corpus")
     # the corpus copy is hashed too: its safety rules and service cards are what the server shows
-    names = [*DATA_FILES, *sorted(f"corpus/{p.name}" for p in (tmp / "corpus").iterdir())]
+    names = [*DATA_FILES, *sorted(stored), *sorted(f"corpus/{p.name}" for p in (tmp / "corpus").iterdir())]
     manifest = manifest | {
         "format": FORMAT,
+        "lexical": {"folder": LEXICAL, "spanish": lexical.spanish is not None},
         "version": version_id,
         "files": {n: {"bytes": (tmp / n).stat().st_size, "sha256": sha256_file(tmp / n)} for n in names},
     }
@@ -161,15 +178,36 @@ def load_version(path: Path, model: dict[str, Any]) -> Version:
         chunks = tuple(Chunk.from_json(json.loads(x)) for x in _lines(path / "chunks.jsonl"))
         keys = tuple(Key(**json.loads(x)) for x in _lines(path / "keys.jsonl"))
         vectors = faiss.deserialize_index(np.frombuffer((path / "vectors.faiss").read_bytes(), dtype="uint8"))
+        configure(vectors, manifest.get("vectors") or {})
     except (ValueError, TypeError, KeyError, RuntimeError) as e:
         raise IndexCorruptError(f"{path}: index files cannot be read ({e}) - {REBUILD}") from e
     if vectors.ntotal != len(keys) or vectors.d != dimension or len(chunks) != manifest.get("chunks"):
         raise IndexCorruptError(f"{path}: vector, key and chunk counts disagree with the manifest - {REBUILD}")
+    lexical = _load_lexical(path, manifest, len(chunks))
     try:
         corpus = load_corpus(path / "corpus")
     except CorpusError as e:
         raise IndexCorruptError(f"{path}: its corpus copy does not load ({e.problems[0]}) - {REBUILD}") from e
-    return Version(manifest["version"], path, manifest, corpus, chunks, keys, vectors)
+    return Version(manifest["version"], path, manifest, corpus, chunks, keys, vectors, lexical)
+
+
+def _load_lexical(path: Path, manifest: dict[str, Any], chunks: int) -> LexicalIndex | None:
+    """The version's stored BM25 indexes; None for a version written before they were stored.
+
+    Such a version still loads (its searcher indexes the chunks in memory, as it always did): the
+    indexes are made from the chunks and the corpus copy alone, both checked above, so rebuilding
+    them gives the same scores, and a rollback to a version of last week keeps working. Stored files
+    are hashed like every other (``_verify_files``), so a damaged one never gets this far.
+    """
+    if "lexical" not in manifest:
+        return None
+    try:
+        lexical = LexicalIndex.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise IndexCorruptError(f"{path}: its lexical index cannot be read ({e}) - {REBUILD}") from e
+    if lexical.size != chunks or (lexical.spanish is not None) != manifest["lexical"].get("spanish"):
+        raise IndexCorruptError(f"{path}: its lexical index disagrees with its chunks - {REBUILD}")
+    return lexical
 
 
 def _check_model(path: Path, built: dict[str, Any], serving: dict[str, Any]) -> None:

@@ -18,17 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import faiss
-
 from qa.answering.crisis import support_signs
 from qa.answering.engine import Engine
 from qa.corpus import checksum, corpus_files, load_corpus
 from qa.encoder import Encoder
 from qa.errors import CorpusError, IndexUnusableError, IndexWriteError
+from qa.index.bm25 import LexicalIndex
 from qa.index.cache import EmbeddingCache
 from qa.index.chunks import chunk_document
 from qa.index.format import Version, library_versions, load_version, write_version
 from qa.index.keys import make_keys
+from qa.index.vectors import make_index
 from qa.lifecycle import crisis_model
 from qa.lifecycle.crisis_eval import crisis_figures, load_crisis_questions, run_crisis
 from qa.lifecycle.diff import VersionDiff, diff
@@ -177,12 +177,13 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
         "services": len(corpus.directory.services),
         "libraries": library_versions(),
     }
-    flat = faiss.IndexFlatIP(vectors.shape[1])
-    flat.add(vectors)
+    # made once, and the same index is evaluated and shipped: an approximate one is gated as it will serve
+    dense, manifest["vectors"] = make_index(vectors)
+    lexical = LexicalIndex.of(chunks, corpus)
 
     def engine_with(extra: dict[str, Any]) -> Engine:
         version = Version(version_id, Path("."), manifest | extra | {"version": version_id}, corpus, tuple(chunks),
-                          tuple(keys), flat)
+                          tuple(keys), dense, lexical)
         return Engine(version, encoder)
 
     crisis = crisis_model.train(keys, vectors, support_signs(corpus.safety))
@@ -196,7 +197,7 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     manifest |= {"calibration": calibration, "crisis": crisis, "quality": quality,
                  "gate": {"passed": allowed, "problems": list(verdict.problems) if verdict else [],
                           "forced": bool(publishing and not allowed)}}
-    path = write_version(index_dir, version_id, corpus_dir, chunks, keys, vectors, manifest)
+    path = write_version(index_dir, version_id, corpus_dir, chunks, keys, dense, lexical, manifest)
     if publishing:
         publish(index_dir, version_id, forced=not allowed)
         prune(index_dir, keep)

@@ -3,9 +3,9 @@ for Spanish, the English words a Spanish term searches for (``corpus/lexicon.yam
 
 from __future__ import annotations
 
-import bm25s
 import numpy as np
 
+from qa.index.bm25 import LexicalIndex
 from qa.text import PhraseMatcher, fold, language, normalise, tokenise
 
 # weight of the Spanish BM25 (over Spanish phrasings) in a Spanish question's lexical score; tune
@@ -21,26 +21,27 @@ class Lexical:
     ``lexicon``: (Spanish terms, English words) pairs. In a Spanish question every term counts; in
     any other, only terms that are not also English words ("vih", "prueba"; not "legal", "doctor"),
     so a Spanish fragment ("VIH prueba") is read as Spanish and an English question is left alone.
+    ``index``: the BM25 indexes of ``texts`` and ``spanish`` stored with the version (built here when None).
     """
 
     def __init__(self, texts: list[str], synonyms: tuple[tuple[str, ...], ...] = (), lexicon: Lexicon = (),
-                 english: frozenset[str] = frozenset(), spanish: list[str] | None = None):
+                 english: frozenset[str] = frozenset(), spanish: list[str] | None = None,
+                 index: LexicalIndex | None = None):
         self._synonyms = tuple((PhraseMatcher(group), group) for group in synonyms)
         self._lexicon = tuple((PhraseMatcher(es, prefix=True), en) for es, en in lexicon)
         self._lexicon_always = tuple((PhraseMatcher(tuple(t for t in es if t not in english), prefix=True), en)
                                      for es, en in lexicon)
-        self._bm25 = bm25s.BM25()
-        corpus = [tokenise(t) or ["_empty_"] for t in texts]
-        self._bm25.index(corpus, show_progress=False)
-        self._vocab = {t for doc in corpus for t in doc}
+        if index is None:
+            index = LexicalIndex.build(texts, spanish)
+        elif index.size != len(texts):  # a version whose chunks were replaced, but not its stored index
+            raise ValueError(f"the lexical index scores {index.size} texts, not these {len(texts)}")
+        self._bm25 = index.english
+        # bm25s adds "" to the vocabulary, for documents with no token; ours always have one ("_empty_")
+        self._vocab = set(index.english.vocab_dict) - {""}
         self._size = len(texts)
         # Spanish words for each text (its Spanish phrasings), stemmed as Spanish, for Spanish questions
-        self._es: bm25s.BM25 | None = None
-        if spanish and any(spanish):
-            es_corpus = [tokenise(t, "es") or ["_empty_"] for t in spanish]
-            self._es = bm25s.BM25()
-            self._es.index(es_corpus, show_progress=False)
-            self._es_vocab = {t for doc in es_corpus for t in doc}
+        self._es = index.spanish
+        self._es_vocab = set(index.spanish.vocab_dict) - {""} if index.spanish is not None else set()
 
     def expand(self, query: str) -> str:
         """The query plus every synonym of a word or phrase it contains."""

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 
 from qa.encoder import Encoder
+from qa.index.bm25 import LexicalIndex, lexical_texts
 from qa.index.chunks import Chunk
 from qa.index.format import Version
-from qa.index.keys import translated
 from qa.retrieval import MODES
 from qa.retrieval.lexical import Lexical
 from qa.retrieval.spelling import Speller, english_words
@@ -25,6 +26,7 @@ from qa.retrieval.spelling import Speller, english_words
 LEXICAL_WEIGHT = 0.1  # BM25 (scaled to the best chunk's) added to the cosine; tuned in docs/quality.md
 MAX_KEYS = 4096  # keys scored per question; chunks with no key among them rank last on the dense side
 RRF_K = 60  # the constant of Cormack et al.; measured in docs/quality.md
+REFINE_CHUNKS = 64  # with an approximate index: chunks whose every key is scored exactly (>= the 50 staff see)
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,16 @@ class Searcher:
         self._id_order = np.empty(len(self.chunks), dtype="int64")
         self._id_order[np.argsort(np.array([c.id for c in self.chunks], dtype=object), kind="stable")] = (
             np.arange(len(self.chunks)))
-        texts = [f"{c.section}\n{c.text}" for c in self.chunks]
+        self._approximate = not isinstance(version.vectors, faiss.IndexFlat)
+        if self._approximate:  # each chunk's keys (_chunk_keys[_chunk_start[c]:_chunk_start[c + 1]]), for _refine
+            self._chunk_keys = np.argsort(self._key_chunk, kind="stable")
+            self._chunk_start = np.searchsorted(self._key_chunk[self._chunk_keys], np.arange(len(self.chunks) + 1))
+            self._negative_keys = np.flatnonzero((self._key_chunk < 0) & (self._key_kind == "negative"))
+        texts = lexical_texts(self.chunks)
         corpus = version.corpus
-        # a passage's Spanish words: its Spanish phrasings and its paragraph in a reviewed Spanish translation
-        spanish = [" ".join([*(p.question for p in corpus.phrasings if p.lang == "es" and p.document == c.document
-                               and p.section == c.section and p.paragraph in (None, c.paragraph)),
-                             *(text for lang, text in translated(c, corpus) if lang == "es")]) for c in self.chunks]
-        self.lexical = Lexical(texts, corpus.synonyms, corpus.lexicon, english_words(), spanish)
+        # a version built before versions stored their BM25 indexes: index the chunks here, as then
+        index = version.lexical if version.lexical is not None else LexicalIndex.of(self.chunks, corpus)
+        self.lexical = Lexical(texts, corpus.synonyms, corpus.lexicon, english_words(), index=index)
         self.speller = Speller([*texts, *(t for group in corpus.synonyms for t in group),
                                 *(t for es, _ in corpus.lexicon for t in es),
                                 *(p.question for p in corpus.phrasings),
@@ -106,9 +111,16 @@ class Searcher:
         n = len(self.chunks)
         q = self.embed(question) if query_vector is None else query_vector
         k = min(self.version.vectors.ntotal, MAX_KEYS)
+        # "the best k keys" are the best k only from a flat index; an IVF one (a large corpus,
+        # qa.index.vectors) returns the best keys of the lists it scans, and a chunk whose keys all lie
+        # elsewhere scores -1 here. _refine scores every key of the chunks it found best, but every
+        # exactness below is relative to the keys returned, so the head is the flat ranking's head only
+        # as far as the index finds its chunks (scripts/bench_scale.py measures how far: the same top 3).
         sims, ids = self.version.vectors.search(q, k)
         keep = ids[0] >= 0
         sims, ids = sims[0][keep], ids[0][keep]  # best first
+        if self._approximate:
+            sims, ids = self._refine(q, sims, ids)
         chunk, kind = self._key_chunk[ids], self._key_kind[ids]
         negatives = sims[(chunk < 0) & (kind == "negative")]
         negative = float(negatives[0]) if len(negatives) else -1.0
@@ -151,6 +163,29 @@ class Searcher:
         best_dense = float(dense_val.max()) if len(dense_val) else -1.0
         return Ranking(candidates, negative, best_dense, float(lexical.max()) if n else 0.0)
 
+    def _refine(self, q: np.ndarray, sims: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``sims, ids`` (from an approximate index, best first) with every key of the ``REFINE_CHUNKS``
+        chunks they score best, and every negative key, scored exactly and put in their places.
+
+        An IVF index misses a chunk's best key when it lies in a list not scanned, and the chunk then
+        ranks by a lesser key; a chunk is rarely missed whole (a corpus chunk has tens of keys), so
+        scoring all its keys gives the found ones their flat dense scores, and the out-of-scope
+        comparison its flat value.
+        """
+        chunk = self._key_chunk[ids]
+        ranks_chunks = (chunk >= 0) & (self._key_kind[ids] != "highlight")
+        found, first = np.unique(chunk[ranks_chunks], return_index=True)
+        best = found[np.argsort(first)][:REFINE_CHUNKS]
+        wanted = np.concatenate([*(self._chunk_keys[self._chunk_start[c]:self._chunk_start[c + 1]] for c in best),
+                                 self._negative_keys])
+        wanted = np.setdiff1d(wanted, ids)
+        if not len(wanted):
+            return sims, ids
+        extra = (self.version.vectors.reconstruct_batch(wanted) @ q[0]).astype("float32")
+        sims, ids = np.concatenate([sims, extra]), np.concatenate([ids, wanted])
+        order = np.argsort(-sims, kind="stable")
+        return sims[order], ids[order]
+
     def _pool(self, mode: str, limit: int | None, include: Sequence[int], dense_at: np.ndarray, lexical: np.ndarray,
               top: float, positive: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, float | None]:
         """The chunks (sorted positions) that hold the best ``limit`` and ``include``, and the best fused
@@ -159,6 +194,8 @@ class Searcher:
         A chunk with no key among the dense side's scores -1 there, so the best ``limit`` come from the
         chunks with a key and the lexical side's best ``limit`` (with any tied with the last), unless a
         chunk left out could tie with the ``limit``-th of those (``search`` then ranks every chunk).
+        The bound holds for the keys the index returned: exact against a flat index, not against what
+        an approximate one missed (see ``search``).
         """
         n = len(self.chunks)
         if limit is None or limit >= n:
