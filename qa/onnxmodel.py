@@ -186,8 +186,8 @@ class OnnxEncoder(Encoder):
 
     backend: Backend = "onnx"
 
-    def __init__(self, path: Path, onnx_dir: Path):
-        super().__init__(path)
+    def __init__(self, path: Path, onnx_dir: Path, threads: int = 0):
+        super().__init__(path, threads)
         self.dimension = config_dimension(path)
         self.file = export_path(onnx_dir, self.fingerprint)
         if not self.file.is_file():
@@ -196,7 +196,9 @@ class OnnxEncoder(Encoder):
         self._tokenizer = _tokenizer(path)
         self._sessions: dict[int, onnxruntime.InferenceSession] = {}
         self._lock = threading.Lock()
-        self._get_session(self.threads)  # a broken export fails at start, not at the first question
+        # a broken export fails at start, not at the first question; made once, for the threads it
+        # will run with (a session takes about 0.2 s to make, a quarter of a server's start)
+        self._get_session(self.threads)
 
     def _check_origin(self) -> None:
         try:

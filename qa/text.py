@@ -89,20 +89,18 @@ class PhraseMatcher:
 
     ``prefix=True`` lets a phrase match the start of a longer word ("test" finds "testing"), as
     the service topics want; otherwise both ends must be word boundaries ("cant leave" does not
-    match "cant leaves"). Each phrase's expression is compiled once, when the matcher is made, and
-    so is one expression for them all: most texts match no phrase, and one search says so (a search
-    per phrase cost an answer about 1.5 ms over the services' names and the synonyms).
+    match "cant leaves"). One expression for all the phrases is compiled when the matcher is made:
+    most texts match no phrase, and one search says so (a search per phrase cost an answer about
+    1.5 ms over the services' names and the synonyms); each phrase's own, at its first match.
     """
 
     phrases: tuple[str, ...]
     prefix: bool = False
-    _regexes: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False, compare=False)
+    _regexes: tuple[re.Pattern[str], ...] | None = field(default=None, init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         tail = "" if self.prefix else r"(?!\w)"
-        regexes = tuple(re.compile(rf"(?<!\w){re.escape(p)}{tail}") for p in self.phrases)
-        object.__setattr__(self, "_regexes", regexes)
         if self.phrases:
             # longest first only for readability: the tail after the group makes the engine try every
             # phrase at a position before it moves on, so a match anywhere is found whatever the order
@@ -118,7 +116,10 @@ class PhraseMatcher:
         """The words of ``text`` that the first phrase found (in listed order) matched, or None."""
         if self._any is None or self._any.search(text) is None:
             return None
-        for regex in self._regexes:
+        if self._regexes is None:  # compiled at the first text that holds a phrase: most matchers never see one
+            tail = "" if self.prefix else r"(?!\w)"
+            object.__setattr__(self, "_regexes", tuple(re.compile(rf"(?<!\w){re.escape(p)}{tail}") for p in self.phrases))
+        for regex in self._regexes or ():
             m = regex.search(text)
             if m:
                 return m.group(0)

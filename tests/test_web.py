@@ -690,13 +690,14 @@ def test_the_app_gives_the_model_the_configured_number_of_threads(settings):
     from qa.encoder import encoder_for
     from web.app import create_app
 
-    encoder = encoder_for(settings)
-    for threads in (2, 1):  # ends on the default, for the tests after this one
+    for threads in (2, 1):
         with TestClient(create_app(settings.model_copy(update={"encoder_threads": threads}))) as c:
             assert c.post("/api/ask", json={"question": "where can I get narcan"}).status_code == 200
-            assert encoder.threads == threads
-            # ONNX Runtime fixes its threads per session, whichever thread runs it
-            assert encoder._get_session(threads).get_session_options().intra_op_num_threads == threads
+            encoder = c.app.state.live.encoder
+            assert encoder is encoder_for(settings, threads) and encoder.threads == threads
+            # ONNX Runtime fixes its threads per session, whichever thread runs it: one session, made at start
+            assert list(encoder._sessions) == [threads]
+            assert encoder._sessions[threads].get_session_options().intra_op_num_threads == threads
 
 
 def test_the_torch_encoder_applies_its_threads_in_every_calling_thread(encoder):

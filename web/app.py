@@ -40,9 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        encoder = encoder_for(settings)
         # one thread per question: two took 15x longer on a busy CPU (scripts/bench_threads.py)
-        encoder.use_threads(settings.encoder_threads)
+        encoder = encoder_for(settings, settings.encoder_threads)
         live = Live(settings.index_dir, encoder, settings.max_question_chars)
         app.state.live = live
         app.state.login_gate = asyncio.Semaphore(settings.login_concurrency)  # Argon2 checks at once (web.staff)
