@@ -95,6 +95,23 @@ def test_third_person_and_research_questions_do_not_raise_it(question):
     assert match is None or match.level != "emergency", (question, match and match.matched)
 
 
+@pytest.mark.parametrize("question", [
+    "i got out of the life two years ago and need a job now", "my friend was trafficked and needs a lawyer",
+    "since i left i have nowhere to stay", "my old pimp still texts me sometimes",
+    "fui víctima de trata hace años, puedo pedir ayuda",
+])
+def test_a_story_of_getting_out_is_urgent_not_an_emergency(question):
+    match = rules_only(question)
+    assert match is not None and match.rule.id == "wants-out" and match.level == "urgent", question
+
+
+@pytest.mark.parametrize("question", [
+    "what help is there for people who leave the life", "how many people were trafficked in connecticut last year",
+])
+def test_a_general_question_about_getting_out_raises_nothing(question):
+    assert rules_only(question) is None, question
+
+
 # -- the semantic layer: danger said without any of the rules' words ----------------------------------
 
 @pytest.mark.parametrize(("question", "sign"), [
@@ -202,7 +219,7 @@ def test_a_message_told_as_past_lowers_every_sentence_of_it(engine, later):
 
 
 def test_the_support_layer_offers_help_to_someone_close_to_a_past_danger(engine):
-    question = "my friend was trafficked when she was younger and still won't talk to anyone about it"
+    question = "my friend went through trafficking when she was younger and still won't talk to anyone about it"
     assert rules_only(question) is None
     match = engine.trace(question).safety
     assert match is not None and match.level == "urgent"
