@@ -77,6 +77,8 @@ def test_detection_is_deterministic_and_case_insensitive():
     # how people say it without the word suicide, and documents held to keep someone
     "i've decided to end it", "no point asking, i'm ending it tonight", "i won't be around next week",
     "the boss keeps our passports in her office", "he's holding my green card until i pay",
+    "he doesn't let me leave the apartment", "we aren't allowed out without one of them",
+    "they lock us in at night", "my friend is barely breathing after she used",
 ])
 def test_plain_first_person_danger_raises_the_emergency_level(question):
     match = rules_only(question)
