@@ -435,6 +435,31 @@ def test_screenshots_and_no_sideways_scrolling(open_page, live_server, viewport)
     rec.assert_clean({live_server})
 
 
+def test_the_hiv_answer_fits_two_and_a_half_phone_screens_and_its_first_card_leads_somewhere(open_page, live_server):
+    """Issue 12's bar, at 360x740: the whole answer page for the HIV question is at most 2.5 screens
+    tall (scripts/measure_page.py prints it for more questions), and the open card under the answer
+    has a way to reach someone or, where our information has none, says where to look."""
+    screen = {"width": 360, "height": 740}
+    page, rec = open_page(screen)
+    ask(page, live_server, ANSWERED)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= 2.5 * screen["height"], f"the answer page is {height / screen['height']:.2f} screens tall"
+    card = page.locator("main > ul.cards > li.card").first
+    assert card.is_visible()
+    assert card.locator("h3").inner_text() == "Generations Family Health Center"
+    reach = card.locator(".contacts a")
+    if reach.count():
+        assert all(a.get_attribute("href").startswith(("tel:", "sms:", "https://", "mailto:")) for a in reach.all())
+    else:
+        assert "Searching for its name may find them" in card.locator(".no-contact").inner_text()
+    # it starts within the first two screens, under the answer and above the feedback and the form
+    box = card.bounding_box()
+    assert box is not None and box["y"] < 2 * screen["height"]
+    assert box["y"] > page.locator("li.passage").first.bounding_box()["y"]
+    settle(page)
+    rec.assert_clean({live_server})
+
+
 # --- the crisis page on a phone ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("question", "lang"), [(CRISIS, "en"), ("me quitaron el pasaporte y no me dejan salir", "es")])

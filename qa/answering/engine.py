@@ -38,6 +38,9 @@ RELATED = 3  # closest passages offered as "might be related" when nothing answe
 # answers lead and 49 of the 240 others (scripts/measure_leads.py, docs/web.md). The rest are folded.
 LEAD_GAP = 0.075
 EXCERPT_NEIGHBOURS = 1  # sentences shown on each side of the best one before the rest is folded
+# ...while the excerpt stays within this many characters (about six lines on a 360 px phone): a long
+# neighbour is left to "the whole paragraph" rather than pushing the help below the first screens
+EXCERPT_CHARS = 300
 # chunks a trace ranks in full (the rest of the corpus is never made into records): at least the most
 # passages an answer shows (default_top_k is at most 10) and the ten the evaluation reads
 CANDIDATES = 20
@@ -310,8 +313,15 @@ def _passage(c: Candidate) -> Passage:
         sentences = c.chunk.sentences
         start, end = sentences[c.sentence]
         highlight = Highlight(start=start, end=end)
-        # the best sentence with its neighbours: what a phone shows before "the whole paragraph"
-        first, last = max(c.sentence - EXCERPT_NEIGHBOURS, 0), min(c.sentence + EXCERPT_NEIGHBOURS, len(sentences) - 1)
+        # the best sentence with its neighbours (the one before first, as it is what a "they" or
+        # "this" refers to), each while the excerpt fits: what a phone shows before "the whole paragraph"
+        first = last = c.sentence
+        for step in range(1, EXCERPT_NEIGHBOURS + 1):
+            for side in (c.sentence - step, c.sentence + step):
+                if 0 <= side < len(sentences):
+                    lo, hi = min(first, side), max(last, side)
+                    if sentences[hi][1] - sentences[lo][0] <= EXCERPT_CHARS:
+                        first, last = lo, hi
         if first > 0 or last < len(sentences) - 1:
             excerpt = Highlight(start=sentences[first][0], end=sentences[last][1])
     return Passage(id=c.chunk.id, text=c.chunk.text, score=round(c.dense, 4), highlight=highlight, excerpt=excerpt,
