@@ -114,16 +114,18 @@ class PhraseMatcher:
 
     def first(self, text: str) -> str | None:
         """The words of ``text`` that the first phrase found (in listed order) matched, or None."""
+        m = next(self.matches(text), None)
+        return m.group(0) if m else None
+
+    def matches(self, text: str) -> Iterator[re.Match[str]]:
+        """Every occurrence of each phrase in ``text``, phrase by phrase in listed order."""
         if self._any is None or self._any.search(text) is None:
-            return None
+            return
         if self._regexes is None:  # compiled at the first text that holds a phrase: most matchers never see one
             tail = "" if self.prefix else r"(?!\w)"
             object.__setattr__(self, "_regexes", tuple(re.compile(rf"(?<!\w){re.escape(p)}{tail}") for p in self.phrases))
         for regex in self._regexes or ():
-            m = regex.search(text)
-            if m:
-                return m.group(0)
-        return None
+            yield from regex.finditer(text)
 
     def __bool__(self) -> bool:
         return bool(self.phrases)

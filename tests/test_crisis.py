@@ -161,6 +161,30 @@ def test_a_present_cue_keeps_an_emergency(engine):
     assert answer.safety is not None and answer.safety.level == "emergency"
 
 
+@pytest.mark.parametrize(("question", "level"), [
+    ("he hits me every night", "emergency"),  # an ongoing cue, nothing past: danger now
+    ("I left him three years ago but I still have flashbacks of him hitting me every night", "urgent"),
+    ("I got out in 2021 and he keeps showing up, he hits me when he finds me", "emergency"),  # "keeps": what he does now
+    ("I got out last year but he still has my passport", "emergency"),  # "he still": a present cue, not an ongoing one
+])
+def test_an_ongoing_cue_says_danger_now_only_when_nothing_is_told_as_past(question, level):
+    match = rules_only(question)
+    assert match is not None and match.level == level, match
+
+
+@pytest.mark.parametrize(("question", "fires"), [
+    ("nobody is forcing me, I just want to know my options", False),
+    ("no one took my passport, I lost it, how do I get a new one", False),
+    ("i'm not being forced into anything", False),
+    ("nadie me obliga, solo quiero saber qué ayuda hay", False),
+    ("nobody knows he is forcing me to do this", True),  # the denial is of someone else's knowing
+    ("he is forcing me and nobody helps", True),
+])
+def test_words_denied_by_the_writer_do_not_fire_a_rule(question, fires):
+    match = rules_only(question)
+    assert (match is not None and match.level == "emergency") is fires, match
+
+
 # -- minors, police fear, Spanish ----------------------------------------------------------------------
 
 def test_a_minor_paid_for_sex_is_a_victim_whoever_writes(engine):

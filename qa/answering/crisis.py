@@ -16,10 +16,11 @@ threshold raises an urgent banner. To the danger classifier their examples are w
 
 A question is read sentence by sentence, so one danger sentence buried in a long message counts.
 The level of a fired rule is then set by cues in the sentence that fired it: with no present cue
-("right now", "still"), a past cue ("last year", "I got away"), a worry cue ("I think she
-might...") or a general question ("what is the penalty for...") makes an emergency urgent, for the
-cues the rule lists in ``lowered_by``; a message with a past cue and no present cue anywhere is past
-in every sentence. Below the emergency threshold a sentence is urgent unless it has a present cue.
+("right now", "he still"; an ongoing one, "every night", only in a message with no past cue), a
+past cue ("last year", "I got away"), a worry cue ("I think she might...") or a general question
+("what is the penalty for...") makes an emergency urgent, for the cues the rule lists in
+``lowered_by``; a message with a past cue and no present cue anywhere is past in every sentence.
+Below the emergency threshold a sentence is urgent unless it has a present cue.
 The highest level wins; between equal levels, rules before signs and the first listed first. The
 result names the rule, the words or example that fired it, and the score, so staff can see why.
 """
@@ -211,8 +212,8 @@ class Detector:
 
     def told_as_past(self, question: str) -> bool:
         """Whether the whole message is told as over: a past cue ("two years ago", "I got out") and no
-        present one anywhere in it. Each of its sentences is then read as past, so "I still can't sleep"
-        after "I left three years ago" is not danger now."""
+        present one anywhere in it (an ongoing one, "every night", does not count). Each of its sentences
+        is then read as past, so "I still can't sleep" after "I left three years ago" is not danger now."""
         norm = normalise(question)
         cues = self.safety.cues
         return cues.past.first(norm) is not None and cues.present.first(norm) is None
@@ -237,7 +238,7 @@ class Detector:
         rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
         norm = normalise(text)
         # below the emergency threshold a sentence says danger now only in so many words ("right now")
-        now = score >= high or self.safety.cues.present.first(norm) is not None
+        now = score >= high or self.safety.cues.says_now(norm, past)
         level = self.level(rule, norm, past) if now else "urgent"
         return CrisisMatch(rule, self.examples.danger_text[example], level, self.examples.danger_lang[example], sign,
                            round(score, 4))
@@ -248,7 +249,7 @@ class Detector:
         if rule.level != "emergency":
             return rule.level
         cues = self.safety.cues
-        if cues.present.first(sentence) is not None:
+        if cues.says_now(sentence, past):
             return "emergency"
         lowering = {"past": lambda s: past or cues.past.first(s) is not None,
                     "worry": lambda s: cues.worry.first(s) is not None, "general": cues.is_general}

@@ -137,20 +137,33 @@ class SafetyRule(Strict):
         """
         words: tuple[tuple[PhraseMatcher, Lang], ...] = ((self.phrases, "en"), (self.phrases_es, "es"))
         for phrases, lang in words:
-            hit = phrases.first(text)
-            if hit is not None:
-                return hit, lang
+            for m in phrases.matches(text):
+                if not denied(text, m.start()):
+                    return m.group(0), lang
         patterns: tuple[tuple[tuple[re.Pattern[str], ...], Lang], ...] = ((self.patterns, "en"), (self.patterns_es, "es"))
         for group, lang in patterns:
             for pattern in group:
-                m = pattern.search(text)
-                if m:
-                    return m.group(0), lang
+                for m in pattern.finditer(text):
+                    if not denied(text, m.start()):
+                        return m.group(0), lang
         return None
 
     def message_in(self, lang: str) -> str:
         """The banner's message in ``lang`` when the rule has one, else in English."""
         return self.message_es if lang == "es" and self.message_es else self.message
+
+
+# "nobody is forcing me", "no one has my passport", "i'm not being forced", "nadie me obliga": words
+# that deny the rule's words right after them (at most two words between, in the same clause). Kept
+# to the subject's denial on purpose: "he doesn't let me leave" and "i'm not allowed to go" say
+# danger with a negation in them, so not, never and don't are no cue here. Hand-written (a NegEx-like
+# window) as the libraries for it (negspacy) need spaCy and a language model.
+_DENIAL = re.compile(r"(?<!\w)(?:nobody|no one|noone|nadie|not being|no estoy siendo)(?:\s+[\w']+){0,2}\s*$")
+
+
+def denied(text: str, start: int) -> bool:
+    """Whether the words of normalised ``text`` that start at ``start`` are denied by what comes before."""
+    return _DENIAL.search(text[max(0, start - 60):start]) is not None
 
 
 class DangerSign(Strict):
@@ -166,12 +179,22 @@ class Cues(Strict):
     """Words that set the level of a fired rule, read in the sentence that fired it."""
 
     present: Words = NO_WORDS
+    # what goes on ("every night", "still have"): danger now only in a message with no past cue, as
+    # "I left two years ago but still have nightmares every night" tells of what came after
+    ongoing: Words = NO_WORDS
     past: Words = NO_WORDS
     worry: Words = NO_WORDS
     general: Words = NO_WORDS  # a general or legal question ("what is the penalty for ..."), not a situation
     # a sentence that opens like a question and names nobody close ("can a pimp be charged ...") is general too
     openers: Words = NO_WORDS
     personal: Words = NO_WORDS
+
+    def says_now(self, sentence: str, past: bool = False) -> bool:
+        """Whether a normalised sentence says danger now: a present cue, or an ongoing one in a sentence
+        with no past cue, of a message not told as past (``past``)."""
+        if self.present.first(sentence) is not None:
+            return True
+        return not past and self.ongoing.first(sentence) is not None and self.past.first(sentence) is None
 
     def is_general(self, sentence: str) -> bool:
         """Whether a normalised sentence asks in general rather than about someone's situation."""
