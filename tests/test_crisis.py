@@ -5,7 +5,7 @@ import pytest
 
 from qa.answering.crisis import Detector, Layer
 from qa.corpus import load_corpus
-from qa.text import passages_of
+from qa.text import normalise, passages_of
 from tests.conftest import CORPUS
 
 _CORPUS = load_corpus(CORPUS)
@@ -170,6 +170,34 @@ def test_a_present_cue_keeps_an_emergency(engine):
 def test_an_ongoing_cue_says_danger_now_only_when_nothing_is_told_as_past(question, level):
     match = rules_only(question)
     assert match is not None and match.level == level, match
+
+
+@pytest.mark.parametrize(("question", "past"), [
+    ("he locked me in a basement in 2015", True),
+    ("back in 2019 he took my ID", True),
+    ("i was 16 when a man started selling me", True),
+    ("tenía 15 años cuando él empezó a venderme", True),
+    ("since 2019 he has kept my ID", False),  # since: it goes on to now
+    ("he has kept my ID for two weeks", False),
+])
+def test_a_year_gone_by_or_an_age_then_is_a_past_cue(question, past):
+    assert SAFETY.cues.is_past(normalise(question)) is past
+
+
+@pytest.mark.parametrize("question", [
+    "got out last spring, where can i get tested cheap",
+    "left the life 2 yrs ago and need a job",
+    "my aunt was with a pimp for years, how can i help her now",
+    "i have charges from when i was on the streets, can they be cleared",
+])
+def test_a_story_of_getting_out_told_without_its_subject_is_urgent(question):
+    match = rules_only(question)
+    assert match is not None and match.rule.id == "wants-out" and match.level == "urgent", match
+
+
+@pytest.mark.parametrize("question", ["got out of jail last week, where can i get food", "left my phone at home"])
+def test_getting_out_of_something_else_is_no_story(question):
+    assert rules_only(question) is None
 
 
 @pytest.mark.parametrize(("question", "fires"), [

@@ -216,7 +216,7 @@ class Detector:
         is then read as past, so "I still can't sleep" after "I left three years ago" is not danger now."""
         norm = normalise(question)
         cues = self.safety.cues
-        return cues.past.first(norm) is not None and cues.present.first(norm) is None
+        return cues.is_past(norm) and cues.present.first(norm) is None
 
     def _rules(self, text: str, past: bool = False) -> CrisisMatch | None:
         """The rule that fires for ``text`` at the highest level after the cues (file order between equals);
@@ -251,7 +251,7 @@ class Detector:
         cues = self.safety.cues
         if cues.says_now(sentence, past):
             return "emergency"
-        lowering = {"past": lambda s: past or cues.past.first(s) is not None,
+        lowering = {"past": lambda s: past or cues.is_past(s),
                     "worry": lambda s: cues.worry.first(s) is not None, "general": cues.is_general}
         return "urgent" if any(lowering[cue](sentence) for cue in rule.lowered_by) else "emergency"
 

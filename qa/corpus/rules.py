@@ -8,6 +8,7 @@ side's job (``qa.answering.crisis``); this module only loads and checks them.
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -92,6 +93,19 @@ class PassageRef(Strict):
         return self
 
 
+def _compiled_patterns(cls: Any, patterns: Any) -> Any:
+    """A list of regular expressions, compiled; a ValueError naming the one that does not compile."""
+    if not isinstance(patterns, list):
+        return patterns  # the shape check says what is wrong
+    compiled = []
+    for p in patterns:
+        try:
+            compiled.append(re.compile(str(p)))
+        except re.error as e:
+            raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from None
+    return compiled
+
+
 class SafetyRule(Strict):
     """One crisis rule: phrases (whole words) and patterns (regular expressions) that fire it."""
 
@@ -109,18 +123,7 @@ class SafetyRule(Strict):
     contacts: tuple[Contact, ...] = ()
     passages: tuple[PassageRef, ...] = ()
 
-    @field_validator("patterns", "patterns_es", mode="before")
-    @classmethod
-    def _compiled(cls, patterns: Any) -> Any:
-        if not isinstance(patterns, list):
-            return patterns  # the shape check says what is wrong
-        compiled = []
-        for p in patterns:
-            try:
-                compiled.append(re.compile(str(p)))
-            except re.error as e:
-                raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from None
-        return compiled
+    _compiled = field_validator("patterns", "patterns_es", mode="before")(_compiled_patterns)
 
     _known = field_validator("services")(_known_services)
 
@@ -175,6 +178,9 @@ class DangerSign(Strict):
     examples_es: tuple[Text, ...] = ()
 
 
+_EARLIER_YEAR = re.compile(r"(?<!\w)(?:in|back in|around|during|en|por) ((?:19|20)\d\d)(?!\w)")
+
+
 class Cues(Strict):
     """Words that set the level of a fired rule, read in the sentence that fired it."""
 
@@ -183,18 +189,29 @@ class Cues(Strict):
     # "I left two years ago but still have nightmares every night" tells of what came after
     ongoing: Words = NO_WORDS
     past: Words = NO_WORDS
+    past_patterns: tuple[re.Pattern[str], ...] = ()  # "i was 15 when"; and a year before this one, "in 2019"
     worry: Words = NO_WORDS
     general: Words = NO_WORDS  # a general or legal question ("what is the penalty for ..."), not a situation
     # a sentence that opens like a question and names nobody close ("can a pimp be charged ...") is general too
     openers: Words = NO_WORDS
     personal: Words = NO_WORDS
 
+    _compiled = field_validator("past_patterns", mode="before")(_compiled_patterns)
+
+    def is_past(self, sentence: str) -> bool:
+        """Whether a normalised sentence tells of the past: a past phrase or pattern, or a year before
+        this one after "in", "back in", "around" or "during" ("since 2019" goes on to now)."""
+        if self.past.first(sentence) is not None or any(p.search(sentence) for p in self.past_patterns):
+            return True
+        this_year = datetime.date.today().year
+        return any(int(year) < this_year for year in _EARLIER_YEAR.findall(sentence))
+
     def says_now(self, sentence: str, past: bool = False) -> bool:
         """Whether a normalised sentence says danger now: a present cue, or an ongoing one in a sentence
         with no past cue, of a message not told as past (``past``)."""
         if self.present.first(sentence) is not None:
             return True
-        return not past and self.ongoing.first(sentence) is not None and self.past.first(sentence) is None
+        return not past and self.ongoing.first(sentence) is not None and not self.is_past(sentence)
 
     def is_general(self, sentence: str) -> bool:
         """Whether a normalised sentence asks in general rather than about someone's situation."""
