@@ -200,6 +200,23 @@ def test_getting_out_of_something_else_is_no_story(question):
     assert rules_only(question) is None
 
 
+@pytest.mark.parametrize(("question", "rule"), [
+    ("estoy encerrada en la casa y no sé la dirección", "forced-held-or-hurt"),
+    ("se quedó con mis papeles y dice que todavía le debo", "forced-held-or-hurt"),
+    ("anoche me dio una golpiza y no me deja ir al médico", "forced-held-or-hurt"),
+    ("si hablo dice que van a matar a mi mamá", "forced-held-or-hurt"),
+    ("mi amigo se metió algo y ahora no responde y ronca feo", "overdose"),
+])
+def test_spanish_danger_said_plainly_is_an_emergency_by_rule(question, rule):
+    match = rules_only(question)
+    assert match is not None and match.rule.id == rule and match.level == "emergency" and match.lang == "es", match
+
+
+@pytest.mark.parametrize("question", ["si me voy de la casa van a pensar mal de mí", "mi hermana no contesta el teléfono"])
+def test_spanish_words_near_those_signs_raise_nothing_by_rule(question):
+    assert rules_only(question) is None
+
+
 @pytest.mark.parametrize(("question", "fires"), [
     ("nobody is forcing me, I just want to know my options", False),
     ("no one took my passport, I lost it, how do I get a new one", False),
