@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from qa.config import default
 
@@ -117,10 +117,19 @@ class Answer(_Record):
     index: IndexInfo
 
 
+def _json_integer(value: Any) -> Any:
+    """``value`` unless JSON would not call it a number (true, "2"): those are refused here."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a whole number")
+    return value
+
+
 class AskRequest(_Record):
     question: str = Field(description="A plain-language question, at most QA_MAX_QUESTION_CHARS characters "
                                       f"({default('max_question_chars')} by default)")
-    top_k: int | None = Field(None, ge=1, le=10, description="How many passages to return (default QA_DEFAULT_TOP_K)")
+    # the document says integer: JSON's 8.0 is one, but pydantic would otherwise take true as 1 and "2" as 2
+    top_k: Annotated[int | None, BeforeValidator(_json_integer)] = Field(
+        None, ge=1, le=10, description="How many passages to return (default QA_DEFAULT_TOP_K)")
     lang: Literal["en", "es"] | None = Field(None, description="The reader's language, for the service's own words "
                                                                 "(banner, cards, why lines, gap message); default: "
                                                                 "the language the question is written in")

@@ -408,9 +408,12 @@ def test_api_answers_json_and_refuses_bad_input_readably(client):
     r = client.post("/api/ask", json={"question": ANSWERED, "top_k": 2})
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     assert len(r.json()["passages"]) == 2
-    for bad in [{"question": ""}, {"question": "x" * 501}, {"nothing": 1}, {"question": "hi", "top_k": 99}]:
+    for bad in [{"question": ""}, {"question": "x" * 501}, {"nothing": 1}, {"question": "hi", "top_k": 99},
+                {"question": "hi", "top_k": True}, {"question": "hi", "top_k": "2"}, {"question": "hi", "top_k": 2.5}]:
         r = client.post("/api/ask", json=bad)
         assert r.status_code == 422 and isinstance(r.json()["detail"], str), bad
+    # JSON's 2.0 is an integer, as the document says
+    assert client.post("/api/ask", json={"question": ANSWERED, "top_k": 2.0}).status_code == 200
 
 
 def test_static_files_are_served_with_their_types(client):
