@@ -19,6 +19,7 @@ from qa.text import normalise
 from tests.conftest import CORPUS
 
 SEALED = ("crisis.yaml", "crisis2.yaml", "wording.yaml", "wording2.yaml", "spanish.yaml")
+MIN_TEST = {"crisis2.yaml": 60}  # a third batch of 138, half of it test
 JACCARD = 0.7
 COSINE = 0.9
 
@@ -47,7 +48,7 @@ def corpus_texts(corpus) -> list[str]:
 
 @pytest.mark.parametrize("name", SEALED)
 def test_sealed_sets_have_a_test_half(name):
-    assert len(sealed_questions(name)) >= 70
+    assert len(sealed_questions(name)) >= MIN_TEST.get(name, 70)
 
 
 @pytest.mark.parametrize("name", SEALED)

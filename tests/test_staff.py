@@ -367,7 +367,7 @@ def test_the_feedback_form_sends_only_the_question_and_passage_ids(public):
     names = {i["name"] for i in form.find_all(["input", "button"])}
     assert names == {"question", "passage", "helpful"}
     note = soup(page).find(id="feedback-what").text
-    assert "only your question" in note and "Nothing else is kept" in note and "no cookie" in note
+    assert "only your question" in note and "No IP address or cookie" in note
 
 
 def test_a_flag_goes_from_the_public_page_through_the_queue_to_an_exported_phrasing(

@@ -37,6 +37,10 @@ RELATED = 3  # closest passages offered as "might be related" when nothing answe
 # questions.yaml and wording.yaml (answered, no crisis banner), 16 of the 24 later passages labelled as
 # answers lead and 49 of the 240 others (scripts/measure_leads.py, docs/web.md). The rest are folded.
 LEAD_GAP = 0.075
+# A Spanish question's passages sit closer together (the model is English): at 0.075, 32 of the 55
+# later passages that are not answers led on spanish.yaml's tune split; at 0.04, 21, and the same 4 of
+# 5 answers still lead (scripts/measure_leads.py --lang es).
+LEAD_GAPS = {"es": 0.04}
 EXCERPT_NEIGHBOURS = 1  # sentences shown on each side of the best one before the rest is folded
 # ...while the excerpt stays within this many characters (about six lines on a 360 px phone): a long
 # neighbour is left to "the whole paragraph" rather than pushing the help below the first screens
@@ -216,7 +220,7 @@ class Engine:
             cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first, lang=lang)
             related = []
             if trace.safety is None:  # a crisis rule's pinned passages all lead
-                passages = _leads(passages)
+                passages = _leads(passages, LEAD_GAPS.get(trace.lang, LEAD_GAP))
         elif trace.gap is not None and trace.gap.kind == "fact":
             # show what there is: the closest passages apart, and the cards of the services asked about
             cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first, lang=lang)
@@ -296,14 +300,14 @@ def _pin(ranking: Ranking, refs: tuple[PassageRef, ...]) -> Ranking:
     return replace(ranking, candidates=[replace(c, rank=i + 1) for i, c in enumerate(ordered)])
 
 
-def _leads(passages: list[Passage]) -> list[Passage]:
-    """The first passage leads, and so does any other within ``LEAD_GAP`` of its similarity; the rest
+def _leads(passages: list[Passage], gap: float = LEAD_GAP) -> list[Passage]:
+    """The first passage leads, and so does any other within ``gap`` of its similarity; the rest
     are marked to be folded ("may also answer it"): a page shows one passage as the answer unless
     another is nearly as close."""
     if not passages:
         return passages
     best = passages[0].score
-    return [p if i == 0 or best - p.score <= LEAD_GAP else p.model_copy(update={"lead": False})
+    return [p if i == 0 or best - p.score <= gap else p.model_copy(update={"lead": False})
             for i, p in enumerate(passages)]
 
 
