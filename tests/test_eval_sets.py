@@ -48,7 +48,8 @@ def corpus_texts(corpus) -> list[str]:
 
 @pytest.mark.parametrize("name", SEALED)
 def test_sealed_sets_have_a_test_half(name):
-    assert len(sealed_questions(name)) >= MIN_TEST.get(name, 70)
+    n = len(sealed_questions(name))  # a count only: a failing test must not print sealed questions
+    assert n >= MIN_TEST.get(name, 70), f"{name}: {n} test questions"
 
 
 @pytest.mark.parametrize("name", SEALED)
@@ -57,11 +58,11 @@ def test_no_test_question_is_a_near_copy_of_the_corpus_by_words(name):
 
     texts = [(t, words(t)) for t in corpus_texts(load_corpus(CORPUS))]
     copies = []
-    for q in sealed_questions(name):
+    for i, q in enumerate(sealed_questions(name)):
         w = words(q)
         for text, tw in texts:
             if w and tw and len(w & tw) / len(w | tw) >= JACCARD:
-                copies.append((q, text))
+                copies.append((f"test question {i}", text))  # its place, never its words
     assert not copies, copies
 
 
@@ -72,8 +73,9 @@ def test_no_test_question_is_a_near_copy_of_the_corpus_by_meaning(name, version,
     questions = sealed_questions(name)
     similarity = encoder.encode(questions) @ corpus.T
     worst = similarity.max(axis=1)
-    copies = [(q, version.keys[embedded[int(similarity[i].argmax())]].text, round(float(worst[i]), 3))
-              for i, q in enumerate(questions) if worst[i] >= COSINE]
+    # the test question's place, never its words: whoever reads a failure may be editing corpus/
+    copies = [(f"test question {i}", version.keys[embedded[int(similarity[i].argmax())]].text, round(float(worst[i]), 3))
+              for i in range(len(questions)) if worst[i] >= COSINE]
     assert not copies, copies
 
 
