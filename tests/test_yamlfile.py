@@ -78,3 +78,13 @@ def test_malformed_yaml_is_reported_with_its_line_by_the_round_trip_parser(tmp_p
     with pytest.raises(CorpusError) as e:
         yamlfile.read(path, "safety rules file")
     assert e.value.problems[0].startswith(f"{path}:") and "malformed YAML" in e.value.problems[0]
+
+
+def test_a_key_given_twice_is_refused_with_its_line_as_ruamel_refuses_it(tmp_path):
+    """PyYAML keeps the last of two equal keys without a word; a maintainer's second "phone:" must
+    not silently replace the first."""
+    path = tmp_path / "services.yaml"
+    path.write_text("services:\n  - id: one\n    name: One\n    name: Two\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as e:
+        yamlfile.read(path, "services file")
+    assert e.value.problems[0].startswith(f"{path}:4: malformed YAML") and "duplicate key" in e.value.problems[0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
@@ -73,7 +73,17 @@ def _yaml() -> YAML:
 
 class _Core12Loader(pyyaml.CSafeLoader):
     """libyaml, resolving plain scalars as YAML 1.2's core schema does (and ruamel with it): only
-    true/false are booleans ("no", "on" and "yes" stay words), no sexagesimal "1:20" or octal "010"."""
+    true/false are booleans ("no", "on" and "yes" stay words), no sexagesimal "1:20" or octal "010";
+    and a key given twice in one mapping is an error, as in ruamel (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable) and key in seen:
+                raise pyyaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return cast(dict[Any, Any], super().construct_mapping(node, deep=deep))
 
 
 _CORE_12 = {
