@@ -73,3 +73,19 @@ def test_included_chunks_come_back_below_the_best_with_their_scores(crowded, eng
     assert extra.chunk == last.chunk and len(limited.candidates) == 4
     assert (extra.dense, extra.lexical, extra.dense_rank, extra.lexical_rank) == (
         last.dense, last.lexical, last.dense_rank, last.lexical_rank)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ranks_among_a_few_chunks_are_their_ranks_in_the_whole_ranking(seed):
+    """_ranks_among (the ranks of the chosen chunks, without ranking every chunk) against ranking them all:
+    scored chunks with ties, unscored ones tied lowest, pools of a few and of many."""
+    from qa.retrieval.search import _ranks, _ranks_among
+
+    rng = np.random.default_rng(seed)
+    n = 5000
+    scores = np.where(rng.random(n) < 0.6, rng.integers(1, 40, n) / 4.0, 0.0)  # many ties, many zeros
+    at = np.flatnonzero(scores > 0)
+    whole = _ranks(scores)
+    for size in (3, 20, 1500):
+        pool = np.sort(rng.choice(n, size, replace=False))
+        assert np.array_equal(_ranks_among(pool, at, scores[at]), whole[pool])

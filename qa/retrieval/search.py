@@ -255,14 +255,19 @@ def _ranks_among(pool: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.nda
     """1-based ranks (best first, ties by position) of the chunks ``pool`` among all chunks, of which
     only those at ``at`` (sorted) score above the rest, with ``values``; every other chunk ties lowest."""
     where = np.searchsorted(at, pool)
-    inside = np.isin(pool, at)
+    # ``at`` is sorted: a chunk is inside when the place it would take holds it (np.isin sorted both
+    # arrays again, 5 ms of a search at 100,000 chunks with a common word)
+    inside = where < len(at)
+    inside[inside] = at[where[inside]] == pool[inside]
     ranks = len(at) + pool - where + 1  # below every scored chunk, after the unscored chunks before it
     if inside.any():
         mine = where[inside]
         if len(mine) * 8 < len(at):  # a few chunks among many: count who beats each
             s = values[mine][:, None]
-            before = np.arange(len(at))[None, :] < mine[:, None]
-            ranks[inside] = (values[None, :] > s).sum(1) + ((values[None, :] == s) & before).sum(1) + 1
+            # only a value at least the lowest of theirs can beat or tie one of them: compare with those
+            rivals = np.flatnonzero(values >= s.min())
+            v = values[rivals][None, :]
+            ranks[inside] = (v > s).sum(1) + ((v == s) & (rivals[None, :] < mine[:, None])).sum(1) + 1
         else:
             order = np.argsort(-values, kind="stable")
             among = np.empty(len(at), dtype="int64")
