@@ -207,3 +207,20 @@ def test_a_contact_fact_the_cited_section_states_needs_no_other_source(corpus_co
     # the hotline's number and hours are in the section it cites, written "1-888-373-7888" and "24/7"
     hotline = next(s for s in load_corpus(corpus_copy).directory.services if s.id == "national-human-trafficking-hotline")
     assert hotline.phones and hotline.hours and hotline.sources == ()
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("      - requires: [minor, personal]\n", "      - requires: []\n",
+     "'requires' needs at least one of past, personal, minor (without, list the words above)"),
+    ("      - requires: [minor, personal]\n", "      - requires: [minor, adult]\n",
+     "'requires' must be 'past', 'personal' or 'minor', not 'adult'"),
+])
+def test_a_trigger_without_a_condition_it_knows_is_a_problem_with_its_line(corpus_copy, old, new, message):
+    path = corpus_copy / "safety.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    line = next(i for i, x in enumerate(path.read_text().splitlines(), 1) if x == new.rstrip("\n"))
+    found = problems(corpus_copy)
+    assert len(found) == 1 and found[0].startswith(f"{path}:") and found[0].endswith(message), found
+    assert abs(int(found[0][len(f"{path}:"):].split(":")[0]) - line) <= 1, (found, line)

@@ -321,3 +321,75 @@ def test_between_the_thresholds_only_a_present_cue_raises_an_emergency(engine):
     trial = Detector(SAFETY, engine.detector.examples, {"en": Layer(layer.classifier, high, low)})
     levels = [trial.detect(q, [q], engine.encoder.encode([q])).level for q in (plain, now)]
     assert levels == ["urgent", "emergency"]
+
+
+# -- triggers: words that fire a rule only with something more in the message ----------------------
+
+@pytest.mark.parametrize(("question", "minor"), [
+    ("my 15 yo", True), ("one of my 14 yr olds", True), ("my stepdaughter is 16", True), ("im 17", True),
+    ("a middle schooler", True), ("she is under 18", True), ("tiene 15 años", True), ("es menor de edad", True),
+    ("she is 15 minutes away", False), ("a minor charge from 2015", False), ("i was 16 when", False),
+    ("my 19 year old", False), ("im 17 weeks pregnant", False),
+])
+def test_a_person_under_18_is_named_by_an_age_or_a_school_year(question, minor):
+    assert ("minor" in SAFETY.cues.holds(normalise(question))) is minor
+
+
+@pytest.mark.parametrize("question", [
+    "my stepdaughter is 15 and i just found her on an escort site",
+    "im 16 and my bf says men pay me for sex is normal",
+    "one of my 15 yr olds says an older friend rents her out on weekends",
+])
+def test_a_child_named_beside_what_is_done_to_them_is_an_emergency_by_rule(question):
+    match = rules_only(question)
+    assert match is not None and match.rule.id == "minor-exploited" and match.level == "emergency", match
+
+
+@pytest.mark.parametrize("question", [
+    "my son is 16 and asked me what prostitution is, how do i explain it",
+    "can a 17 year old legally work as an escort in another state",  # nobody close is named
+    "a 16 year old selling sex, what does the law say",  # a general question: urgent at most
+    "my daughter is 20 and her pimp takes her money",  # not a minor: the rule's own words decide
+])
+def test_the_minor_trigger_needs_a_child_close_to_the_writer_and_what_is_done_to_them(question):
+    match = rules_only(question)
+    assert match is None or match.rule.id != "minor-exploited" or match.level != "emergency", match
+
+
+@pytest.mark.parametrize("question", [
+    "i used to do sex work in 2015, can i get my record cleared",
+    "expungement for my old solicitation charge from 2012",
+    "been out of the life a while, my pics from old escort ads are still online",
+    "ex sw here, where can i get hep c treatment from back then without insurance",
+])
+def test_the_trade_told_as_past_by_the_writer_is_urgent(question):
+    match = rules_only(question)
+    assert match is not None and match.rule.id == "wants-out" and match.level == "urgent", match
+
+
+@pytest.mark.parametrize("question", [
+    "what was the penalty for prostitution in 2015",  # past, but nobody named
+    "i want to know if prostitution is legal in ct",  # someone named, nothing past
+])
+def test_the_past_trigger_needs_both_the_past_and_a_person(question):
+    assert rules_only(question) is None
+
+
+@pytest.mark.parametrize("question", ["we finally escaped in 2022 and we're in a shelter now", "i got out. what now"])
+def test_getting_away_said_with_its_subject_and_a_time_or_alone_is_urgent(question):
+    match = rules_only(question)
+    assert match is not None and match.rule.id == "wants-out" and match.level == "urgent", match
+
+
+def test_the_minor_sign_says_danger_now_when_a_child_close_to_the_writer_is_named(engine):
+    """Between the thresholds the sign of a minor exploited is an emergency when the message names a
+    child the writer knows; the same sentence about nobody in particular stays urgent."""
+    layer = engine.detector.layer()
+    named, plain = "my 14 year old goes with an older man who gives her money", "a kid goes with an older man who gives money"
+    vectors = engine.encoder.encode([named, plain])
+    scores = engine.detector.scores(vectors)
+    assert {engine.detector.examples.danger_sign[i] for _, i in scores} == {"minor"}
+    high, low = max(p for p, _ in scores) + 0.01, min(p for p, _ in scores) - 0.01
+    trial = Detector(SAFETY, engine.detector.examples, {"en": Layer(layer.classifier, high, low)})
+    levels = [trial.detect(q, [q], v[None, :]).level for q, v in zip((named, plain), vectors, strict=True)]
+    assert levels == ["emergency", "urgent"]

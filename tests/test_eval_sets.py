@@ -40,6 +40,7 @@ def corpus_texts(corpus) -> list[str]:
     texts += [t for group in corpus.synonyms for t in group]
     texts += [t for es, _ in corpus.lexicon for t in es]
     texts += [x for r in safety.rules for x in (*r.phrases, *r.phrases_es)]
+    texts += [x for r in safety.rules for t in r.also for x in (*t.phrases, *t.phrases_es)]
     texts += [x for s in safety.signs for x in (*s.examples, *s.examples_es)] + list(safety.calm)
     texts += list(safety.police_fear.phrases)
     texts += [d.text[p.start:p.end] for d in corpus.documents for s in d.sections for p in s.paragraphs]

@@ -3,7 +3,8 @@
 Two layers, both auditable in ``corpus/safety.yaml``:
 
 - **rules**: a rule fires when the normalised text contains one of its phrases (whole words) or
-  matches one of its regular expressions;
+  matches one of its regular expressions, or the words of one of its triggers in a message that
+  also holds what the trigger requires (a past cue, a person named, a minor's age);
 - **signs** (the semantic layer): a logistic regression, trained at build time on the embeddings
   of the signs' example sentences against calm ones (informational questions, the FAQ's own
   sentences, alternate phrasings, out-of-scope questions), gives each sentence a probability of
@@ -170,11 +171,12 @@ class Detector:
             scored = (self.scores(vectors, lang), self.support(vectors, lang))
         scores = scored[0] if scored is not None and self.semantic(lang) else [None] * len(parts)
         past = self.told_as_past(question)
-        found = [m for part in parts if (m := self._rules(part, past)) is not None]
+        holds = self.safety.cues.holds(normalise(question))  # what a rule's triggers may require
+        found = [m for part in parts if (m := self._rules(part, past, holds)) is not None]
         if not found:  # a pattern may span sentences; the cues are then read in the whole question
-            found = [m for m in [self._rules(question, past)] if m is not None]
+            found = [m for m in [self._rules(question, past, holds)] if m is not None]
         found += [m for part, score in zip(parts, scores, strict=True)
-                  if score is not None and (m := self._sign(part, *score, lang=lang, past=past))]
+                  if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds))]
         if not found and scored is not None:
             found = [m for part, support in zip(parts, scored[1], strict=True)
                      if (m := self._support(part, *support, lang=lang))]
@@ -218,15 +220,17 @@ class Detector:
         cues = self.safety.cues
         return cues.is_past(norm) and cues.present.first(norm) is None
 
-    def _rules(self, text: str, past: bool = False) -> CrisisMatch | None:
+    def _rules(self, text: str, past: bool = False, holds: frozenset[str] = frozenset()) -> CrisisMatch | None:
         """The rule that fires for ``text`` at the highest level after the cues (file order between equals);
-        ``past``: the message it is part of is told as past."""
+        ``past``: the message it is part of is told as past; ``holds``: the conditions the message
+        holds, for the rules' triggers (``Cues.holds``)."""
         norm = normalise(text)
         found = [CrisisMatch(rule, hit[0], self.level(rule, norm, past), hit[1])
-                 for rule in self.safety.rules if (hit := rule.first_hit(norm)) is not None]
+                 for rule in self.safety.rules if (hit := rule.hit_in(norm, holds)) is not None]
         return min(found, key=lambda m: LEVELS.index(m.level)) if found else None
 
-    def _sign(self, text: str, score: float, example: int, lang: str = "en", past: bool = False) -> CrisisMatch | None:
+    def _sign(self, text: str, score: float, example: int, lang: str = "en", past: bool = False,
+              holds: frozenset[str] = frozenset()) -> CrisisMatch | None:
         layer = self.layer(lang)
         high = layer.threshold if layer is not None else None
         low = layer.urgent_threshold if layer is not None and layer.urgent_threshold is not None else high
@@ -235,10 +239,13 @@ class Detector:
         if len(_WORD.findall(text)) < MIN_WORDS:  # "xxxx" or "help!" says too little for a model to read
             return None
         sign = self.examples.danger_sign[example]
-        rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
+        danger = next(s for s in self.safety.signs if s.id == sign)
+        rule = self.safety.rule(danger.rule)
         norm = normalise(text)
-        # below the emergency threshold a sentence says danger now only in so many words ("right now")
-        now = score >= high or self.safety.cues.says_now(norm, past)
+        # below the emergency threshold a sentence says danger now only in so many words ("right now"),
+        # or beside what the sign lists (a child named, for a minor exploited)
+        now = (score >= high or self.safety.cues.says_now(norm, past)
+               or bool(danger.now_when) and holds.issuperset(danger.now_when))
         level = self.level(rule, norm, past) if now else "urgent"
         return CrisisMatch(rule, self.examples.danger_text[example], level, self.examples.danger_lang[example], sign,
                            round(score, 4))

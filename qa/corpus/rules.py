@@ -106,29 +106,21 @@ def _compiled_patterns(cls: Any, patterns: Any) -> Any:
     return compiled
 
 
-class SafetyRule(Strict):
-    """One crisis rule: phrases (whole words) and patterns (regular expressions) that fire it."""
+Condition = Literal["past", "personal", "minor"]
 
-    id: Text
-    level: Level
-    message: Text
-    message_es: Text | None = None
+
+class _Words(Strict):
+    """Phrases (whole words) and patterns (regular expressions), English and Spanish, that fire a rule."""
+
     phrases: Words = NO_WORDS
     phrases_es: Words = NO_WORDS
     patterns: tuple[re.Pattern[str], ...] = ()
     patterns_es: tuple[re.Pattern[str], ...] = ()
-    # which cues make this rule's emergency urgent (a present cue keeps it an emergency)
-    lowered_by: tuple[Literal["past", "worry", "general"], ...] = ("past", "worry", "general")
-    services: tuple[Text, ...] = ()
-    contacts: tuple[Contact, ...] = ()
-    passages: tuple[PassageRef, ...] = ()
 
     _compiled = field_validator("patterns", "patterns_es", mode="before")(_compiled_patterns)
 
-    _known = field_validator("services")(_known_services)
-
     @model_validator(mode="after")
-    def _fires(self) -> SafetyRule:
+    def _fires(self) -> _Words:
         if not (self.phrases or self.phrases_es or self.patterns or self.patterns_es):
             raise ValueError("a rule needs at least one of 'phrases', 'phrases_es', 'patterns' or 'patterns_es'")
         return self
@@ -150,6 +142,50 @@ class SafetyRule(Strict):
                     if not denied(text, m.start()):
                         return m.group(0), lang
         return None
+
+
+class Trigger(_Words):
+    """Words that fire a rule only in a message that also holds each of ``requires``: "past" (it tells
+    of the past: ``Cues.is_past``), "personal" (it names the writer or someone close) or "minor" (it
+    names a person under 18: ``Cues.minor_age``). "prostitution" says nothing alone; after "I used to"
+    it tells a story of getting out, beside "my 15 year old" it tells of a child exploited."""
+
+    requires: tuple[Condition, ...]
+
+    @field_validator("requires")
+    @classmethod
+    def _some(cls, requires: tuple[Condition, ...]) -> tuple[Condition, ...]:
+        if not requires:
+            raise ValueError("'requires' needs at least one of past, personal, minor (without, list the words above)")
+        return requires
+
+
+class SafetyRule(_Words):
+    """One crisis rule: phrases (whole words) and patterns (regular expressions) that fire it, and
+    triggers (``also``) that fire it only with something more in the message."""
+
+    id: Text
+    level: Level
+    message: Text
+    message_es: Text | None = None
+    also: tuple[Trigger, ...] = ()
+    # which cues make this rule's emergency urgent (a present cue keeps it an emergency)
+    lowered_by: tuple[Literal["past", "worry", "general"], ...] = ("past", "worry", "general")
+    services: tuple[Text, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    passages: tuple[PassageRef, ...] = ()
+
+    _known = field_validator("services")(_known_services)
+
+    def hit_in(self, text: str, holds: frozenset[str]) -> tuple[str, Lang] | None:
+        """Like ``first_hit``, with the triggers whose conditions the whole message ``holds``."""
+        hit = self.first_hit(text)
+        for trigger in self.also:
+            if hit is not None:
+                break
+            if holds.issuperset(trigger.requires):
+                hit = trigger.first_hit(text)
+        return hit
 
     def message_in(self, lang: str) -> str:
         """The banner's message in ``lang`` when the rule has one, else in English."""
@@ -176,9 +212,12 @@ class DangerSign(Strict):
     rule: Text  # the rule whose banner, passages and cards the sign raises
     examples: tuple[Text, ...]
     examples_es: tuple[Text, ...] = ()
+    # below the emergency threshold, the sign still says danger now in a message that holds these
+    # (``Trigger.requires``): a child named beside the sign of a minor exploited is never "urgent" only
+    now_when: tuple[Condition, ...] = ()
 
 
-_EARLIER_YEAR = re.compile(r"(?<!\w)(?:in|back in|around|during|en|por) ((?:19|20)\d\d)(?!\w)")
+_EARLIER_YEAR = re.compile(r"(?<!\w)(?:in|back in|around|during|from|en|por|de) ((?:19|20)\d\d)(?!\w)")
 
 
 class Cues(Strict):
@@ -195,12 +234,19 @@ class Cues(Strict):
     # a sentence that opens like a question and names nobody close ("can a pimp be charged ...") is general too
     openers: Words = NO_WORDS
     personal: Words = NO_WORDS
+    minor_age: tuple[re.Pattern[str], ...] = ()  # a person under 18 named: "my 15 yo", "im 16", "a middle schooler"
 
-    _compiled = field_validator("past_patterns", mode="before")(_compiled_patterns)
+    _compiled = field_validator("past_patterns", "minor_age", mode="before")(_compiled_patterns)
+
+    def holds(self, message: str) -> frozenset[str]:
+        """The conditions a trigger may require (``Trigger.requires``) that a normalised message holds."""
+        found = {"past": self.is_past(message), "personal": self.personal.first(message) is not None,
+                 "minor": any(p.search(message) for p in self.minor_age)}
+        return frozenset(c for c, ok in found.items() if ok)
 
     def is_past(self, sentence: str) -> bool:
         """Whether a normalised sentence tells of the past: a past phrase or pattern, or a year before
-        this one after "in", "back in", "around" or "during" ("since 2019" goes on to now)."""
+        this one after "in", "back in", "around", "during" or "from" ("since 2019" goes on to now)."""
         if self.past.first(sentence) is not None or any(p.search(sentence) for p in self.past_patterns):
             return True
         this_year = datetime.date.today().year
