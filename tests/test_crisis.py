@@ -385,7 +385,8 @@ def test_the_minor_sign_says_danger_now_when_a_child_close_to_the_writer_is_name
     """Between the thresholds the sign of a minor exploited is an emergency when the message names a
     child the writer knows; the same sentence about nobody in particular stays urgent."""
     layer = engine.detector.layer()
-    named, plain = "my 14 year old goes with an older man who gives her money", "a kid goes with an older man who gives money"
+    named = "my 14 year old goes with an older man who gives her money"
+    plain = "a kid goes with an older man who gives money"
     vectors = engine.encoder.encode([named, plain])
     scores = engine.detector.scores(vectors)
     assert {engine.detector.examples.danger_sign[i] for _, i in scores} == {"minor"}

@@ -89,3 +89,17 @@ def test_ranks_among_a_few_chunks_are_their_ranks_in_the_whole_ranking(seed):
     for size in (3, 20, 1500):
         pool = np.sort(rng.choice(n, size, replace=False))
         assert np.array_equal(_ranks_among(pool, at, scores[at]), whole[pool])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_union_of_chunk_positions_is_numpys(seed):
+    """_union (one sort) against np.union1d, with repeats inside and across the arrays, and empty ones."""
+    from qa.retrieval.search import _union
+
+    rng = np.random.default_rng(seed)
+    arrays = [rng.integers(0, 300, size) for size in (0, 1, 50, 400)]
+    for parts in (arrays, arrays[:1], arrays[1:2], arrays[2:]):
+        expected = np.array([], dtype="int64")
+        for a in parts:
+            expected = np.union1d(expected, a)
+        assert np.array_equal(_union(*parts), expected)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 import faiss
 import numpy as np
@@ -19,6 +20,7 @@ from qa.encoder import Encoder
 from qa.index.bm25 import LexicalIndex, lexical_texts
 from qa.index.chunks import Chunk
 from qa.index.format import Version
+from qa.index.keys import KeyKind
 from qa.retrieval import MODES
 from qa.retrieval.lexical import Lexical
 from qa.retrieval.spelling import Speller, english_words
@@ -68,7 +70,11 @@ class Searcher:
         for i, c in enumerate(self.chunks):
             self._places.setdefault((c.document, c.section, c.paragraph), []).append(i)
         self._key_chunk = np.array([position.get(k.chunk, -1) for k in version.keys], dtype="int64")
-        self._key_kind = np.array([k.kind for k in version.keys], dtype=object)
+        # each key's kind as a small code (comparing 4,096 Python strings per question cost more than FAISS)
+        self._kinds: tuple[KeyKind, ...] = get_args(KeyKind)
+        self._key_kind = np.array([self._kinds.index(k.kind) for k in version.keys], dtype="int8")
+        negative, highlight, sentence = (self._kinds.index(k) for k in ("negative", "highlight", "sentence"))
+        self._negative, self._highlight, self._sentence = negative, highlight, sentence
         self._key_sentence = np.array([-1 if k.sentence is None else k.sentence for k in version.keys], dtype="int64")
         # ties in the fused score go to the smaller chunk id: each chunk's place in id order
         self._id_order = np.empty(len(self.chunks), dtype="int64")
@@ -78,7 +84,7 @@ class Searcher:
         if self._approximate:  # each chunk's keys (_chunk_keys[_chunk_start[c]:_chunk_start[c + 1]]), for _refine
             self._chunk_keys = np.argsort(self._key_chunk, kind="stable")
             self._chunk_start = np.searchsorted(self._key_chunk[self._chunk_keys], np.arange(len(self.chunks) + 1))
-            self._negative_keys = np.flatnonzero((self._key_chunk < 0) & (self._key_kind == "negative"))
+            self._negative_keys = np.flatnonzero((self._key_chunk < 0) & (self._key_kind == negative))
         texts = lexical_texts(self.chunks)
         corpus = version.corpus
         # a version built before versions stored their BM25 indexes: index the chunks here, as then
@@ -122,10 +128,10 @@ class Searcher:
         if self._approximate:
             sims, ids = self._refine(q, sims, ids)
         chunk, kind = self._key_chunk[ids], self._key_kind[ids]
-        negatives = sims[(chunk < 0) & (kind == "negative")]
+        negatives = sims[(chunk < 0) & (kind == self._negative)]
         negative = float(negatives[0]) if len(negatives) else -1.0
         # a chunk's dense score: its best key that ranks chunks (keys come best first)
-        ranks_chunks = (chunk >= 0) & (kind != "highlight")
+        ranks_chunks = (chunk >= 0) & (kind != self._highlight)
         dense_at, first = np.unique(chunk[ranks_chunks], return_index=True)
         dense_val = sims[ranks_chunks][first]
         dense_kind = kind[ranks_chunks][first]
@@ -154,14 +160,25 @@ class Searcher:
         at = pool[chosen]
         dense_rank, lexical_rank = _ranks_among(at, dense_at, dense_val), _ranks_among(at, *positive)
         sentence, sentence_score = self._sentences(sims, ids, at)
-        kinds = dict(zip(dense_at.tolist(), dense_kind.tolist(), strict=True))
+        kinds = self._kinds_of(at, dense_at, dense_kind)
         candidates = [
-            Candidate(self.chunks[p], float(dense[i]), kinds.get(p, ""), float(lex[i]), int(dense_rank[r]),
+            Candidate(self.chunks[p], float(dense[i]), kind, float(lex[i]), int(dense_rank[r]),
                       int(lexical_rank[r]), float(fused[i]), r + 1, s, score)
-            for r, (i, p, s, score) in enumerate(zip(chosen.tolist(), at.tolist(), sentence, sentence_score, strict=True))
+            for r, (i, p, kind, s, score) in enumerate(zip(chosen.tolist(), at.tolist(), kinds, sentence, sentence_score,
+                                                           strict=True))
         ]
         best_dense = float(dense_val.max()) if len(dense_val) else -1.0
-        return Ranking(candidates, negative, best_dense, float(lexical.max()) if n else 0.0)
+        return Ranking(candidates, negative, best_dense, top)
+
+    def _kinds_of(self, at: np.ndarray, dense_at: np.ndarray, dense_kind: np.ndarray) -> list[str]:
+        """The kind of key that gave each chunk ``at`` its dense score ("" for a chunk with no key among
+        ``dense_at``, sorted, whose kinds are ``dense_kind``): looked up for the few chosen, not mapped
+        for the thousands scored."""
+        if not len(dense_at):
+            return [""] * len(at)
+        where = np.minimum(np.searchsorted(dense_at, at), len(dense_at) - 1)
+        has = dense_at[where] == at
+        return [self._kinds[k] if h else "" for k, h in zip(dense_kind[where].tolist(), has.tolist(), strict=True)]
 
     def _refine(self, q: np.ndarray, sims: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``sims, ids`` (from an approximate index, best first) with every key of the ``REFINE_CHUNKS``
@@ -173,12 +190,15 @@ class Searcher:
         comparison its flat value.
         """
         chunk = self._key_chunk[ids]
-        ranks_chunks = (chunk >= 0) & (self._key_kind[ids] != "highlight")
+        ranks_chunks = (chunk >= 0) & (self._key_kind[ids] != self._highlight)
         found, first = np.unique(chunk[ranks_chunks], return_index=True)
         best = found[np.argsort(first)][:REFINE_CHUNKS]
+        # distinct chunks' keys and the negative keys never overlap: only those already scored go
         wanted = np.concatenate([*(self._chunk_keys[self._chunk_start[c]:self._chunk_start[c + 1]] for c in best),
                                  self._negative_keys])
-        wanted = np.setdiff1d(wanted, ids)
+        scored = np.zeros(len(self._key_chunk), dtype=bool)
+        scored[ids] = True
+        wanted = wanted[~scored[wanted]]
         if not len(wanted):
             return sims, ids
         extra = (self.version.vectors.reconstruct_batch(wanted) @ q[0]).astype("float32")
@@ -207,7 +227,7 @@ class Searcher:
             cut = -np.partition(-scores, limit - 1)[limit - 1]
             left = float(scores[scores < cut].max(initial=0.0))
             hits = hits[scores >= cut]
-        pool = np.union1d(np.union1d(dense_at, hits), np.asarray(include, dtype="int64"))
+        pool = _union(dense_at, hits, np.asarray(include, dtype="int64"))
         if len(pool) <= limit:
             return np.arange(n), None
         # a chunk left out scores -1 on the dense side, and at most ``left`` on the lexical one
@@ -231,7 +251,7 @@ class Searcher:
         """For each chosen chunk, its sentence closest to the question (the mean of the sentence's
         cosines with and without the heading) and that score; (None, -1) when no sentence key came back."""
         kind = self._key_kind[ids]
-        scored = np.isin(self._key_chunk[ids], chosen) & ((kind == "sentence") | (kind == "highlight"))
+        scored = np.isin(self._key_chunk[ids], chosen) & ((kind == self._sentence) | (kind == self._highlight))
         chunk, sentence, sim = self._key_chunk[ids][scored], self._key_sentence[ids][scored], sims[scored]
         out_sentence: list[int | None] = []
         out_score: list[float] = []
@@ -251,6 +271,15 @@ def _positive(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return at, scores[at]
 
 
+def _union(*arrays: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of ``arrays`` (``np.union1d`` hashes each union: 2 ms a question at
+    100,000 chunks, for a few thousand values that one sort puts in order)."""
+    joined = np.sort(np.concatenate(arrays))
+    if len(joined) < 2:
+        return joined
+    return joined[np.concatenate(([True], joined[1:] != joined[:-1]))]
+
+
 def _ranks_among(pool: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
     """1-based ranks (best first, ties by position) of the chunks ``pool`` among all chunks, of which
     only those at ``at`` (sorted) score above the rest, with ``values``; every other chunk ties lowest."""
@@ -263,11 +292,16 @@ def _ranks_among(pool: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.nda
     if inside.any():
         mine = where[inside]
         if len(mine) * 8 < len(at):  # a few chunks among many: count who beats each
-            s = values[mine][:, None]
-            # only a value at least the lowest of theirs can beat or tie one of them: compare with those
-            rivals = np.flatnonzero(values >= s.min())
-            v = values[rivals][None, :]
-            ranks[inside] = (v > s).sum(1) + ((v == s) & (rivals[None, :] < mine[:, None])).sum(1) + 1
+            mine_values = values[mine]
+            # only a value at least the lowest of theirs can beat or tie one of them: sort those once
+            rivals = np.flatnonzero(values >= mine_values.min())
+            ordered = np.sort(values[rivals])
+            above = len(ordered) - np.searchsorted(ordered, mine_values, side="right")  # strictly better
+            ties = np.searchsorted(ordered, mine_values, side="right") - np.searchsorted(ordered, mine_values)
+            earlier = np.zeros(len(mine), dtype="int64")
+            for j in np.flatnonzero(ties > 1):  # an equal score ranks first when its chunk comes first
+                earlier[j] = np.count_nonzero((values[rivals] == mine_values[j]) & (rivals < mine[j]))
+            ranks[inside] = above + earlier + 1
         else:
             order = np.argsort(-values, kind="stable")
             among = np.empty(len(at), dtype="int64")
