@@ -394,3 +394,12 @@ def test_the_minor_sign_says_danger_now_when_a_child_close_to_the_writer_is_name
     trial = Detector(SAFETY, engine.detector.examples, {"en": Layer(layer.classifier, high, low)})
     levels = [trial.detect(q, [q], v[None, :]).level for q, v in zip((named, plain), vectors, strict=True)]
     assert levels == ["emergency", "urgent"]
+
+
+@pytest.mark.parametrize(("question", "now"), [
+    ("i was arrested in 2022 and the mugshot is still online", False),  # what goes on, after the past
+    ("i got out in 2022 but he's still following me", True),  # someone still at it is danger now
+    ("she is still there and he won't let her leave", True),
+])
+def test_is_still_says_now_only_of_a_person_or_in_a_message_with_no_past(question, now):
+    assert SAFETY.cues.says_now(normalise(question), Detector(SAFETY).told_as_past(question)) is now
