@@ -25,6 +25,8 @@ def test_the_jurisdiction_and_the_places_the_corpus_names_are_covered(scope):
     ("Nevada brothel laws", "Nevada"),
     ("is it legal in NV", "Nevada"),
     ("¿es legal la prostitución en México?", "Mexico"),
+    ("prostitution laws in windham new hampshire", "New Hampshire"),  # another Windham
+    ("what are the escort laws in southern california", "California"),
 ])
 def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     found = scope.elsewhere(question)
@@ -39,6 +41,7 @@ def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     "I moved from Nevada, is it illegal here in Connecticut too?",
     "where can i get tested",
     "IS IT ILLEGAL TO PAY FOR SEX IN CT",
+    "i live in windham now, my family in honduras gets threats",
 ])
 def test_where_a_person_comes_from_or_a_covered_place_is_not_a_scope_problem(scope, question):
     assert scope.elsewhere(question) is None

@@ -111,8 +111,8 @@ class Scope:
             after = text[end:]
             if any(w in _ORIGIN for w in before):
                 continue
-            if (before and before[-1] in _LOCATIVE) or (before[-2:-1] and before[-2] in _LOCATIVE
-                                                         and before[-1] in ("the", "la", "el", "los")):
+            # "in nevada", and one word between: "in the uk", "in windham new hampshire", "in rural mexico"
+            if (before and before[-1] in _LOCATIVE) or (before[-2:-1] and before[-2] in _LOCATIVE):
                 return Place(place, text[start:end])
             if _SUBJECT_AFTER.match(after.lstrip()):
                 return Place(place, text[start:end])
