@@ -103,3 +103,16 @@ def test_the_union_of_chunk_positions_is_numpys(seed):
         for a in parts:
             expected = np.union1d(expected, a)
         assert np.array_equal(_union(*parts), expected)
+
+
+def test_ranks_are_counted_only_when_asked_and_change_nothing_else(engine):
+    """The public answer's search skips each candidate's rank on either side; the staff check asks."""
+    question = "where can i get tested for hiv"
+    with_ranks = engine.searcher.search(question, limit=5)
+    without = engine.searcher.search(question, limit=5, ranks=False)
+    assert all(c.dense_rank is None and c.lexical_rank is None for c in without.candidates)
+    assert [isinstance(c.dense_rank, int) and isinstance(c.lexical_rank, int) for c in with_ranks.candidates] == [True] * 5
+    strip = [dataclasses.replace(c, dense_rank=None, lexical_rank=None) for c in with_ranks.candidates]
+    assert strip == without.candidates and with_ranks.negative == without.negative
+    assert engine.trace(question).ranking.candidates[0].dense_rank is None
+    assert isinstance(engine.trace(question, ranks=True).ranking.candidates[0].dense_rank, int)

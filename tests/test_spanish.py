@@ -71,7 +71,7 @@ def test_a_spanish_question_is_also_read_through_its_english_gloss(engine):
                                                                (("vih", "sida"), ("hiv",))))
     assert lexical.gloss("¿Dónde me hago la prueba del VIH o del sida?") == "testing test hiv"
     assert lexical.gloss("where can I get an hiv test") == ""  # English questions have no gloss
-    trace = engine.trace("¿qué hace el DCF con los menores?")
+    trace = engine.trace("¿qué hace el DCF con los menores?", ranks=True)
     assert trace.lang == "es" and trace.gloss == "minors under 18"
     # with the gloss the passage naming DCF's duty to minors is first by the dense score, and never
     # lower than with the Spanish alone

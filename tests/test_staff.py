@@ -303,7 +303,7 @@ def test_check_page_shows_what_engine_trace_computes(web, alice, engine, setting
     sign_in(web)
     page = web.post("/staff/check", data={"question": question, "csrf": csrf(web)})
     assert page.status_code == 200
-    trace = engine.trace(question)
+    trace = engine.trace(question, ranks=True)
     answer = engine.render(trace, settings.page_passages)  # what the public answer page shows
     html = soup(page)
     assert html.find(id="answered")["data-value"] == str(trace.answered).lower()

@@ -125,9 +125,11 @@ class Engine:
     def info(self) -> IndexInfo:
         return IndexInfo(version=self.version.id, built_at=self.version.built_at)
 
-    def trace(self, question: str, mode: str = "hybrid", exact: bool = False, limit: int | None = CANDIDATES) -> Trace:
+    def trace(self, question: str, mode: str = "hybrid", exact: bool = False, limit: int | None = CANDIDATES,
+              ranks: bool = False) -> Trace:
         """Everything behind the answer to ``question``; ``exact``: its length is counted as sent;
-        ``limit``: how many chunks its ranking holds (None: every chunk)."""
+        ``limit``: how many chunks its ranking holds (None: every chunk); ``ranks``: each candidate's
+        rank on either side too (``Searcher.search``; the staff check shows them)."""
         try:
             text = clean_question(question, self.max_question_chars, exact)
         except QuestionError as e:
@@ -156,7 +158,7 @@ class Engine:
         # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
         pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
         at = [i for r in pinned for i in self.searcher.positions(*r.place)]
-        ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at)
+        ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at, ranks=ranks)
         confidence = self.rule.confidence(ranking, text)
         lang = language(text)
         crisis_score = max((s for s, _ in self.detector.scores(part_vectors, lang)), default=-1.0)

@@ -39,8 +39,8 @@ class Candidate:
     dense: float  # best cosine similarity of the chunk's keys
     dense_key: str  # which kind of key gave it
     lexical: float  # BM25 score
-    dense_rank: int  # 1-based
-    lexical_rank: int
+    dense_rank: int | None  # 1-based; None when the search was not asked for ranks (Searcher.search)
+    lexical_rank: int | None
     fused: float
     rank: int
     sentence: int | None  # the chunk's sentence closest to the question (None when not scored)
@@ -103,7 +103,7 @@ class Searcher:
         return self._places.get((document, section, paragraph), [])
 
     def search(self, question: str, mode: str = "hybrid", query_vector: np.ndarray | None = None,
-               limit: int | None = None, include: Sequence[int] = ()) -> Ranking:
+               limit: int | None = None, include: Sequence[int] = (), ranks: bool = True) -> Ranking:
         """The chunks, best first, with their dense, lexical and fused scores.
 
         ``mode``: "hybrid" (dense plus weighted BM25, the default), "rrf" (reciprocal rank fusion),
@@ -111,6 +111,9 @@ class Searcher:
         return (None: every chunk); only the best ``limit`` chunks of the two sides' top lists are
         fused and made into records, so the cost follows the answer, not the corpus. ``include``:
         chunk positions returned as well, wherever they rank (the passages a safety rule pins).
+        ``ranks``: each candidate's rank on the dense and the lexical side (for staff: "why this
+        passage"); the public answer does without, and at a million chunks counting who beats each
+        returned chunk on the lexical side costs more than the FAISS search.
         """
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -158,12 +161,15 @@ class Searcher:
             extra = np.setdiff1d(np.searchsorted(pool, include), chosen)
             chosen = np.concatenate([chosen, extra[np.argsort(place[extra])]])
         at = pool[chosen]
-        dense_rank, lexical_rank = _ranks_among(at, dense_at, dense_val), _ranks_among(at, *positive)
+        dense_rank: list[int | None] = [None] * len(at)
+        lexical_rank: list[int | None] = [None] * len(at)
+        if ranks:
+            dense_rank, lexical_rank = _ranks_among(at, dense_at, dense_val).tolist(), _ranks_among(at, *positive).tolist()
         sentence, sentence_score = self._sentences(sims, ids, at)
         kinds = self._kinds_of(at, dense_at, dense_kind)
         candidates = [
-            Candidate(self.chunks[p], float(dense[i]), kind, float(lex[i]), int(dense_rank[r]),
-                      int(lexical_rank[r]), float(fused[i]), r + 1, s, score)
+            Candidate(self.chunks[p], float(dense[i]), kind, float(lex[i]), dense_rank[r], lexical_rank[r],
+                      float(fused[i]), r + 1, s, score)
             for r, (i, p, kind, s, score) in enumerate(zip(chosen.tolist(), at.tolist(), kinds, sentence, sentence_score,
                                                            strict=True))
         ]

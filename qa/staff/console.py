@@ -58,10 +58,10 @@ class CandidateView:
     text: str
     fused: float
     dense: float
-    dense_rank: int
+    dense_rank: int | None
     dense_key: str  # which kind of key gave the dense score: passage, sentence, window or phrasing
     lexical: float
-    lexical_rank: int
+    lexical_rank: int | None
     sentence: int | None  # index of the highlighted sentence in the passage
     sentence_text: str | None
     sentence_score: float | None  # cosine of the question with that sentence (under its heading)
@@ -95,7 +95,7 @@ ROWS = 50  # chunks a check lists, best first (every chunk of a smaller corpus)
 
 def check(engine: Engine, question: str, top_k: int = TOP_K) -> Check:
     """Everything behind the public answer to ``question`` (QuestionError for unusable input)."""
-    trace = engine.trace(question, limit=ROWS)
+    trace = engine.trace(question, limit=ROWS, ranks=True)
     answer = engine.render(trace, top_k)
     shown = {p.id: "answer" for p in answer.passages} | {p.id: "related" for p in answer.related}
     pinned = set(getattr(trace.safety.rule, "passages", ())) if trace.safety else set()
