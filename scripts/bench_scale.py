@@ -47,7 +47,7 @@ from qa.index.format import Version
 from qa.index.keys import Key
 from qa.index.vectors import NPROBE, make_index
 from qa.lifecycle.evaluate import load_questions
-from qa.retrieval.search import MAX_KEYS, Searcher
+from qa.retrieval.search import APPROXIMATE_KEYS, MAX_KEYS, Searcher
 
 
 def rss_mib() -> float:
@@ -114,7 +114,7 @@ def main() -> None:
         version, keys = padded(engine.version, size, args.keys, random.Random(size))  # noqa: S311 - synthetic text
         lexical, loaded, rebuilt = lexical_times(version)
         version = dataclasses.replace(version, lexical=lexical)
-        k = min(len(keys), MAX_KEYS)
+
         flat_keys: np.ndarray | None = None
         flat_top: list[list[str]] = []
         runs = [(False, 0), *((True, int(n)) for n in args.nprobe.split(","))]
@@ -133,7 +133,7 @@ def main() -> None:
                 for q, v in zip(questions, vectors, strict=True):
                     v = v[None, :]
                     t0 = time.perf_counter()
-                    index.search(v, k)
+                    index.search(v, min(len(keys), APPROXIMATE_KEYS if approximate else MAX_KEYS))
                     t1 = time.perf_counter()
                     ranking = searcher.search(q, query_vector=v, limit=CANDIDATES, ranks=False)
                     t2 = time.perf_counter()

@@ -27,6 +27,7 @@ from qa.retrieval.spelling import Speller, english_words
 
 LEXICAL_WEIGHT = 0.1  # BM25 (scaled to the best chunk's) added to the cosine; tuned in docs/quality.md
 MAX_KEYS = 4096  # keys scored per question; chunks with no key among them rank last on the dense side
+APPROXIMATE_KEYS = 2048  # the same from an approximate index, whose cost grows with k (docs/performance.md)
 RRF_K = 60  # the constant of Cormack et al.; measured in docs/quality.md
 REFINE_CHUNKS = 64  # with an approximate index: chunks whose every key is scored exactly (>= the 50 staff see)
 
@@ -119,7 +120,7 @@ class Searcher:
             raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
         n = len(self.chunks)
         q = self.embed(question) if query_vector is None else query_vector
-        k = min(self.version.vectors.ntotal, MAX_KEYS)
+        k = min(self.version.vectors.ntotal, APPROXIMATE_KEYS if self._approximate else MAX_KEYS)
         # "the best k keys" are the best k only from a flat index; an IVF one (a large corpus,
         # qa.index.vectors) returns the best keys of the lists it scans, and a chunk whose keys all lie
         # elsewhere scores -1 here. _refine scores every key of the chunks it found best, but every
