@@ -180,12 +180,8 @@ class SafetyRule(_Words):
     def hit_in(self, text: str, holds: frozenset[str]) -> tuple[str, Lang] | None:
         """Like ``first_hit``, with the triggers whose conditions the whole message ``holds``."""
         hit = self.first_hit(text)
-        for trigger in self.also:
-            if hit is not None:
-                break
-            if holds.issuperset(trigger.requires):
-                hit = trigger.first_hit(text)
-        return hit
+        triggers = (t for t in self.also if holds.issuperset(t.requires))
+        return hit if hit is not None else next((h for t in triggers if (h := t.first_hit(text)) is not None), None)
 
     def message_in(self, lang: str) -> str:
         """The banner's message in ``lang`` when the rule has one, else in English."""
