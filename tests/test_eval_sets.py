@@ -1,4 +1,4 @@
-"""The sealed evaluation sets (eval/crisis.yaml, crisis2.yaml, wording.yaml, wording2.yaml, spanish.yaml) stay sealed.
+"""The sealed evaluation sets (eval/crisis*.yaml, wording*.yaml, spanish.yaml) stay sealed.
 
 Their test questions were written by someone who never read corpus/; nothing in corpus/ may be
 written from them. A test question that is a near-copy of anything in corpus/ (token Jaccard >= 0.7,
@@ -18,8 +18,8 @@ from qa.corpus import yamlfile
 from qa.text import normalise
 from tests.conftest import CORPUS
 
-SEALED = ("crisis.yaml", "crisis2.yaml", "wording.yaml", "wording2.yaml", "spanish.yaml")
-MIN_TEST = {"crisis2.yaml": 60}  # a third batch of 138, half of it test
+SEALED = ("crisis.yaml", "crisis2.yaml", "crisis3.yaml", "wording.yaml", "wording2.yaml", "wording3.yaml", "spanish.yaml")
+MIN_TEST = {"crisis2.yaml": 60, "wording3.yaml": 55}  # smaller later sets, half of each test
 JACCARD = 0.7
 COSINE = 0.9
 
