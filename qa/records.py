@@ -95,13 +95,16 @@ class IndexInfo(_Record):
 
 class Gap(_Record):
     """Why a question the corpus seems to be about is still not answered: it asks about a place the
-    corpus does not cover, or for a kind of fact (hours, an address...) that nothing shown holds."""
+    corpus does not cover, about a subject near the corpus's that it does not cover (immigration,
+    taxes...), or for a kind of fact (hours, an address...) that nothing shown holds."""
 
-    kind: Literal["place", "fact"]
+    kind: Literal["place", "topic", "fact"]
     message: str = Field(description="What a person reads, in the service's own words")
     place: str | None = Field(None, description="The place asked about, when kind is 'place'")
+    topic: str | None = Field(None, description="The subject the corpus does not cover, when kind is 'topic'")
     fact: str | None = Field(None, description="The kind of fact asked for (hours, address, phone, cost, amount, "
-                                               "duration, age, year, website), when kind is 'fact'")
+                                               "duration, age, year, website, insurance, appointment, id, staff), "
+                                               "when kind is 'fact'")
 
 
 class Answer(_Record):

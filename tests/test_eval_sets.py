@@ -37,6 +37,7 @@ def corpus_texts(corpus) -> list[str]:
     """Every piece of text a maintainer wrote in corpus/ that retrieval or crisis detection reads."""
     safety = corpus.safety
     texts = [p.question for p in corpus.phrasings] + list(corpus.out_of_scope)
+    texts += [w for t in corpus.topics for w in t.words]
     texts += [t for group in corpus.synonyms for t in group]
     texts += [t for es, _ in corpus.lexicon for t in es]
     texts += [x for r in safety.rules for x in (*r.phrases, *r.phrases_es)]

@@ -22,6 +22,10 @@ from qa.answering import facts
     ("¿cuál es el número de teléfono de la clínica?", "phone"),
     ("¿a qué hora abren?", "hours"),
     ("¿cuánto cuesta la prueba?", "cost"),
+    ("does community health resources take husky insurance", "insurance"),
+    ("do they take walk ins or do i need an appointment", "appointment"),
+    ("do i need to bring id to get tested", "id"),
+    ("who is the executive director of the ywca", "staff"),
 ])
 def test_the_kind_of_fact_a_question_asks_for(question, kind):
     found = facts.asked(question)
@@ -31,7 +35,8 @@ def test_the_kind_of_fact_a_question_asks_for(question, kind):
 @pytest.mark.parametrize("question", [
     "can i get arrested for selling sex", "where can i get tested for hiv", "what is trafficking",
     "i was charged with prostitution, what happens now", "is there help for my friend",
-    "cual es el numero del estatuto de prostitución",
+    "cual es el numero del estatuto de prostitución", "someone took my id and says i owe them",
+    "where can i get tested without insurance", "who can help me get out",
 ])
 def test_ordinary_questions_ask_for_no_kind_in_particular(question):
     assert facts.asked(question) is None
@@ -64,3 +69,17 @@ def test_a_fact_the_passage_holds_is_answered(engine):
 def test_a_fine_in_dollars_is_not_made_up_from_significant_fines(engine):
     answer = engine.answer("how much is the fine in dollars for a solicitation charge")
     assert not answer.answered and answer.gap is not None and answer.gap.fact == "amount"
+
+
+def test_a_service_detail_no_record_holds_is_not_answered(engine):
+    answer = engine.answer("does generations family health center take walk ins or do i need an appointment")
+    assert not answer.answered and answer.gap is not None and answer.gap.fact == "appointment"
+    assert answer.gap.message.startswith("Our information does not list whether you need an appointment")
+    staff = engine.answer("who is the executive director of the ywca hartford region")
+    assert not staff.answered and staff.gap is not None and staff.gap.fact == "staff"
+
+
+def test_a_staff_name_is_held_only_by_a_name_after_a_title():
+    staff = facts.kind("staff")
+    assert staff.held_by(["Its Executive Director, Maria Lopez, founded it in 2001."], [])
+    assert not staff.held_by(["the director of the program said more funding is needed"], [])

@@ -87,7 +87,10 @@ def test_real_wording_meets_its_floors_per_category(version, category):
 
 def test_the_answered_rule_is_calibrated_on_real_wording_too(version):
     assert version.manifest["calibration"]["questions"] == "questions.yaml + wording.yaml"
-    assert version.manifest["calibration"]["labelled"]["out_of_scope"] >= 40
+    # out-of-scope questions refused for a gap (another place, a subject or a fact the corpus does not
+    # cover) are refused whatever the threshold and leave the calibration: 31 of the 61 at stop 26
+    assert version.manifest["calibration"]["labelled"]["in_scope"] >= 150
+    assert version.manifest["calibration"]["labelled"]["out_of_scope"] >= 25
 
 
 def test_the_gate_refuses_a_wording_category_below_its_floor():

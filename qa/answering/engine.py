@@ -52,6 +52,7 @@ FACT_PASSAGES = 1  # the passages shown first, which must hold the kind of fact 
 SAFETY_WHY_EMERGENCY = N_("Shown first because your question may mean you are in danger")
 SAFETY_WHY_URGENT = N_("Shown first because it can help you talk this through, confidentially")
 PLACE_GAP = N_("Our information covers {jurisdiction}. It does not cover {place}, so what it says may not apply there.")
+TOPIC_GAP = N_("Our information does not cover {topic}.")
 FACT_GAP = N_("Our information does not list {missing}.")
 FACT_GAP_NAMED = N_("Our information does not list {missing} for {services}.")
 
@@ -178,6 +179,9 @@ class Engine:
         place = self.scope.elsewhere(question)
         if place is not None:
             return self._said(Gap(kind="place", place=place.name, message=""), question, "en")
+        topic = next((t for t in self.version.corpus.topics if t.named_in(question)), None)
+        if topic is not None:
+            return self._said(Gap(kind="topic", topic=topic.name, message=""), question, "en")
         kind = facts.asked(question)
         if kind is None:
             return None
@@ -195,6 +199,9 @@ class Engine:
         """``gap`` with its message in ``lang``."""
         if gap.kind == "place":
             message = gettext(lang, PLACE_GAP).format(jurisdiction=self.jurisdiction, place=gap.place)
+        elif gap.kind == "topic":
+            topic = next((t for t in self.version.corpus.topics if t.name == gap.topic), None)
+            message = gettext(lang, TOPIC_GAP).format(topic=topic.name_in(lang) if topic else gap.topic)
         else:
             missing = gettext(lang, facts.kind(gap.fact or "").missing)
             directory = self.version.corpus.directory

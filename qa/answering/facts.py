@@ -4,7 +4,8 @@
 score well, but none of them states opening hours. Shown as an answer, they mislead: the person
 reads them looking for hours that are not there. So a question that asks for a fact of a specific
 kind (opening hours, a street address, a phone number, a cost, an amount in dollars, a length of
-time, an age, a year, a web address) is answered only when the passages shown first or the service
+time, an age, a year, a web address, which insurance a service takes, whether it needs an appointment
+or an ID, who runs it) is answered only when the passages shown first or the service
 cards hold a fact of that kind; otherwise the page says precisely what is missing.
 
 Both sides are patterns over text, English and Spanish: what a question asking for the fact looks
@@ -39,7 +40,8 @@ class FactKind:
     def held_by(self, texts: list[str], cards: list[ServiceCard]) -> bool:
         if self.card_field and any(getattr(c, self.card_field) for c in cards):
             return True
-        return any(self.holds.search(t) for t in texts)
+        said = [t for c in cards for t in (c.description, c.hours, c.cost, c.eligibility) if t]
+        return any(self.holds.search(t) for t in [*texts, *said])
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -115,6 +117,43 @@ KINDS: tuple[FactKind, ...] = (
         _re(r"\bweb ?sites?\b|\burl\b|\bweb address\b|\blink to\b|\bp[aá]gina (?:web|de internet)\b|\bsitio web\b"),
         _re(r"https?://|\bwww\.|\b[a-z0-9-]+\.(?:org|com|gov|net|edu|us)\b"),
         "url",
+    ),
+)
+
+
+_STAFF = r"(?:director|directora|head|chief|ceo|president|founder|manager|boss|caseworker|case manager|jefe|jefa)"
+KINDS += (
+    # Added at stop 26: what people ask about a service that a directory rarely says. A card's cost
+    # line speaks to paying, so it counts for insurance; for the others a card counts when its words
+    # state the fact ("walk-ins welcome").
+    FactKind(
+        "insurance", N_("which insurance they take"),
+        _re(r"\b(?:take|takes|accept|accepts|bill|bills|cover|covers|covered by) (?:my |\w+ )?"
+            r"(?:insurance|husky|medicaid|medicare)\b|\b(?:insurance|husky|medicaid|medicare) (?:cover|covers|pay|pays)\b"
+            r"|\b(?:aceptan|toman|cubre|acepta) (?:el |mi )?(?:seguro|husky|medicaid)\b"),
+        _re(r"\binsurance\b|\bmedicaid\b|\bhusky\b|\buninsured\b|\bsliding[- ]scale\b|\bregardless of ability to pay\b"
+            r"|\bseguro m[eé]dico\b"),
+        "cost",
+    ),
+    FactKind(
+        "appointment", N_("whether you need an appointment"),
+        _re(r"\bwalk[- ]?ins?\b|\b(?:need|make|get|book|schedule) (?:an? )?appointments?\b"
+            r"|\bappointment (?:needed|required)\b|\bsin cita\b|\b(?:necesito|hacer|sacar) (?:una )?cita\b"),
+        _re(r"\bwalk[- ]?ins?\b|\bappointments?\b|\bsame[- ]day\b|\bsin cita\b"),
+    ),
+    FactKind(
+        "id", N_("whether you need an ID"),
+        _re(r"\b(?:need|bring|show|require|requires|required) (?:an? |my |any |a photo |photo |an official )?"
+            r"(?:id|ids|identification|photo id|social security (?:number|card))\b"
+            r"|\bwithout (?:an? |any )?(?:id|identification)\b"
+            r"|\bno id\b|\bsin identificaci[oó]n\b|\bnecesito (?:una )?identificaci[oó]n\b"),
+        _re(r"\b(?:no|without|photo) id\b|\bidentification\b|\banonymous(?:ly)?\b|\bidentificaci[oó]n\b"),
+    ),
+    FactKind(
+        "staff", N_("the names of their staff"),
+        _re(rf"\bwho (?:is|s|'s|are) (?:the |their |its )?(?:executive |current )?{_STAFF}\b"
+            rf"|\bname of (?:the |their |its )?(?:\w+ )?{_STAFF}\b|\bwho runs\b|\bqui[eé]n (?:es el |es la |dirige)"),
+        re.compile(r"\b(?:Director|Chief|CEO|President|Founder)\b,? (?:[A-Z][a-z]+ ){1,2}[A-Z][a-z]+"),
     ),
 )
 

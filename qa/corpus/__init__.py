@@ -19,7 +19,7 @@ from qa.corpus.documents import Document, load_documents
 from qa.corpus.phrasings import Phrasing, load_phrasings
 from qa.corpus.rules import SafetyFile, SafetyRule, load_safety
 from qa.corpus.services import Directory, load_services
-from qa.corpus.vocabulary import load_lexicon, load_out_of_scope, load_synonyms
+from qa.corpus.vocabulary import Topic, load_lexicon, load_out_of_scope, load_synonyms, load_topics
 from qa.errors import CorpusError
 from qa.records import Citation
 
@@ -41,6 +41,7 @@ class Corpus:
     out_of_scope: tuple[str, ...] = ()
     lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()  # Spanish terms -> English words
     about: About = About()  # the about page's words (corpus/about.yaml)
+    topics: tuple[Topic, ...] = ()  # subjects near the corpus's that it does not cover (out_of_scope.yaml)
 
     @property
     def rules(self) -> tuple[SafetyRule, ...]:
@@ -122,6 +123,8 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = collect(
         lambda: load_lexicon(corpus_dir / "lexicon.yaml"), ())
     about = collect(lambda: load_about(corpus_dir / "about.yaml"), About())
+    topics: tuple[Topic, ...] = collect(lambda: load_topics(corpus_dir / "out_of_scope.yaml", originals), ())
     if problems:
         raise CorpusError(problems)
-    return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope, lexicon, about)
+    return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope, lexicon, about,
+                  topics)

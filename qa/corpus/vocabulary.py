@@ -1,18 +1,27 @@
 """Words people use that the FAQ does not (``synonyms.yaml``), Spanish words and the English ones
-they search for (``lexicon.yaml``), and questions the FAQ does not answer (``out_of_scope.yaml``).
-All three files are optional; all shape retrieval and are never shown.
+they search for (``lexicon.yaml``), and questions and subjects the FAQ does not answer
+(``out_of_scope.yaml``). All three files are optional; all shape retrieval, and only a subject's name
+is ever shown ("Our information does not cover immigration consequences.").
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from qa.corpus import yamlfile
 from qa.corpus.yamlfile import Strict, Text
+from qa.errors import CorpusError
 from qa.text import fold, normalise
+
+if TYPE_CHECKING:
+    from qa.corpus.documents import Document
 
 
 class SynonymsFile(Strict):
@@ -28,8 +37,48 @@ class LexiconFile(Strict):
     lexicon: list[LexiconEntry] = []
 
 
+class NotCoveredEntry(Strict):
+    topic: Text  # its name, as a person reads it after "Our information does not cover"
+    topic_es: Text | None = None  # the same in Spanish (the English name when there is none)
+    words: Annotated[tuple[Text, ...], Field(min_length=1)]
+
+
 class OutOfScopeFile(Strict):
     out_of_scope: list[Text] = []
+    not_covered: list[NotCoveredEntry] = []
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A subject near the corpus's own that it does not cover, and the words that name it.
+
+    A question that names it ("can i get deported for this", "is onlyfans legal here") is not
+    answered, however well the passages on the law score: they answer another question. A word is
+    matched whole (an "s" or "es" plural too), in any letter case and with or without accents, and
+    no word may occur in the corpus's documents (``load_topics`` refuses it), so a question the
+    FAQ answers is never turned away by it.
+    """
+
+    name: str
+    name_es: str | None
+    words: tuple[str, ...]
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return _words_pattern(self.words)
+
+    def named_in(self, text: str) -> str | None:
+        """The first of this topic's words that ``text`` holds, if any."""
+        m = self.pattern.search(fold(text))
+        return m.group(0) if m else None
+
+    def name_in(self, lang: str) -> str:
+        return self.name_es if lang == "es" and self.name_es else self.name
+
+
+def _words_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    alternatives = sorted({r"\s+".join(map(re.escape, fold(w).split())) for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?:e?s)?(?![\w'])")
 
 
 def load_synonyms(path: Path) -> tuple[tuple[str, ...], ...]:
@@ -47,6 +96,31 @@ def load_out_of_scope(path: Path) -> tuple[str, ...]:
     if data is None:
         return ()
     return tuple(yamlfile.validate(OutOfScopeFile, data, path).out_of_scope)
+
+
+def load_topics(path: Path, documents: Sequence[Document] = ()) -> tuple[Topic, ...]:
+    """The subjects ``out_of_scope.yaml`` says the corpus does not cover (its ``not_covered`` list).
+
+    CorpusError when a topic's word occurs in one of ``documents``: the FAQ says something about it,
+    so a question naming it may well be answered.
+    """
+    data = yamlfile.read(path, "out-of-scope file", required=False)
+    if data is None:
+        return ()
+    entries = yamlfile.validate(OutOfScopeFile, data, path).not_covered
+    texts = [(d.id, fold(d.text)) for d in documents]
+    problems = []
+    for e in entries:
+        for word in e.words:
+            pattern = _words_pattern([word])
+            for doc_id, text in texts:
+                if pattern.search(text):
+                    problems.append(f"{path.name}: not_covered topic {e.topic!r}: the word {word!r} occurs in "
+                                    f"document {doc_id!r}, so the FAQ may answer a question that names it; "
+                                    f"remove the word or the topic")
+    if problems:
+        raise CorpusError(problems)
+    return tuple(Topic(e.topic, e.topic_es, tuple(e.words)) for e in entries)
 
 
 def load_lexicon(path: Path) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:

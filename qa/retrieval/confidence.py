@@ -29,6 +29,12 @@ NEGATIVE_PENALTY = 0.5  # weight of the similarity to the closest out-of-scope q
 # question is close to every Spanish out-of-scope question, and only the words (through the
 # lexicon) say it is about HIV testing rather than flu shots.
 SHARED_WORDS = 1.0
+# Cuts whose answered-plus-refused sums lie this close to the best are equally good: on a few dozen
+# labelled questions one question moves a share by 0.02-0.08, so a smaller lead is noise. Of those,
+# the cut that answers the most in-scope questions wins (docs/quality.md, stop 26: without it, taking
+# two Spanish near-topic questions out of the calibration, as the subjects rule refuses them anyway,
+# flipped the Spanish threshold to refusing four in-scope questions to refuse one more out of scope).
+NEAR_TIE = 0.01
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,9 @@ def calibrate(in_scope: list[float], out_of_scope: list[float], min_refused: flo
     """Pick a threshold from the confidences of labelled questions.
 
     Among cuts that refuse at least ``min_refused`` of out-of-scope questions, keep those with the
-    best sum of in-scope answered and out-of-scope refused; of those, take the middle of their range,
-    so the threshold sits in the widest gap rather than on the edge of one question's score. If the
+    best sum of in-scope answered and out-of-scope refused (within ``NEAR_TIE``, then the most
+    answered); of those, take the middle of their range, so the threshold sits in the widest gap
+    rather than on the edge of one question's score. If the
     best cut does not reach ``min_answered`` too, the result says so rather than pretending.
     """
     if not in_scope or not out_of_scope:
@@ -93,7 +100,10 @@ def calibrate(in_scope: list[float], out_of_scope: list[float], min_refused: flo
     if not rows:
         return {"threshold": DEFAULT_THRESHOLD, "meets_targets": False, "reason": "no threshold refuses enough"}
     best = max(r[0] for r in rows)
-    tied = [r for r in rows if r[0] == best]
+    near = [r for r in rows if r[0] >= best - NEAR_TIE]
+    most = max(r[3] for r in near)
+    best = max(r[0] for r in near if r[3] == most)
+    tied = [r for r in near if r[3] == most and r[0] == best]
     low, high = min(r[1] for r in tied), max(r[1] for r in tied)
     # the tied cuts form one interval of scores that no labelled question falls in: take its middle
     cut = (low + high) / 2

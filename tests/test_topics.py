@@ -1,0 +1,52 @@
+"""Subjects near the corpus's own that it does not cover (``not_covered`` in corpus/out_of_scope.yaml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.corpus import load_corpus
+from qa.errors import CorpusError
+
+
+@pytest.mark.parametrize(("question", "word"), [
+    ("can i get deported for a prostitution conviction if i have a green card", "deported"),
+    ("do sex workers have to pay taxes on what they make", "taxes"),
+    ("is onlyfans legal in connecticut", "onlyfans"),
+    ("¿me pueden deportar si me arrestan?", "deportar"),
+    ("Is PrEP one pill a day?", "prep"),
+])
+def test_a_question_naming_a_subject_the_faq_does_not_cover(version, question, word):
+    assert any(t.named_in(question) == word for t in version.corpus.topics)
+
+
+@pytest.mark.parametrize("question", [
+    "can i get arrested for selling sex", "where can i get tested for hiv", "my trafficker took my passport",
+    "can legal aid help a trafficking victim with immigration", "i want to prepare for court",
+    "what happens to johns who get caught",
+])
+def test_a_question_the_faq_answers_names_no_such_subject(version, question):
+    assert not [t.name for t in version.corpus.topics if t.named_in(question)]
+
+
+def test_a_subject_the_faq_does_not_cover_gets_an_honest_answer(engine):
+    answer = engine.answer("can i get deported for a prostitution conviction if i have a green card")
+    assert not answer.answered and answer.passages == [] and answer.related
+    assert answer.gap is not None and answer.gap.kind == "topic"
+    assert answer.gap.message == "Our information does not cover what a conviction means for immigration status."
+    spanish = engine.answer("tengo green card, una condena por prostitución me pueden deportar?")
+    assert not spanish.answered and spanish.gap is not None and spanish.gap.kind == "topic"
+    assert spanish.gap.message.startswith("Nuestra información no trata de lo que una condena significa")
+
+
+def test_a_person_in_danger_is_never_turned_away_for_a_subject(engine):
+    answer = engine.answer("he says he will get me deported if i stop, he has my passport")
+    assert answer.safety is not None and answer.gap is None
+
+
+def test_a_subject_word_that_the_faq_uses_is_refused_at_load(corpus_copy):
+    path = corpus_copy / "out_of_scope.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "  - topic: trafficking help\n    words: [hotline]\n",
+                    encoding="utf-8")
+    with pytest.raises(CorpusError) as e:
+        load_corpus(corpus_copy)
+    assert any("'hotline' occurs in document" in p for p in e.value.problems)
