@@ -179,6 +179,10 @@ def test_an_ongoing_cue_says_danger_now_only_when_nothing_is_told_as_past(questi
     ("tenía 15 años cuando él empezó a venderme", True),
     ("since 2019 he has kept my ID", False),  # since: it goes on to now
     ("he has kept my ID for two weeks", False),
+    ("i did sex work in my early 20s and some of it wasnt my choice", True),
+    ("im in my 20s and he takes everything i make", False),  # an age said of now
+    ("survivor, out 5 yrs. want to go back to school", True),
+    ("i'm a survivor and i want to help others", True),
 ])
 def test_a_year_gone_by_or_an_age_then_is_a_past_cue(question, past):
     assert SAFETY.cues.is_past(normalise(question)) is past
@@ -403,3 +407,20 @@ def test_the_minor_sign_says_danger_now_when_a_child_close_to_the_writer_is_name
 ])
 def test_is_still_says_now_only_of_a_person_or_in_a_message_with_no_past(question, now):
     assert SAFETY.cues.says_now(normalise(question), Detector(SAFETY).told_as_past(question)) is now
+
+
+@pytest.mark.parametrize("question", [
+    "what happens to a john if hes caught paying someone under 18? its for my criminal law class",
+    "que es la servidumbre por deudas? lo vi en las noticias y no entendi",
+])
+def test_a_question_for_study_or_about_the_news_is_read_by_the_rules_alone(engine, question):
+    assert engine.detector.for_study(question)
+    assert engine.trace(question).safety is None
+
+
+@pytest.mark.parametrize("question", [
+    "for my class project i need to know, but right now my boyfriend is locking me in",  # danger now still counts
+    "there's a girl in my class who gets picked up by older men for money",  # a classmate, not a class's question
+])
+def test_a_study_cue_never_hides_danger_now_or_a_classmate(engine, question):
+    assert not engine.detector.for_study(question)

@@ -32,10 +32,13 @@ def test_a_subject_the_faq_does_not_cover_gets_an_honest_answer(engine):
     answer = engine.answer("can i get deported for a prostitution conviction if i have a green card")
     assert not answer.answered and answer.passages == [] and answer.related
     assert answer.gap is not None and answer.gap.kind == "topic"
-    assert answer.gap.message == "Our information does not cover what a conviction means for immigration status."
+    assert answer.gap.message == "Our information does not cover immigration status and deportation."
+    # the services nearest the subject, with the fears of a person who may be deported first
+    assert answer.services[0].id in ("national-human-trafficking-hotline", "ct-legal-services")
+    assert "ct-legal-services" in [c.id for c in answer.services]
     spanish = engine.answer("tengo green card, una condena por prostitución me pueden deportar?")
     assert not spanish.answered and spanish.gap is not None and spanish.gap.kind == "topic"
-    assert spanish.gap.message.startswith("Nuestra información no trata de lo que una condena significa")
+    assert spanish.gap.message.startswith("Nuestra información no trata de la situación migratoria")
 
 
 def test_a_person_in_danger_is_never_turned_away_for_a_subject(engine):

@@ -21,7 +21,8 @@ The level of a fired rule is then set by cues in the sentence that fired it: wit
 past cue ("last year", "I got away"), a worry cue ("I think she might...") or a general question
 ("what is the penalty for...") makes an emergency urgent, for the cues the rule lists in
 ``lowered_by``; a message with a past cue and no present cue anywhere is past in every sentence.
-Below the emergency threshold a sentence is urgent unless it has a present cue.
+Below the emergency threshold a sentence is urgent unless it has a present cue. A message that says
+it asks for study or about the news ("for my class") is read by the rules alone.
 The highest level wins; between equal levels, rules before signs and the first listed first. The
 result names the rule, the words or example that fired it, and the score, so staff can see why.
 """
@@ -175,6 +176,8 @@ class Detector:
         found = [m for part in parts if (m := self._rules(part, past, holds)) is not None]
         if not found:  # a pattern may span sentences; the cues are then read in the whole question
             found = [m for m in [self._rules(question, past, holds)] if m is not None]
+        if self.for_study(question):  # a question for a class or about the news: the rules alone
+            scored, scores = None, [None] * len(parts)
         found += [m for part, score in zip(parts, scores, strict=True)
                   if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds))]
         if not found and scored is not None:
@@ -211,6 +214,14 @@ class Detector:
         rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
         return CrisisMatch(rule, self.examples.danger_text[example], "urgent", self.examples.danger_lang[example], sign,
                            round(score, 4))
+
+    def for_study(self, question: str) -> bool:
+        """Whether the message says it asks for study or about the news ("it's for my criminal law
+        class") and says nothing of danger now: the example sentences then do not speak for it, as a
+        student's question uses the very words of danger; a rule's own phrases still fire."""
+        norm = normalise(question)
+        cues = self.safety.cues
+        return cues.is_study(norm) and cues.present.first(norm) is None
 
     def told_as_past(self, question: str) -> bool:
         """Whether the whole message is told as over: a past cue ("two years ago", "I got out") and no

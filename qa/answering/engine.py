@@ -230,8 +230,10 @@ class Engine:
             related = []
             if trace.safety is None:  # a crisis rule's pinned passages all lead
                 passages = _leads(passages, LEAD_GAPS.get(trace.lang, LEAD_GAP))
-        elif trace.gap is not None and trace.gap.kind == "fact":
+        elif trace.gap is not None and trace.gap.kind in ("fact", "topic"):
             # show what there is: the closest passages apart, and the cards of the services asked about
+            # (for a subject the corpus does not cover, the services nearest it: legal aid for
+            # immigration, a clinic for PrEP)
             cards = choose_cards(trace.question, [c.chunk for c in best[:3]], directory, fear_first=fear_first, lang=lang)
             passages, related = [], passages[:RELATED]
         else:

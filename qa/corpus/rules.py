@@ -230,9 +230,17 @@ class Cues(Strict):
     # a sentence that opens like a question and names nobody close ("can a pimp be charged ...") is general too
     openers: Words = NO_WORDS
     personal: Words = NO_WORDS
+    # why a message asks, when it is for study or the news ("for my criminal law class", "lo vi en las
+    # noticias"): the semantic layer does not read such a message unless it also says danger now
+    study: Words = NO_WORDS
+    study_patterns: tuple[re.Pattern[str], ...] = ()  # "for my criminal law class"
     minor_age: tuple[re.Pattern[str], ...] = ()  # a person under 18 named: "my 15 yo", "im 16", "a middle schooler"
 
-    _compiled = field_validator("past_patterns", "minor_age", mode="before")(_compiled_patterns)
+    _compiled = field_validator("past_patterns", "study_patterns", "minor_age", mode="before")(_compiled_patterns)
+
+    def is_study(self, message: str) -> bool:
+        """Whether a normalised message says it asks for study or about the news."""
+        return self.study.first(message) is not None or any(p.search(message) for p in self.study_patterns)
 
     def holds(self, message: str) -> frozenset[str]:
         """The conditions a trigger may require (``Trigger.requires``) that a normalised message holds."""
