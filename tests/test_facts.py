@@ -26,6 +26,8 @@ from qa.answering import facts
     ("do they take walk ins or do i need an appointment", "appointment"),
     ("do i need to bring id to get tested", "id"),
     ("who is the executive director of the ywca", "staff"),
+    ("whats the name of the windham police chief", "staff"),
+    ("syringe exchange hours in hartford", "hours"),
 ])
 def test_the_kind_of_fact_a_question_asks_for(question, kind):
     found = facts.asked(question)
@@ -83,3 +85,13 @@ def test_a_staff_name_is_held_only_by_a_name_after_a_title():
     staff = facts.kind("staff")
     assert staff.held_by(["Its Executive Director, Maria Lopez, founded it in 2001."], [])
     assert not staff.held_by(["the director of the program said more funding is needed"], [])
+
+
+@pytest.mark.parametrize("question", ["what time does access agency open on saturdays",
+                                      "WHAT TIME DOES ACCESS AGENCY OPEN ON SATURDAYS"])
+def test_a_service_named_in_any_letter_case_is_the_one_asked_about(engine, question):
+    """Its record holds no hours, so the question is not answered with another service's 24/7."""
+    assert engine.version.corpus.directory.named_in(question) == ["access-agency"]
+    answer = engine.answer(question)
+    assert not answer.answered and answer.gap is not None and answer.gap.fact == "hours"
+    assert answer.gap.message == "Our information does not list opening hours for Access Agency."

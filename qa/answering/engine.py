@@ -191,7 +191,12 @@ class Engine:
         # a question about one service is answered by that service's record, not by any card
         cards = ([directory[sid].card("") for sid in named] if named
                  else choose_cards(question, shown, directory))
-        if kind.held_by([c.text for c in shown], cards):
+        # a question about one service is answered by what a sentence says of it: another service's
+        # "24/7" in a passage that names both is not its opening hours
+        texts = ([c.text[lo:hi] for c in shown for lo, hi in c.sentences
+                  if set(named) & set(directory.named_in_passage(c.text[lo:hi]))] if named
+                 else [c.text for c in shown])
+        if kind.held_by(texts, cards):
             return None
         return self._said(Gap(kind="fact", fact=kind.name, message=""), question, "en")
 

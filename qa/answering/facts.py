@@ -68,7 +68,7 @@ KINDS: tuple[FactKind, ...] = (
     ),
     FactKind(
         "hours", N_("opening hours"),
-        _re(r"\b(?:opening|visiting|office|business|open) hours\b|\bhours (?:of|for|are|is|do|does)\b"
+        _re(r"\b(?:opening|visiting|office|business|open) hours\b|\bhours (?:of|for|are|is|do|does|in|at|on)\b"
             r"|\bwhat are (?:the|their|its|his|her)(?: \w+)? hours\b|\bhours\?"
             r"|\bwhat time (?:do|does|is|are|will)\b"
             r"|\bwhen (?:do|does|is|are|will) .{0,40}\b(?:open|close)\b|\bopen (?:on|at|today|tomorrow|on weekends|late)\b"
@@ -152,7 +152,7 @@ KINDS += (
     FactKind(
         "staff", N_("the names of their staff"),
         _re(rf"\bwho (?:is|s|'s|are) (?:the |their |its )?(?:executive |current )?{_STAFF}\b"
-            rf"|\bname of (?:the |their |its )?(?:\w+ )?{_STAFF}\b|\bwho runs\b|\bqui[eé]n (?:es el |es la |dirige)"),
+            rf"|\bname of (?:the |their |its )?(?:\w+ ){{0,3}}{_STAFF}\b|\bwho runs\b|\bqui[eé]n (?:es el |es la |dirige)"),
         re.compile(r"\b(?:Director|Chief|CEO|President|Founder)\b,? (?:[A-Z][a-z]+ ){1,2}[A-Z][a-z]+"),
     ),
 )

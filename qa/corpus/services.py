@@ -22,7 +22,7 @@ from qa.corpus.documents import Document
 from qa.corpus.yamlfile import Strict, Text
 from qa.errors import CorpusError
 from qa.records import Phone, ServiceCard
-from qa.text import PhraseMatcher, fold, matcher
+from qa.text import PhraseMatcher, fold, matcher, normalise
 
 Category = Literal["emergency", "trafficking", "health", "mental-health", "harm-reduction", "sexual-violence",
                    "domestic-violence", "shelter", "legal", "basic-needs", "youth", "police", "information",
@@ -198,7 +198,7 @@ class Service(Strict):
     @cached_property
     def names(self) -> PhraseMatcher:
         """Every name the corpus may use for this service, as whole words."""
-        return PhraseMatcher(tuple(sorted({self.name, *self.aliases}, key=len, reverse=True)))
+        return PhraseMatcher(tuple(sorted({normalise(n) for n in (self.name, *self.aliases)}, key=len, reverse=True)))
 
 
 class CategoryPolicy(Strict):
@@ -293,6 +293,7 @@ class Directory:
 
     def named_in(self, text: str) -> list[str]:
         """Ids of services whose name or alias appears in ``text`` (whole words), in order of appearance."""
+        text = normalise(text)  # "access agency" as typed names Access Agency
         found = [(at, s.id) for s in self.services if (at := s.names.earliest(text)) is not None]
         return [sid for _, sid in sorted(found)]
 
