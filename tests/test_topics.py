@@ -53,3 +53,13 @@ def test_a_subject_word_that_the_faq_uses_is_refused_at_load(corpus_copy):
     with pytest.raises(CorpusError) as e:
         load_corpus(corpus_copy)
     assert any("'hotline' occurs in document" in p for p in e.value.problems)
+
+
+def test_a_subject_word_that_a_service_record_uses_is_refused_at_load(corpus_copy):
+    """Access Agency helps with "benefits enrollment": benefits are not a subject the corpus leaves out."""
+    path = corpus_copy / "out_of_scope.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "  - topic: public benefits\n    words: [benefits enrollment]\n",
+                    encoding="utf-8")
+    with pytest.raises(CorpusError) as e:
+        load_corpus(corpus_copy)
+    assert any("'benefits enrollment' occurs in service 'access-agency'" in p for p in e.value.problems)

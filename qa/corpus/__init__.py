@@ -123,7 +123,9 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = collect(
         lambda: load_lexicon(corpus_dir / "lexicon.yaml"), ())
     about = collect(lambda: load_about(corpus_dir / "about.yaml"), About())
-    topics: tuple[Topic, ...] = collect(lambda: load_topics(corpus_dir / "out_of_scope.yaml", originals), ())
+    records = [(f"service {s.id!r}", text) for s in directory.services
+               for text in (s.description, *((s.es.description,) if s.es else ()))]
+    topics: tuple[Topic, ...] = collect(lambda: load_topics(corpus_dir / "out_of_scope.yaml", originals, records), ())
     if problems:
         raise CorpusError(problems)
     return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope, lexicon, about,

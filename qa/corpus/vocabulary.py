@@ -98,17 +98,19 @@ def load_out_of_scope(path: Path) -> tuple[str, ...]:
     return tuple(yamlfile.validate(OutOfScopeFile, data, path).out_of_scope)
 
 
-def load_topics(path: Path, documents: Sequence[Document] = ()) -> tuple[Topic, ...]:
+def load_topics(path: Path, documents: Sequence[Document] = (), records: Sequence[tuple[str, str]] = ()
+                ) -> tuple[Topic, ...]:
     """The subjects ``out_of_scope.yaml`` says the corpus does not cover (its ``not_covered`` list).
 
-    CorpusError when a topic's word occurs in one of ``documents``: the FAQ says something about it,
-    so a question naming it may well be answered.
+    CorpusError when a topic's word occurs in one of ``documents`` or of ``records`` ((name, text)
+    pairs: the service records' own words): the corpus says something about it, so a question naming
+    it may well be answered.
     """
     data = yamlfile.read(path, "out-of-scope file", required=False)
     if data is None:
         return ()
     entries = yamlfile.validate(OutOfScopeFile, data, path).not_covered
-    texts = [(d.id, fold(d.text)) for d in documents]
+    texts = [(f"document {d.id!r}", fold(d.text)) for d in documents] + [(name, fold(t)) for name, t in records]
     problems = []
     for e in entries:
         for word in e.words:
@@ -116,7 +118,7 @@ def load_topics(path: Path, documents: Sequence[Document] = ()) -> tuple[Topic, 
             for doc_id, text in texts:
                 if pattern.search(text):
                     problems.append(f"{path.name}: not_covered topic {e.topic!r}: the word {word!r} occurs in "
-                                    f"document {doc_id!r}, so the FAQ may answer a question that names it; "
+                                    f"{doc_id}, so the corpus may answer a question that names it; "
                                     f"remove the word or the topic")
     if problems:
         raise CorpusError(problems)
