@@ -83,9 +83,22 @@ def tokenise(text: str, lang: str = "en") -> list[str]:
     return list(_stemmer(lang).stemWords(words))
 
 
+# A letter of a phrase matches its accented forms too, and an accented one its bare letter: Spanish
+# is often typed without accents ("ya me escape", "todavia tiene mi pasaporte"), and a rule written
+# "me escapé" must still hear it.
+_VARIANTS = {base: f"[{base}{more}]" for base, more in
+             (("a", "áàâä"), ("e", "éèêë"), ("i", "íìîï"), ("o", "óòôö"), ("u", "úùûü"), ("n", "ñ"), ("c", "ç"))}
+
+
+def _accents_optional(phrase: str) -> str:
+    """``phrase`` as a regular expression in which every letter matches with or without its accent."""
+    return "".join(_VARIANTS.get(fold(ch), re.escape(ch)) if ch.isalpha() else re.escape(ch) for ch in phrase)
+
+
 @dataclass(frozen=True)
 class PhraseMatcher:
-    """Finds ``phrases`` (already normalised) in a normalised text, as whole words, in their listed order.
+    """Finds ``phrases`` (already normalised) in a normalised text, as whole words, in their listed order,
+    with or without accents.
 
     ``prefix=True`` lets a phrase match the start of a longer word ("test" finds "testing"), as
     the service topics want; otherwise both ends must be word boundaries ("cant leave" does not
@@ -104,7 +117,7 @@ class PhraseMatcher:
         if self.phrases:
             # longest first only for readability: the tail after the group makes the engine try every
             # phrase at a position before it moves on, so a match anywhere is found whatever the order
-            either = "|".join(re.escape(p) for p in sorted(set(self.phrases), key=len, reverse=True))
+            either = "|".join(_accents_optional(p) for p in sorted(set(self.phrases), key=len, reverse=True))
             object.__setattr__(self, "_any", re.compile(rf"(?<!\w)(?:{either}){tail}"))
 
     def earliest(self, text: str) -> int | None:
@@ -123,7 +136,8 @@ class PhraseMatcher:
             return
         if self._regexes is None:  # compiled at the first text that holds a phrase: most matchers never see one
             tail = "" if self.prefix else r"(?!\w)"
-            object.__setattr__(self, "_regexes", tuple(re.compile(rf"(?<!\w){re.escape(p)}{tail}") for p in self.phrases))
+            object.__setattr__(self, "_regexes",
+                               tuple(re.compile(rf"(?<!\w){_accents_optional(p)}{tail}") for p in self.phrases))
         for regex in self._regexes or ():
             yield from regex.finditer(text)
 

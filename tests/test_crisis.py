@@ -424,3 +424,21 @@ def test_a_question_for_study_or_about_the_news_is_read_by_the_rules_alone(engin
 ])
 def test_a_study_cue_never_hides_danger_now_or_a_classmate(engine, question):
     assert not engine.detector.for_study(question)
+
+
+@pytest.mark.parametrize(("question", "past"), [
+    ("ya me escape pero no tengo papeles", True),  # "me escapé" typed without its accent
+    ("hace 5 anos me trajeron con mentiras", True),
+    ("el que me explotaba esta en la carcel", True),
+    ("todavia tiene mi pasaporte", False),
+])
+def test_spanish_cues_are_heard_without_their_accents(question, past):
+    assert SAFETY.cues.is_past(normalise(question)) is past
+
+
+def test_a_rule_written_with_accents_fires_on_words_typed_without_them():
+    from qa.text import matcher
+
+    assert matcher(["policía", "me escapé"]).first("llamé a la policia") == "policia"
+    assert matcher(["policia"]).first("la policía vino") == "policía"
+    assert matcher(["can"]).first("canned food") is None  # still whole words
