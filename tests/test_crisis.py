@@ -442,3 +442,15 @@ def test_a_rule_written_with_accents_fires_on_words_typed_without_them():
     assert matcher(["policía", "me escapé"]).first("llamé a la policia") == "policia"
     assert matcher(["policia"]).first("la policía vino") == "policía"
     assert matcher(["can"]).first("canned food") is None  # still whole words
+
+
+@pytest.mark.parametrize("question", ["a que hora juega uconn hoy", "como cambio el idioma del iphone a español",
+                                      "q es la TVPA"])
+def test_a_spanish_question_that_shares_no_word_with_danger_raises_no_banner(engine, question):
+    assert not engine.detector.speaks_of_danger(question, "es")
+    assert engine.trace(question).safety is None
+
+
+def test_a_spanish_danger_sentence_still_reaches_the_semantic_layer(engine):
+    assert engine.detector.speaks_of_danger("la dueña se queda con todo lo que ganamos", "es")
+    assert engine.trace("me quitaron el pasaporte y no me dejan salir").safety.level == "emergency"

@@ -37,7 +37,7 @@ import numpy as np
 
 from qa.corpus.rules import LEVELS, Lang, Level, SafetyFile, SafetyRule
 from qa.records import Phone
-from qa.text import language, normalise
+from qa.text import language, normalise, tokenise
 
 # per sentence: the danger classifier's and the support classifier's (probability, closest example)
 Scored = tuple[list[tuple[float, int]], list[tuple[float, int]]]
@@ -142,6 +142,14 @@ class Detector:
         self.layers = dict(layers or {})
         self.support_signs = support_signs(safety)
         self.danger_signs = frozenset(s.id for s in safety.signs) - self.support_signs
+        # With the English model every Spanish sentence is somewhat close to every Spanish example
+        # ("a qué hora juega uconn hoy" came closest to "todo lo que gano va a su cuenta"), so a
+        # Spanish sentence is read by the semantic layer only when it shares a word (stemmed) with
+        # the Spanish examples or the rules' Spanish phrases.
+        self.spanish_words = frozenset(
+            w for text in (*(x for sign in safety.signs for x in sign.examples_es),
+                           *(x for r in safety.rules for x in (*r.phrases_es, *(y for t in r.also for y in t.phrases_es))))
+            for w in tokenise(text, "es"))
 
     @classmethod
     def from_manifest(cls, safety: SafetyFile, examples: Examples | None, crisis: dict[str, Any]) -> Detector:
@@ -210,10 +218,17 @@ class Detector:
         cut = layer.support_threshold if layer is not None else None
         if self.examples is None or cut is None or score < cut or example < 0 or len(_WORD.findall(text)) < MIN_WORDS:
             return None
+        if not self.speaks_of_danger(text, lang):
+            return None
         sign = self.examples.danger_sign[example]
         rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
         return CrisisMatch(rule, self.examples.danger_text[example], "urgent", self.examples.danger_lang[example], sign,
                            round(score, 4))
+
+    def speaks_of_danger(self, sentence: str, lang: str) -> bool:
+        """Whether the semantic layer may read ``sentence``: any English one; a Spanish one that
+        shares a word with the Spanish examples or phrases (``spanish_words``)."""
+        return lang != "es" or not self.spanish_words or bool(self.spanish_words.intersection(tokenise(sentence, "es")))
 
     def for_study(self, question: str) -> bool:
         """Whether the message says it asks for study or about the news ("it's for my criminal law
@@ -248,6 +263,8 @@ class Detector:
         if self.examples is None or high is None or low is None or score < low or example < 0:
             return None
         if len(_WORD.findall(text)) < MIN_WORDS:  # "xxxx" or "help!" says too little for a model to read
+            return None
+        if not self.speaks_of_danger(text, lang):
             return None
         sign = self.examples.danger_sign[example]
         danger = next(s for s in self.safety.signs if s.id == sign)
