@@ -454,3 +454,23 @@ def test_a_spanish_question_that_shares_no_word_with_danger_raises_no_banner(eng
 def test_a_spanish_danger_sentence_still_reaches_the_semantic_layer(engine):
     assert engine.detector.speaks_of_danger("la dueña se queda con todo lo que ganamos", "es")
     assert engine.trace("me quitaron el pasaporte y no me dejan salir").safety.level == "emergency"
+
+
+@pytest.mark.parametrize("question", [
+    "friend wants to stop escorting but doesnt know where to start",
+    "think my roommate might be doing sex work. lots of cash, weird hours",
+    "mi hermana quiere salirse de esa vida y no sabe cómo",
+])
+def test_someone_close_wanting_out_or_worried_about_is_urgent(question):
+    match = rules_only(question)
+    assert match is not None and match.rule.id == "wants-out" and match.level == "urgent", match
+
+
+@pytest.mark.parametrize("question", [
+    "my teenage son keeps making jokes about hookers, how do i talk to him",  # close, no worry, no trade word
+    "is sex work legal in ct, i'm worried about the law",  # worry, nobody close
+    "my coworker wants to stop smoking",  # close wanting out of something else
+])
+def test_the_close_triggers_need_someone_close_and_the_trade_or_a_way_out(question):
+    match = rules_only(question)
+    assert match is None or match.rule.id != "wants-out", match

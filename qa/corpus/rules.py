@@ -106,7 +106,7 @@ def _compiled_patterns(cls: Any, patterns: Any) -> Any:
     return compiled
 
 
-Condition = Literal["past", "personal", "minor"]
+Condition = Literal["past", "personal", "minor", "close", "worry"]
 
 
 class _Words(Strict):
@@ -156,7 +156,7 @@ class Trigger(_Words):
     @classmethod
     def _some(cls, requires: tuple[Condition, ...]) -> tuple[Condition, ...]:
         if not requires:
-            raise ValueError("'requires' needs at least one of past, personal, minor (without, list the words above)")
+            raise ValueError("'requires' needs at least one of past, personal, minor, close, worry (without, list the words above)")
         return requires
 
 
@@ -230,6 +230,7 @@ class Cues(Strict):
     # a sentence that opens like a question and names nobody close ("can a pimp be charged ...") is general too
     openers: Words = NO_WORDS
     personal: Words = NO_WORDS
+    close: Words = NO_WORDS  # someone close to the writer named: "my roommate", "a friend", "mi hermana"
     # why a message asks, when it is for study or the news ("for my criminal law class", "lo vi en las
     # noticias"): the semantic layer does not read such a message unless it also says danger now
     study: Words = NO_WORDS
@@ -245,7 +246,8 @@ class Cues(Strict):
     def holds(self, message: str) -> frozenset[str]:
         """The conditions a trigger may require (``Trigger.requires``) that a normalised message holds."""
         found = {"past": self.is_past(message), "personal": self.personal.first(message) is not None,
-                 "minor": any(p.search(message) for p in self.minor_age)}
+                 "minor": any(p.search(message) for p in self.minor_age),
+                 "close": self.close.first(message) is not None, "worry": self.worry.first(message) is not None}
         return frozenset(c for c, ok in found.items() if ok)
 
     def is_past(self, sentence: str) -> bool:
