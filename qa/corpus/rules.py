@@ -156,7 +156,8 @@ class Trigger(_Words):
     @classmethod
     def _some(cls, requires: tuple[Condition, ...]) -> tuple[Condition, ...]:
         if not requires:
-            raise ValueError("'requires' needs at least one of past, personal, minor, close, worry (without, list the words above)")
+            raise ValueError("'requires' needs at least one of past, personal, minor, close, worry "
+                             "(without, list the words above)")
         return requires
 
 
