@@ -46,20 +46,14 @@ def test_a_person_in_danger_is_never_turned_away_for_a_subject(engine):
     assert answer.safety is not None and answer.gap is None
 
 
-def test_a_subject_word_that_the_faq_uses_is_refused_at_load(corpus_copy):
+@pytest.mark.parametrize(("topic", "word", "where"), [
+    ("trafficking help", "hotline", "document 'windham-faq'"),
+    # Access Agency helps with "benefits enrollment": benefits are not a subject the corpus leaves out
+    ("public benefits", "benefits enrollment", "service 'access-agency'"),
+])
+def test_a_subject_word_the_corpus_uses_is_refused_at_load(corpus_copy, topic, word, where):
     path = corpus_copy / "out_of_scope.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "  - topic: trafficking help\n    words: [hotline]\n",
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + f"  - topic: {topic}\n    words: [{word}]\n", encoding="utf-8")
     with pytest.raises(CorpusError) as e:
         load_corpus(corpus_copy)
-    assert any("'hotline' occurs in document" in p for p in e.value.problems)
-
-
-def test_a_subject_word_that_a_service_record_uses_is_refused_at_load(corpus_copy):
-    """Access Agency helps with "benefits enrollment": benefits are not a subject the corpus leaves out."""
-    path = corpus_copy / "out_of_scope.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "  - topic: public benefits\n    words: [benefits enrollment]\n",
-                    encoding="utf-8")
-    with pytest.raises(CorpusError) as e:
-        load_corpus(corpus_copy)
-    assert any("'benefits enrollment' occurs in service 'access-agency'" in p for p in e.value.problems)
+    assert any(f"{word!r} occurs in {where}" in p for p in e.value.problems), e.value.problems
