@@ -6,6 +6,7 @@ import pytest
 
 from qa.corpus import load_corpus
 from qa.errors import CorpusError
+from qa.text import normalise
 
 
 @pytest.mark.parametrize(("question", "word"), [
@@ -16,7 +17,7 @@ from qa.errors import CorpusError
     ("Is PrEP one pill a day?", "prep"),
 ])
 def test_a_question_naming_a_subject_the_faq_does_not_cover(version, question, word):
-    assert any(t.named_in(question) == word for t in version.corpus.topics)
+    assert any(t.named_in(normalise(question)) == word for t in version.corpus.topics)
 
 
 @pytest.mark.parametrize("question", [
@@ -25,7 +26,7 @@ def test_a_question_naming_a_subject_the_faq_does_not_cover(version, question, w
     "what happens to johns who get caught",
 ])
 def test_a_question_the_faq_answers_names_no_such_subject(version, question):
-    assert not [t.name for t in version.corpus.topics if t.named_in(question)]
+    assert not [t.name for t in version.corpus.topics if t.named_in(normalise(question))]
 
 
 def test_a_subject_the_faq_does_not_cover_gets_an_honest_answer(engine):

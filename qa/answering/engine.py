@@ -26,7 +26,7 @@ from qa.index.format import Version
 from qa.records import Answer, Citation, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
 from qa.retrieval.search import Candidate, Ranking, Searcher
-from qa.text import language, passages_of, squeeze
+from qa.text import language, normalise, passages_of, squeeze
 
 MAX_QUESTION_CHARS: int = default("max_question_chars")
 TOP_K: int = default("default_top_k")
@@ -179,7 +179,8 @@ class Engine:
         place = self.scope.elsewhere(question)
         if place is not None:
             return self._said(Gap(kind="place", place=place.name, message=""), question, "en")
-        topic = next((t for t in self.version.corpus.topics if t.named_in(question)), None)
+        said = normalise(question)
+        topic = next((t for t in self.version.corpus.topics if t.named_in(said)), None)
         if topic is not None:
             return self._said(Gap(kind="topic", topic=topic.name, message=""), question, "en")
         kind = facts.asked(question)

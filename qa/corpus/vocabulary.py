@@ -1,12 +1,11 @@
 """Words people use that the FAQ does not (``synonyms.yaml``), Spanish words and the English ones
 they search for (``lexicon.yaml``), and questions and subjects the FAQ does not answer
 (``out_of_scope.yaml``). All three files are optional; all shape retrieval, and only a subject's name
-is ever shown ("Our information does not cover immigration consequences.").
+is ever shown ("Our information does not cover taxes.").
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,7 +17,7 @@ from pydantic import Field
 from qa.corpus import yamlfile
 from qa.corpus.yamlfile import Strict, Text
 from qa.errors import CorpusError
-from qa.text import fold, normalise
+from qa.text import PhraseMatcher, fold, matcher, normalise
 
 if TYPE_CHECKING:
     from qa.corpus.documents import Document
@@ -54,9 +53,9 @@ class Topic:
 
     A question that names it ("can i get deported for this", "is onlyfans legal here") is not
     answered, however well the passages on the law score: they answer another question. A word is
-    matched whole (an "s" or "es" plural too), in any letter case and with or without accents, and
-    no word may occur in the corpus's documents (``load_topics`` refuses it), so a question the
-    FAQ answers is never turned away by it.
+    matched whole (its "s" and "es" plurals too), with or without accents (``PhraseMatcher``), and no
+    word may occur in the corpus's documents or service records (``load_topics`` refuses it), so a
+    question the corpus answers is never turned away by it.
     """
 
     name: str
@@ -64,21 +63,19 @@ class Topic:
     words: tuple[str, ...]
 
     @cached_property
-    def pattern(self) -> re.Pattern[str]:
-        return _words_pattern(self.words)
+    def matcher(self) -> PhraseMatcher:
+        return _words_matcher(self.words)
 
     def named_in(self, text: str) -> str | None:
-        """The first of this topic's words that ``text`` holds, if any."""
-        m = self.pattern.search(fold(text))
-        return m.group(0) if m else None
+        """The first of this topic's words that a normalised ``text`` holds, if any."""
+        return self.matcher.first(text)
 
     def name_in(self, lang: str) -> str:
         return self.name_es if lang == "es" and self.name_es else self.name
 
 
-def _words_pattern(words: Sequence[str]) -> re.Pattern[str]:
-    alternatives = sorted({r"\s+".join(map(re.escape, fold(w).split())) for w in words}, key=len, reverse=True)
-    return re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?:e?s)?(?![\w'])")
+def _words_matcher(words: Sequence[str]) -> PhraseMatcher:
+    return matcher([form for w in words for form in (w, f"{w}s", f"{w}es")])
 
 
 def load_synonyms(path: Path) -> tuple[tuple[str, ...], ...]:
@@ -110,13 +107,13 @@ def load_topics(path: Path, documents: Sequence[Document] = (), records: Sequenc
     if data is None:
         return ()
     entries = yamlfile.validate(OutOfScopeFile, data, path).not_covered
-    texts = [(f"document {d.id!r}", fold(d.text)) for d in documents] + [(name, fold(t)) for name, t in records]
+    texts = [(f"document {d.id!r}", normalise(d.text)) for d in documents] + [(name, normalise(t)) for name, t in records]
     problems = []
     for e in entries:
         for word in e.words:
-            pattern = _words_pattern([word])
+            found = _words_matcher([word])
             for doc_id, text in texts:
-                if pattern.search(text):
+                if found.first(text) is not None:
                     problems.append(f"{path.name}: not_covered topic {e.topic!r}: the word {word!r} occurs in "
                                     f"{doc_id}, so the corpus may answer a question that names it; "
                                     f"remove the word or the topic")
