@@ -286,11 +286,33 @@ def test_spanish_questions_have_their_own_emergency_threshold(version, engine):
 
 @pytest.mark.parametrize("later", ["That was three years ago, I live with my mom now.", "I got out in 2019."])
 def test_a_message_told_as_past_lowers_every_sentence_of_it(engine, later):
-    """The sentence that fires has no time word; another sentence of the message says it is over."""
-    story = "He locked me in the room for days at a time."
+    """The sentence that fires has no time word nor tense; another sentence of the message says it is over."""
+    story = "Locked in the room for days at a time, no phone."
     assert engine.trace(story).safety.level == "emergency"
     assert engine.trace(f"{story} {later}").safety.level == "urgent"
     assert engine.trace(f"{story} {later} He is outside my door right now.").safety.level == "emergency"
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("the guy I was with took all my money and made me see men", "urgent"),  # told in the past tense
+    ("he takes all my money and makes me see men", "emergency"),
+    ("he took my passport and I can't leave", "emergency"),  # a present verb beside the past one
+    ("he took all my money last night", "emergency"),  # a recent cue: what just happened
+    ("he took all my money. I need help right now", "emergency"),  # "right now" anywhere in the message
+    ("he beat me and took my phone", "urgent"),
+])
+def test_a_story_told_in_the_past_tense_is_urgent(engine, question, level):
+    match = engine.trace(question).safety
+    assert match is not None and match.rule.id == "forced-held-or-hurt" and match.level == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("i took a whole bottle of pills", "emergency"),  # overdose and self-harm are never lowered by tense
+    ("my 15 year old daughter was paid by a grown man for sex", "emergency"),  # nor a minor exploited
+])
+def test_the_past_tense_lowers_only_the_rules_that_list_it(engine, question, level):
+    match = engine.trace(question).safety
+    assert match is not None and match.level == level, match
 
 
 def test_the_support_layer_offers_help_to_someone_close_to_a_past_danger(engine):

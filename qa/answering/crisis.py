@@ -30,6 +30,7 @@ result names the rule, the words or example that fired it, and the score, so sta
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,7 +252,7 @@ class Detector:
         ``past``: the message it is part of is told as past; ``holds``: the conditions the message
         holds, for the rules' triggers (``Cues.holds``)."""
         norm = normalise(text)
-        found = [CrisisMatch(rule, hit[0], self.level(rule, norm, past), hit[1])
+        found = [CrisisMatch(rule, hit[0], self.level(rule, norm, past, hit[1], holds), hit[1])
                  for rule in self.safety.rules if (hit := rule.hit_in(norm, holds)) is not None]
         return min(found, key=lambda m: LEVELS.index(m.level)) if found else None
 
@@ -274,20 +275,24 @@ class Detector:
         # or beside what the sign lists (a child named, for a minor exploited)
         now = (score >= high or self.safety.cues.says_now(norm, past)
                or bool(danger.now_when) and holds.issuperset(danger.now_when))
-        level = self.level(rule, norm, past) if now else "urgent"
+        level = self.level(rule, norm, past, lang, holds) if now else "urgent"
         return CrisisMatch(rule, self.examples.danger_text[example], level, self.examples.danger_lang[example], sign,
                            round(score, 4))
 
-    def level(self, rule: SafetyRule, sentence: str, past: bool = False) -> Level:
-        """The level ``rule`` gets for a normalised ``sentence``, after the cues; ``past``: the message
-        it is part of is told as past."""
+    def level(self, rule: SafetyRule, sentence: str, past: bool = False, lang: str = "en",
+              holds: frozenset[str] = frozenset()) -> Level:
+        """The level ``rule`` gets for a normalised ``sentence`` in ``lang``, after the cues; ``past``: the
+        message it is part of is told as past; ``holds``: what the message holds (``Cues.holds``), as a
+        sentence told in the past tense in a message that says "right now" is no story of the past."""
         if rule.level != "emergency":
             return rule.level
         cues = self.safety.cues
         if cues.says_now(sentence, past):
             return "emergency"
-        lowering = {"past": lambda s: past or cues.is_past(s),
-                    "worry": lambda s: cues.worry.first(s) is not None, "general": cues.is_general}
+        lowering: dict[str, Callable[[str], bool]] = {
+                    "past": lambda s: past or cues.is_past(s),
+                    "worry": lambda s: cues.worry.first(s) is not None, "general": cues.is_general,
+                    "tense": lambda s: lang == "en" and "now" not in holds and cues.told_in_past(s)}
         return "urgent" if any(lowering[cue](sentence) for cue in rule.lowered_by) else "emergency"
 
     def fears_police(self, question: str) -> bool:

@@ -28,6 +28,7 @@ from qa.corpus.services import Directory, phone_problem
 from qa.corpus.yamlfile import Strict, Text
 from qa.errors import CorpusError
 from qa.records import Phone
+from qa.tense import told_in_past
 from qa.text import PhraseMatcher, matcher
 
 LEVELS = ("emergency", "urgent")  # the highest level first
@@ -106,7 +107,7 @@ def _compiled_patterns(cls: Any, patterns: Any) -> Any:
     return compiled
 
 
-Condition = Literal["past", "personal", "minor", "close", "worry"]
+Condition = Literal["past", "personal", "minor", "close", "worry", "now"]
 
 
 class _Words(Strict):
@@ -156,7 +157,7 @@ class Trigger(_Words):
     @classmethod
     def _some(cls, requires: tuple[Condition, ...]) -> tuple[Condition, ...]:
         if not requires:
-            raise ValueError("'requires' needs at least one of past, personal, minor, close, worry "
+            raise ValueError("'requires' needs at least one of past, personal, minor, close, worry, now "
                              "(without, list the words above)")
         return requires
 
@@ -171,7 +172,8 @@ class SafetyRule(_Words):
     message_es: Text | None = None
     also: tuple[Trigger, ...] = ()
     # which cues make this rule's emergency urgent (a present cue keeps it an emergency)
-    lowered_by: tuple[Literal["past", "worry", "general"], ...] = ("past", "worry", "general")
+    # ("tense": the sentence that fired is told in the past tense, "he kept all my money", and says nothing recent)
+    lowered_by: tuple[Literal["past", "worry", "general", "tense"], ...] = ("past", "worry", "general")
     services: tuple[Text, ...] = ()
     contacts: tuple[Contact, ...] = ()
     passages: tuple[PassageRef, ...] = ()
@@ -225,6 +227,9 @@ class Cues(Strict):
     # "I left two years ago but still have nightmares every night" tells of what came after
     ongoing: Words = NO_WORDS
     past: Words = NO_WORDS
+    # what just happened ("last night", "this morning"): a sentence told in the past tense with one of these
+    # tells of danger now ("he beat me last night"), so the "tense" cue does not lower it
+    recent: Words = NO_WORDS
     past_patterns: tuple[re.Pattern[str], ...] = ()  # "i was 15 when"; and a year before this one, "in 2019"
     worry: Words = NO_WORDS
     general: Words = NO_WORDS  # a general or legal question ("what is the penalty for ..."), not a situation
@@ -248,7 +253,8 @@ class Cues(Strict):
         """The conditions a trigger may require (``Trigger.requires``) that a normalised message holds."""
         found = {"past": self.is_past(message), "personal": self.personal.first(message) is not None,
                  "minor": any(p.search(message) for p in self.minor_age),
-                 "close": self.close.first(message) is not None, "worry": self.worry.first(message) is not None}
+                 "close": self.close.first(message) is not None, "worry": self.worry.first(message) is not None,
+                 "now": self.present.first(message) is not None}
         return frozenset(c for c, ok in found.items() if ok)
 
     def is_past(self, sentence: str) -> bool:
@@ -258,6 +264,11 @@ class Cues(Strict):
             return True
         this_year = datetime.date.today().year
         return any(int(year) < this_year for year in _EARLIER_YEAR.findall(sentence))
+
+    def told_in_past(self, sentence: str) -> bool:
+        """Whether a normalised English sentence is told in the past tense ("he kept my money") with no
+        word of what just happened ("last night")."""
+        return told_in_past(sentence) and self.recent.first(sentence) is None
 
     def says_now(self, sentence: str, past: bool = False) -> bool:
         """Whether a normalised sentence says danger now: a present cue, or an ongoing one in a sentence
