@@ -496,3 +496,18 @@ def test_someone_close_wanting_out_or_worried_about_is_urgent(question):
 def test_the_close_triggers_need_someone_close_and_the_trade_or_a_way_out(question):
     match = rules_only(question)
     assert match is None or match.rule.id != "wants-out", match
+
+
+@pytest.mark.parametrize(("question", "rule", "level"), [
+    ("the man who sold me gets out of prison next month", "wants-out", "urgent"),  # the one who did it, named for it
+    ("I left a nail salon where the owner kept everyone's papers", "wants-out", "urgent"),  # an escape from a place
+    ("how do i get a restraining order against my old pimp", "wants-out", "urgent"),
+    ("quick before he gets back, what number do i text", "forced-held-or-hurt", "emergency"),  # writing in secret
+    ("he says i have to work it off", "forced-held-or-hurt", "emergency"),
+    ("me tienen vigilada todo el día", "forced-held-or-hurt", "emergency"),
+    ("revisa mi celular cada noche", "forced-held-or-hurt", "emergency"),
+    ("me salí de una casa donde me tenían trabajando a la fuerza", "forced-held-or-hurt", "urgent"),  # told as past
+])
+def test_signs_said_in_other_words_fire_their_rule(question, rule, level):
+    match = rules_only(question)
+    assert match is not None and (match.rule.id, match.level) == (rule, level), match
