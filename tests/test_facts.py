@@ -28,6 +28,10 @@ from qa.answering import facts
     ("who is the executive director of the ywca", "staff"),
     ("whats the name of the windham police chief", "staff"),
     ("syringe exchange hours in hartford", "hours"),
+    ("what nights does the support group meet", "hours"),
+    ("what is the income limit for husky", "amount"),
+    ("how often should i get tested for hiv", "frequency"),
+    ("¿cada cuánto me debo hacer la prueba?", "frequency"),
 ])
 def test_the_kind_of_fact_a_question_asks_for(question, kind):
     found = facts.asked(question)
@@ -39,6 +43,7 @@ def test_the_kind_of_fact_a_question_asks_for(question, kind):
     "i was charged with prostitution, what happens now", "is there help for my friend",
     "cual es el numero del estatuto de prostitución", "someone took my id and says i owe them",
     "where can i get tested without insurance", "who can help me get out",
+    "how often are sex workers attacked",  # how common, not a schedule: the FAQ speaks to it
 ])
 def test_ordinary_questions_ask_for_no_kind_in_particular(question):
     assert facts.asked(question) is None
@@ -50,6 +55,8 @@ def test_what_a_fact_looks_like_in_text():
     assert not hours.held_by(["Generations provides comprehensive primary care"], [])
     amount = next(k for k in facts.KINDS if k.name == "amount")
     assert amount.held_by(["a fine of up to $500"], []) and not amount.held_by(["significant fines"], [])
+    often = next(k for k in facts.KINDS if k.name == "frequency")
+    assert often.held_by(["get tested every three months"], []) and not often.held_by(["regular testing"], [])
 
 
 def test_opening_hours_that_nothing_lists_get_an_honest_answer(engine):

@@ -54,7 +54,10 @@ KINDS: tuple[FactKind, ...] = (
         _re(r"\bhow much (?:is |are |would |will |could |can )?(?:the |a |my )?"
             r"(?:fines?|bail|penalt(?:y|ies)|money)\b"
             r"|\bhow (?:much|many) (?:money|dollars)\b|\bin dollars\b|\bwhat(?: is|s|'s) the fine\b"
-            r"|\bcu[aá]nto (?:es |seria |sería )?(?:la |de )?(?:multa|fianza|dinero)\b|\bde cu[aá]nto es la multa\b"),
+            r"|\bcu[aá]nto (?:es |seria |sería )?(?:la |de )?(?:multa|fianza|dinero)\b|\bde cu[aá]nto es la multa\b"
+            # an eligibility limit in money: "the income limit for a family of 3"
+            r"|\bincome (?:limits?|caps?|cutoffs?|requirements?|guidelines?)\b|\bhow much can (?:i|you|we) (?:make|earn)\b"
+            r"|\bl[ií]mite de ingresos?\b"),
         _re(r"\$\s?\d|\b\d[\d,]*\s*(?:dollars|usd|d[oó]lares)\b"),
     ),
     FactKind(
@@ -72,6 +75,8 @@ KINDS: tuple[FactKind, ...] = (
             r"|\bwhat are (?:the|their|its|his|her)(?: \w+)? hours\b|\bhours\?"
             r"|\bwhat time (?:do|does|is|are|will)\b"
             r"|\bwhen (?:do|does|is|are|will) .{0,40}\b(?:open|close)\b|\bopen (?:on|at|today|tomorrow|on weekends|late)\b"
+            # a schedule: "what nights are the classes", "which days do they test"
+            r"|\b(?:what|which) (?:nights?|days?|times?) (?:are|is|do|does|can|will)\b|\bqu[eé] d[ií]as\b"
             r"|\bhorarios?\b|\ba qu[eé] hora (?:abre|abren|cierra|cierran)\b"),
         _re(r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b24/7\b|\b24 hours\b|\b(?:mon|tue|wed|thu|fri|sat|sun)"
             r"(?:day)?s?\s*(?:-|to|through|–)"),
@@ -98,6 +103,12 @@ KINDS: tuple[FactKind, ...] = (
             rf"|it|the|for|after|has|have|should)\b|\bstatute of limitations?\b"
             rf"|\bcu[aá]nto(?:s)? (?:tiempo|a[nñ]os|meses|d[ií]as)\b"),
         _re(rf"\b{_NUMBER_WORDS}\s*(?:-\s*)?{_UNITS}\b|\bpermanent(?:ly)?\b|\bforever\b|\blifetime\b|\bsame[- ]day\b"),
+    ),
+    FactKind(
+        "frequency", N_("how often"),
+        _re(r"\bhow often (?:should|do|does|can|must|to|is it|are you supposed)\b|\bcada cu[aá]nto\b"),
+        _re(r"\bevery (?:\w+ )?(?:days?|weeks?|months?|years?|\d+|few|other)\b|\b(?:once|twice|\w+ times) (?:a|per|every)\b"
+            r"|\b(?:annual(?:ly)?|yearly|daily|weekly|monthly)\b|\bcada (?:\w+ )?(?:d[ií]a|semana|mes|a[nñ]o)\b"),
     ),
     FactKind(
         "age", N_("an age"),
