@@ -211,9 +211,9 @@ def test_a_contact_fact_the_cited_section_states_needs_no_other_source(corpus_co
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("      - requires: [minor, personal]\n", "      - requires: []\n",
-     "'requires' needs at least one of past, personal, minor, close, worry (without, list the words above)"),
+     "'requires' needs at least one of past, personal, minor, close, worry, now (without, list the words above)"),
     ("      - requires: [minor, personal]\n", "      - requires: [minor, adult]\n",
-     "'requires' must be 'past', 'personal', 'minor', 'close' or 'worry', not 'adult'"),
+     "'requires' must be 'past', 'personal', 'minor', 'close', 'worry' or 'now', not 'adult'"),
 ])
 def test_a_trigger_without_a_condition_it_knows_is_a_problem_with_its_line(corpus_copy, old, new, message):
     path = corpus_copy / "safety.yaml"
@@ -224,3 +224,19 @@ def test_a_trigger_without_a_condition_it_knows_is_a_problem_with_its_line(corpu
     found = problems(corpus_copy)
     assert len(found) == 1 and found[0].startswith(f"{path}:") and found[0].endswith(message), found
     assert abs(int(found[0][len(f"{path}:"):].split(":")[0]) - line) <= 1, (found, line)
+
+
+def test_near_topic_questions_are_negatives_but_no_calm_example_for_the_crisis_layer():
+    import numpy as np
+
+    from qa.index.keys import Key
+    from qa.lifecycle import crisis_model
+
+    corpus = load_corpus(CORPUS)
+    assert corpus.near_topic and set(corpus.near_topic) <= set(corpus.out_of_scope)
+    keys = [Key("", "danger", f"danger {i}", sign="threats") for i in range(6)]
+    keys += [Key("", "negative", q) for q in corpus.out_of_scope[:4] + corpus.near_topic[:3]]
+    vectors = np.random.default_rng(0).normal(size=(len(keys), 8)).astype("float32")
+    everything = crisis_model.train(keys, vectors)
+    without = crisis_model.train(keys, vectors, not_calm=frozenset(corpus.near_topic))
+    assert everything["trained_on"]["not_danger"] == 7 and without["trained_on"]["not_danger"] == 4

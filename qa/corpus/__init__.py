@@ -19,7 +19,7 @@ from qa.corpus.documents import Document, load_documents
 from qa.corpus.phrasings import Phrasing, load_phrasings
 from qa.corpus.rules import SafetyFile, SafetyRule, load_safety
 from qa.corpus.services import Directory, load_services
-from qa.corpus.vocabulary import Topic, load_lexicon, load_out_of_scope, load_synonyms, load_topics
+from qa.corpus.vocabulary import Topic, load_lexicon, load_near_topic, load_out_of_scope, load_synonyms, load_topics
 from qa.errors import CorpusError
 from qa.records import Citation
 
@@ -42,6 +42,7 @@ class Corpus:
     lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()  # Spanish terms -> English words
     about: About = About()  # the about page's words (corpus/about.yaml)
     topics: tuple[Topic, ...] = ()  # subjects near the corpus's that it does not cover (out_of_scope.yaml)
+    near_topic: tuple[str, ...] = ()  # the questions of out_of_scope that are near the topic (also in out_of_scope)
 
     @property
     def rules(self) -> tuple[SafetyRule, ...]:
@@ -120,6 +121,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     synonyms: tuple[tuple[str, ...], ...] = collect(lambda: load_synonyms(corpus_dir / "synonyms.yaml"), ())
     phrasings: tuple[Phrasing, ...] = collect(lambda: load_phrasings(corpus_dir / "phrasings.yaml", originals), ())
     out_of_scope: tuple[str, ...] = collect(lambda: load_out_of_scope(corpus_dir / "out_of_scope.yaml"), ())
+    near_topic: tuple[str, ...] = collect(lambda: load_near_topic(corpus_dir / "out_of_scope.yaml"), ())
     lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = collect(
         lambda: load_lexicon(corpus_dir / "lexicon.yaml"), ())
     about = collect(lambda: load_about(corpus_dir / "about.yaml"), About())
@@ -129,4 +131,4 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     if problems:
         raise CorpusError(problems)
     return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope, lexicon, about,
-                  topics)
+                  topics, near_topic)

@@ -44,6 +44,9 @@ class NotCoveredEntry(Strict):
 
 class OutOfScopeFile(Strict):
     out_of_scope: list[Text] = []
+    # questions near the corpus's subject that it does not answer: negatives like the list above, but
+    # not calm examples for the crisis layer ("PEP after a bad night" sits close to danger's words)
+    near_topic: list[Text] = []
     not_covered: list[NotCoveredEntry] = []
 
 
@@ -88,11 +91,19 @@ def load_synonyms(path: Path) -> tuple[tuple[str, ...], ...]:
 
 
 def load_out_of_scope(path: Path) -> tuple[str, ...]:
-    """Questions the corpus does not answer."""
+    """Questions the corpus does not answer: its ``out_of_scope`` list, then its ``near_topic`` one."""
+    parsed = _out_of_scope_file(path)
+    return tuple(parsed.out_of_scope + parsed.near_topic)
+
+
+def load_near_topic(path: Path) -> tuple[str, ...]:
+    """The questions of the ``near_topic`` list alone."""
+    return tuple(_out_of_scope_file(path).near_topic)
+
+
+def _out_of_scope_file(path: Path) -> OutOfScopeFile:
     data = yamlfile.read(path, "out-of-scope file", required=False)
-    if data is None:
-        return ()
-    return tuple(yamlfile.validate(OutOfScopeFile, data, path).out_of_scope)
+    return OutOfScopeFile() if data is None else yamlfile.validate(OutOfScopeFile, data, path)
 
 
 def load_topics(path: Path, documents: Sequence[Document] = (), records: Sequence[tuple[str, str]] = ()

@@ -186,7 +186,7 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
                           tuple(keys), dense, lexical)
         return Engine(version, encoder)
 
-    crisis = crisis_model.train(keys, vectors, support_signs(corpus.safety))
+    crisis = crisis_model.train(keys, vectors, support_signs(corpus.safety), not_calm=frozenset(corpus.near_topic))
     calibration, crisis, quality = _evaluate(engine_with, questions, crisis_questions, wording_questions,
                                              spanish_questions, floors or Floors(), crisis)
     live_id, live = _live(index_dir, encoder)

@@ -49,12 +49,14 @@ MAX_FALSE_BANNERS = 0.05
 MAX_SUPPORT_BANNERS = 0.02  # false banners the support classifier may add to the danger layer's
 
 
-def train(keys: list[Key], vectors: np.ndarray, support: Collection[str] = ()) -> dict[str, Any]:
+def train(keys: list[Key], vectors: np.ndarray, support: Collection[str] = (),
+          not_calm: Collection[str] = ()) -> dict[str, Any]:
     """Fit the classifiers on the embedded keys; returns what the manifest stores (weights, bias, counts).
 
     ``support``: the signs of urgent rules (``qa.answering.crisis.support_signs``). Their examples
     (a person who got out, someone close at risk) train a classifier of their own, the support one;
     to the danger classifier they are what danger now is not, so a story told as past scores lower.
+    ``not_calm``: out-of-scope questions that are no example of calm (``near_topic`` in out_of_scope.yaml).
     """
     danger = [i for i, k in enumerate(keys) if k.kind == "danger" and k.sign not in support]
     helped = [i for i, k in enumerate(keys) if k.kind == "danger" and k.sign in support]
@@ -63,7 +65,8 @@ def train(keys: list[Key], vectors: np.ndarray, support: Collection[str] = ()) -
     # moved its boundary for English too (docs/safety.md: false emergencies on long English messages
     # rose from 2 to 4 of 18 on the tune split). Spanish danger and calm examples stay in.
     negative = [i for i, k in enumerate(keys) if k.kind in NEGATIVE_KINDS
-                and not (k.kind in ("phrasing", "negative") and language(k.text) == "es")]
+                and not (k.kind in ("phrasing", "negative") and language(k.text) == "es")
+                and not (k.kind == "negative" and k.text in not_calm)]
     if not danger or not negative:
         return {"reason": "no danger examples or nothing to tell them from"}
     out = _fit(vectors, danger, negative + helped) | {"threshold": DEFAULT_THRESHOLD}
