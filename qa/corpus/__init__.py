@@ -19,7 +19,7 @@ from qa.corpus.documents import Document, load_documents
 from qa.corpus.phrasings import Phrasing, load_phrasings
 from qa.corpus.rules import SafetyFile, SafetyRule, load_safety
 from qa.corpus.services import Directory, load_services
-from qa.corpus.vocabulary import Topic, load_lexicon, load_near_topic, load_out_of_scope, load_synonyms, load_topics
+from qa.corpus.vocabulary import Topic, load_lexicon, load_out_of_scope, load_synonyms, load_topics
 from qa.errors import CorpusError
 from qa.records import Citation
 
@@ -120,8 +120,8 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     safety = collect(lambda: load_safety(corpus_dir / "safety.yaml", directory, originals), SafetyFile(rules=[]))
     synonyms: tuple[tuple[str, ...], ...] = collect(lambda: load_synonyms(corpus_dir / "synonyms.yaml"), ())
     phrasings: tuple[Phrasing, ...] = collect(lambda: load_phrasings(corpus_dir / "phrasings.yaml", originals), ())
-    out_of_scope: tuple[str, ...] = collect(lambda: load_out_of_scope(corpus_dir / "out_of_scope.yaml"), ())
-    near_topic: tuple[str, ...] = collect(lambda: load_near_topic(corpus_dir / "out_of_scope.yaml"), ())
+    nothing: tuple[str, ...] = ()
+    out_of_scope, near_topic = collect(lambda: load_out_of_scope(corpus_dir / "out_of_scope.yaml"), (nothing, nothing))
     lexicon: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = collect(
         lambda: load_lexicon(corpus_dir / "lexicon.yaml"), ())
     about = collect(lambda: load_about(corpus_dir / "about.yaml"), About())

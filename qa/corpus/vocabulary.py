@@ -90,20 +90,14 @@ def load_synonyms(path: Path) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(normalise(t) for t in group) for group in parsed.synonyms)
 
 
-def load_out_of_scope(path: Path) -> tuple[str, ...]:
-    """Questions the corpus does not answer: its ``out_of_scope`` list, then its ``near_topic`` one."""
-    parsed = _out_of_scope_file(path)
-    return tuple(parsed.out_of_scope + parsed.near_topic)
-
-
-def load_near_topic(path: Path) -> tuple[str, ...]:
-    """The questions of the ``near_topic`` list alone."""
-    return tuple(_out_of_scope_file(path).near_topic)
-
-
-def _out_of_scope_file(path: Path) -> OutOfScopeFile:
+def load_out_of_scope(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Questions the corpus does not answer (its ``out_of_scope`` list, then its ``near_topic`` one),
+    and those of ``near_topic`` alone."""
     data = yamlfile.read(path, "out-of-scope file", required=False)
-    return OutOfScopeFile() if data is None else yamlfile.validate(OutOfScopeFile, data, path)
+    if data is None:
+        return (), ()
+    parsed = yamlfile.validate(OutOfScopeFile, data, path)
+    return tuple(parsed.out_of_scope + parsed.near_topic), tuple(parsed.near_topic)
 
 
 def load_topics(path: Path, documents: Sequence[Document] = (), records: Sequence[tuple[str, str]] = ()
