@@ -85,14 +85,18 @@ def tokenise(text: str, lang: str = "en") -> list[str]:
 
 # A letter of a phrase matches its accented forms too, and an accented one its bare letter: Spanish
 # is often typed without accents ("ya me escape", "todavia tiene mi pasaporte"), and a rule written
-# "me escapé" must still hear it.
-_VARIANTS = {base: f"[{base}{more}]" for base, more in
-             (("a", "áàâä"), ("e", "éèêë"), ("i", "íìîï"), ("o", "óòôö"), ("u", "úùûü"), ("n", "ñ"), ("c", "ç"))}
+# "me escapé" must still hear it. Both the phrases and the text are read through one table that maps
+# each accented letter to its bare one, letter for letter, so a match's offsets are the text's own.
+# (Each letter as a class such as [eéèêë] did the same, but compiling the ~500 expressions of a corpus
+# that way took most of a server's start: scripts/bench_start.py, docs/performance.md.)
+_BARE = str.maketrans({accented: base for base, more in
+                       (("a", "áàâä"), ("e", "éèêë"), ("i", "íìîï"), ("o", "óòôö"), ("u", "úùûü"), ("n", "ñ"), ("c", "ç"))
+                       for accented in more})
 
 
-def _accents_optional(phrase: str) -> str:
-    """``phrase`` as a regular expression in which every letter matches with or without its accent."""
-    return "".join(_VARIANTS.get(fold(ch), re.escape(ch)) if ch.isalpha() else re.escape(ch) for ch in phrase)
+def bare(text: str) -> str:
+    """``text`` with each accented letter as its bare one, letter for letter (the same length)."""
+    return text if text.isascii() else text.translate(_BARE)
 
 
 @dataclass(frozen=True)
@@ -113,33 +117,38 @@ class PhraseMatcher:
     _any: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        tail = "" if self.prefix else r"(?!\w)"
         if self.phrases:
             # longest first only for readability: the tail after the group makes the engine try every
             # phrase at a position before it moves on, so a match anywhere is found whatever the order
-            either = "|".join(_accents_optional(p) for p in sorted(set(self.phrases), key=len, reverse=True))
-            object.__setattr__(self, "_any", re.compile(rf"(?<!\w)(?:{either}){tail}"))
+            either = "|".join(re.escape(bare(p)) for p in sorted(set(self.phrases), key=len, reverse=True))
+            object.__setattr__(self, "_any", re.compile(rf"(?<!\w)(?:{either}){self._tail}"))
+
+    @property
+    def _tail(self) -> str:
+        return "" if self.prefix else r"(?!\w)"
 
     def earliest(self, text: str) -> int | None:
         """Where the first occurrence of any phrase starts, or None."""
-        m = self._any.search(text) if self._any else None
+        m = self._any.search(bare(text)) if self._any else None
         return m.start() if m else None
 
     def first(self, text: str) -> str | None:
         """The words of ``text`` that the first phrase found (in listed order) matched, or None."""
-        m = next(self.matches(text), None)
-        return m.group(0) if m else None
+        hit = next(self.matches(text), None)
+        return hit[1] if hit else None
 
-    def matches(self, text: str) -> Iterator[re.Match[str]]:
-        """Every occurrence of each phrase in ``text``, phrase by phrase in listed order."""
-        if self._any is None or self._any.search(text) is None:
+    def matches(self, text: str) -> Iterator[tuple[int, str]]:
+        """(where it starts, the words of ``text`` it matched) for every occurrence of each phrase, phrase
+        by phrase in listed order."""
+        plain = bare(text)
+        if self._any is None or self._any.search(plain) is None:
             return
         if self._regexes is None:  # compiled at the first text that holds a phrase: most matchers never see one
-            tail = "" if self.prefix else r"(?!\w)"
             object.__setattr__(self, "_regexes",
-                               tuple(re.compile(rf"(?<!\w){_accents_optional(p)}{tail}") for p in self.phrases))
+                               tuple(re.compile(rf"(?<!\w){re.escape(bare(p))}{self._tail}") for p in self.phrases))
         for regex in self._regexes or ():
-            yield from regex.finditer(text)
+            for m in regex.finditer(plain):
+                yield m.start(), text[m.start():m.end()]
 
     def __bool__(self) -> bool:
         return bool(self.phrases)

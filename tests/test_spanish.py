@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.retrieval.lexical import Lexical
-from qa.text import language, tokenise
+from qa.text import PhraseMatcher, bare, language, tokenise
 
 
 @pytest.mark.parametrize(("question", "lang"), [
@@ -100,3 +100,12 @@ def test_a_spanish_question_matches_the_spanish_phrasings_of_a_passage_whatever_
     english = "is it the law that they arrestan people"
     assert lexical.scores(english).tolist() == Lexical(texts).scores(english).tolist()
     assert not Lexical(texts).scores("¿arrestan a las que venden?").any()
+
+
+def test_a_phrase_matches_with_or_without_accents_and_gives_back_the_words_as_written():
+    accented, plain = PhraseMatcher(("me escapé",)), PhraseMatcher(("me escape",))
+    assert accented.first("ya me escape ayer") == "me escape"
+    assert plain.first("ya me escapé ayer") == "me escapé"  # the person's own letters, not the folded ones
+    assert list(plain.matches("¿qué hago? me escapé")) == [(11, "me escapé")]  # offsets into the text itself
+    assert plain.first("me escapemos") is None  # still whole words
+    assert bare("policía ñandú") == "policia nandu" and len(bare("áéíóúñç")) == 7

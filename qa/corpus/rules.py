@@ -133,9 +133,9 @@ class _Words(Strict):
         """
         words: tuple[tuple[PhraseMatcher, Lang], ...] = ((self.phrases, "en"), (self.phrases_es, "es"))
         for phrases, lang in words:
-            for m in phrases.matches(text):
-                if not denied(text, m.start()):
-                    return m.group(0), lang
+            for start, found in phrases.matches(text):
+                if not denied(text, start):
+                    return found, lang
         patterns: tuple[tuple[tuple[re.Pattern[str], ...], Lang], ...] = ((self.patterns, "en"), (self.patterns_es, "es"))
         for group, lang in patterns:
             for pattern in group:
