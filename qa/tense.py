@@ -79,6 +79,13 @@ def _tense_of(verb: str, subject: str) -> Tense | None:
     return None
 
 
+def _takes_object(word: str) -> bool:
+    """Whether ``word`` is a verb whose next word is its object rather than a verb of its own: an -ing
+    form or a form that is only ever past ("cleaning houses", "selling drugs", "took pills")."""
+    forms = _forms(word)
+    return "VBG" in forms or ("VBD" in forms and not forms & {"VB", "VBP", "VBZ"})
+
+
 def tenses(sentence: str) -> set[Tense]:
     """The tenses of the finite verbs found in a normalised English sentence."""
     words = _WORD.findall(sentence)
@@ -90,7 +97,7 @@ def tenses(sentence: str) -> set[Tense]:
                 found.add(tense)
         elif word in PRESENT and word not in ("will", "must", "can"):
             found.add("present")  # "i'm", "he's", "won't": a contraction is its own subject and verb
-        elif i > 0 and words[i - 1] not in NOT_A_SUBJECT and "VBZ" in _forms(word):
+        elif i > 0 and words[i - 1] not in NOT_A_SUBJECT and not _takes_object(words[i - 1]) and "VBZ" in _forms(word):
             # "her boss holds her passport": a noun's verb (a plural noun, "sex charges", is read as a
             # present verb too: wrongly present only keeps a message from being read as over)
             found.add("present")

@@ -28,3 +28,13 @@ def test_a_sentence_is_told_in_the_past_only_with_no_present_verb():
     assert told_in_past("he made me see men")
     assert not told_in_past("he made me see men and i can't stop")
     assert not told_in_past("no verb here")
+
+
+@pytest.mark.parametrize("sentence", ["i was cleaning houses in the day and seeing men at night",
+                                      "he took pills and passed out", "we were selling drugs for him"])
+def test_a_noun_after_an_ing_form_or_a_past_form_is_its_object_not_a_present_verb(sentence):
+    assert told_in_past(sentence)
+
+
+def test_a_noun_that_is_a_subject_still_gives_its_verb_a_present_tense():
+    assert tenses("her boss holds her passport") == {"present"}
