@@ -170,7 +170,10 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
-_CLAUSE = re.compile(r",\s+(?=(?:and|but|so|because|since|then|y|pero|porque)\b)|\s+(?:because|but|porque|pero)\s+")
+# ... and at "and" / "or" / "so" before someone else as the subject ("... on weekends and he'll call ICE")
+_SUBJECT = r"(?:he|he's|hes|he'll|she|she's|shes|she'll|they|they're|theyre|they'll)"
+_CLAUSE = re.compile(r",\s+(?=(?:and|but|so|because|since|then|y|pero|porque)\b)|\s+(?:because|but|porque|pero)\s+"
+                     rf"|\s+(?:and|or|so)\s+(?={_SUBJECT}\b)")
 
 
 def clauses(sentence: str) -> list[str]:

@@ -511,3 +511,11 @@ def test_the_close_triggers_need_someone_close_and_the_trade_or_a_way_out(questi
 def test_signs_said_in_other_words_fire_their_rule(question, rule, level):
     match = rules_only(question)
     assert match is not None and (match.rule.id, match.level) == (rule, level), match
+
+
+def test_a_long_sentence_is_also_read_from_where_someone_else_takes_over_as_its_subject():
+    parts = passages_of("i told him i wanted to stop and he said i don't get to decide that")
+    assert "he said i don't get to decide that" in parts
+    # the writer's own "and i ..." stays in its sentence: "im tired and i want out" is not "i want out" alone
+    assert passages_of("im just tired and i want out but i need rent") == [
+        "im just tired and i want out but i need rent", "im just tired and i want out", "i need rent"]
