@@ -519,3 +519,8 @@ def test_a_long_sentence_is_also_read_from_where_someone_else_takes_over_as_its_
     # the writer's own "and i ..." stays in its sentence: "im tired and i want out" is not "i want out" alone
     assert passages_of("im just tired and i want out but i need rent") == [
         "im just tired and i want out but i need rent", "im just tired and i want out", "i need rent"]
+
+
+def test_a_spanish_sentence_is_also_read_from_where_its_dropped_subject_changes():
+    parts = passages_of("trabajo en un restaurante y no me deja salir y me quita el dinero")
+    assert "no me deja salir" in parts and "me quita el dinero" in parts
