@@ -175,7 +175,7 @@ _SUBJECT = r"(?:he|he's|hes|he'll|she|she's|shes|she'll|they|they're|theyre|they
 # Spanish drops the subject: "... y no me deja salir", "... y me quita el dinero", "... y él dice"
 _SUJETO = r"(?:no me|no nos|me|nos|él|el|ella|ellos|ellas)"
 _CLAUSE = re.compile(r",\s+(?=(?:and|but|so|because|since|then|y|pero|porque)\b)|\s+(?:because|but|porque|pero)\s+"
-                     rf"|\s+(?:and|or|so)\s+(?={_SUBJECT}\b)|\s+(?:y|o)\s+(?={_SUJETO}\b)")
+                     rf"|(?:,|\s+(?:and|or|so))\s+(?={_SUBJECT}\b)|(?:,|\s+(?:y|o))\s+(?={_SUJETO}\b)")
 
 
 def clauses(sentence: str) -> list[str]:

@@ -524,3 +524,12 @@ def test_a_long_sentence_is_also_read_from_where_someone_else_takes_over_as_its_
 def test_a_spanish_sentence_is_also_read_from_where_its_dropped_subject_changes():
     parts = passages_of("trabajo en un restaurante y no me deja salir y me quita el dinero")
     assert "no me deja salir" in parts and "me quita el dinero" in parts
+
+
+def test_a_clause_keeps_the_worry_said_before_it_was_cut_from_its_sentence():
+    detector = Detector(SAFETY)
+    rule = SAFETY.rule("forced-held-or-hurt")
+    sentence = normalise("i think my cousin's girlfriend is in trouble, he takes her phone and she never goes out")
+    clause = normalise("he takes her phone and she never goes out")
+    assert detector.level(rule, clause) == "emergency"  # alone, it says danger now
+    assert detector.level(rule, clause, within=sentence) == "urgent"  # "i think" is worry, about someone else

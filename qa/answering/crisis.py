@@ -38,7 +38,7 @@ import numpy as np
 
 from qa.corpus.rules import LEVELS, Lang, Level, SafetyFile, SafetyRule
 from qa.records import Phone
-from qa.text import language, normalise, tokenise
+from qa.text import language, normalise, sentences, tokenise
 
 # per sentence: the danger classifier's and the support classifier's (probability, closest example)
 Scored = tuple[list[tuple[float, int]], list[tuple[float, int]]]
@@ -182,13 +182,18 @@ class Detector:
         scores = scored[0] if scored is not None and self.semantic(lang) else [None] * len(parts)
         past = self.told_as_past(question)
         holds = self.safety.cues.holds(normalise(question))  # what a rule's triggers may require
-        found = [m for part in parts if (m := self._rules(part, past, holds)) is not None]
+        # a clause cut from a longer sentence ("... and he takes her phone") keeps that sentence's cues:
+        # "i think", "what is the penalty", "two years ago" said before the cut still speak for it
+        whole = sentences(question)
+        within = {part: normalise(next((s for s in whole if part in s), part)) for part in parts}
+        found = [m for part in parts if (m := self._rules(part, past, holds, within[part])) is not None]
         if not found:  # a pattern may span sentences; the cues are then read in the whole question
             found = [m for m in [self._rules(question, past, holds)] if m is not None]
         if self.for_study(question):  # a question for a class or about the news: the rules alone
             scored, scores = None, [None] * len(parts)
         found += [m for part, score in zip(parts, scores, strict=True)
-                  if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds))]
+                  if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds,
+                                                             within=within[part]))]
         if not found and scored is not None:
             found = [m for part, support in zip(parts, scored[1], strict=True)
                      if (m := self._support(part, *support, lang=lang))]
@@ -247,17 +252,18 @@ class Detector:
         cues = self.safety.cues
         return cues.is_past(norm) and cues.present.first(norm) is None
 
-    def _rules(self, text: str, past: bool = False, holds: frozenset[str] = frozenset()) -> CrisisMatch | None:
+    def _rules(self, text: str, past: bool = False, holds: frozenset[str] = frozenset(),
+               within: str = "") -> CrisisMatch | None:
         """The rule that fires for ``text`` at the highest level after the cues (file order between equals);
         ``past``: the message it is part of is told as past; ``holds``: the conditions the message
         holds, for the rules' triggers (``Cues.holds``)."""
         norm = normalise(text)
-        found = [CrisisMatch(rule, hit[0], self.level(rule, norm, past, hit[1], holds), hit[1])
+        found = [CrisisMatch(rule, hit[0], self.level(rule, norm, past, hit[1], holds, within), hit[1])
                  for rule in self.safety.rules if (hit := rule.hit_in(norm, holds)) is not None]
         return min(found, key=lambda m: LEVELS.index(m.level)) if found else None
 
     def _sign(self, text: str, score: float, example: int, lang: str = "en", past: bool = False,
-              holds: frozenset[str] = frozenset()) -> CrisisMatch | None:
+              holds: frozenset[str] = frozenset(), within: str = "") -> CrisisMatch | None:
         layer = self.layer(lang)
         high = layer.threshold if layer is not None else None
         low = layer.urgent_threshold if layer is not None and layer.urgent_threshold is not None else high
@@ -275,23 +281,27 @@ class Detector:
         # or beside what the sign lists (a child named, for a minor exploited)
         now = (score >= high or self.safety.cues.says_now(norm, past)
                or bool(danger.now_when) and holds.issuperset(danger.now_when))
-        level = self.level(rule, norm, past, lang, holds) if now else "urgent"
+        level = self.level(rule, norm, past, lang, holds, within) if now else "urgent"
         return CrisisMatch(rule, self.examples.danger_text[example], level, self.examples.danger_lang[example], sign,
                            round(score, 4))
 
     def level(self, rule: SafetyRule, sentence: str, past: bool = False, lang: str = "en",
-              holds: frozenset[str] = frozenset()) -> Level:
+              holds: frozenset[str] = frozenset(), within: str = "") -> Level:
         """The level ``rule`` gets for a normalised ``sentence`` in ``lang``, after the cues; ``past``: the
         message it is part of is told as past; ``holds``: what the message holds (``Cues.holds``), as a
-        sentence told in the past tense in a message that says "right now" is no story of the past."""
+        sentence told in the past tense in a message that says "right now" is no story of the past;
+        ``within``: the normalised sentence a clause was cut from, whose past, worry and general cues
+        count for the clause too (the past tense is the clause's own)."""
         if rule.level != "emergency":
             return rule.level
         cues = self.safety.cues
         if cues.says_now(sentence, past):
             return "emergency"
+        context = [sentence, within] if within and within != sentence else [sentence]
         lowering: dict[str, Callable[[str], bool]] = {
-                    "past": lambda s: past or cues.is_past(s),
-                    "worry": lambda s: cues.worry.first(s) is not None, "general": cues.is_general,
+                    "past": lambda s: past or any(cues.is_past(c) for c in context),
+                    "worry": lambda s: any(cues.worry.first(c) is not None for c in context),
+                    "general": lambda s: any(cues.is_general(c) for c in context),
                     "tense": lambda s: lang == "en" and "now" not in holds and cues.told_in_past(s)}
         return "urgent" if any(lowering[cue](sentence) for cue in rule.lowered_by) else "emergency"
 
