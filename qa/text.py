@@ -170,7 +170,9 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
-# ... and at "and" / "or" / "so" before someone else as the subject ("... on weekends and he'll call ICE")
+# A long sentence is cut at ", and" / "because" / "but" (and their Spanish), and where someone else
+# becomes its subject: "and" / "or" / "so" or a comma before he, she or they ("... and he'll call ICE").
+# Not before "i": "im tired and i want out" read alone raised emergencies for the tired (docs/safety.md).
 _SUBJECT = r"(?:he|he's|hes|he'll|she|she's|shes|she'll|they|they're|theyre|they'll)"
 # Spanish drops the subject: "... y no me deja salir", "... y me quita el dinero", "... y él dice"
 _SUJETO = r"(?:no me|no nos|me|nos|él|el|ella|ellos|ellas)"
