@@ -533,3 +533,30 @@ def test_a_clause_keeps_the_worry_said_before_it_was_cut_from_its_sentence():
     clause = normalise("he takes her phone and she never goes out")
     assert detector.level(rule, clause) == "emergency"  # alone, it says danger now
     assert detector.level(rule, clause, within=sentence) == "urgent"  # "i think" is worry, about someone else
+
+
+@pytest.mark.parametrize(("minor", "adult"), [
+    ("my sister is 17 and a grown man gives her cash to sleep with him",
+     "my sister is 21 and a grown man gives her cash to sleep with him"),
+    ("mi sobrina de 16 años sale con un señor mayor que le da dinero",
+     "mi sobrina de 22 años sale con un señor mayor que le da dinero"),
+])
+def test_an_adults_age_rules_out_the_sign_of_a_minor(engine, minor, adult):
+    child = engine.trace(minor).safety
+    assert child is not None and (child.sign, child.level) == ("minor", "emergency")
+    grown = engine.trace(adult).safety
+    # still a worry worth the hotline, but not a child exploited, and not danger now from a guess
+    assert grown is not None and grown.sign != "minor" and grown.level == "urgent"
+
+
+@pytest.mark.parametrize(("question", "adult"), [
+    ("my daughter is 20 and has a much older boyfriend", True),
+    ("worried about my son, he's 19 and never home", True),
+    ("mi hija de 19 años se fue con un señor", True),
+    ("im 22 and he keeps my money", True),
+    ("my 15 yo sister and her 20 year old boyfriend", False),  # a minor named: the minor counts
+    ("the guy is 40 and pays my little sister", False),  # the age of someone else says nothing of her
+    ("i'm 30 days clean", False),
+])
+def test_the_adult_age_cue(question, adult):
+    assert ("adult" in SAFETY.cues.holds(normalise(question))) is adult

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -177,11 +177,19 @@ class Detector:
         ``support`` give for ``vectors``, when already known (calibration tries many thresholds).
         """
         lang = language(question)
+        holds = self.safety.cues.holds(normalise(question))  # what a rule's triggers may require
         if vectors is not None and scored is None:
             scored = (self.scores(vectors, lang), self.support(vectors, lang))
+        # A sign the message rules out ("my daughter is 20": no minor) never fires; the sentence it was
+        # closest to speaks of danger all the same, so the next closest sign fires in its place, but
+        # at most urgent: what it describes came closer to the barred sign than to its own.
+        barred = self.barred(holds)
+        capped = [False] * len(parts)
+        if barred and vectors is not None and scored is not None and self.examples is not None:
+            capped = [i >= 0 and self.examples.danger_sign[i] in barred for _, i in scored[0]]
+            scored = (self.scores(vectors, lang, barred), scored[1])
         scores = scored[0] if scored is not None and self.semantic(lang) else [None] * len(parts)
         past = self.told_as_past(question)
-        holds = self.safety.cues.holds(normalise(question))  # what a rule's triggers may require
         # a clause cut from a longer sentence ("... and he takes her phone") keeps that sentence's cues:
         # "i think", "what is the penalty", "two years ago" said before the cut still speak for it
         whole = sentences(question)
@@ -191,7 +199,8 @@ class Detector:
             found = [m for m in [self._rules(question, past, holds)] if m is not None]
         if self.for_study(question):  # a question for a class or about the news: the rules alone
             scored, scores = None, [None] * len(parts)
-        found += [m for part, score in zip(parts, scores, strict=True)
+        found += [m if not cap else replace(m, level="urgent")
+                  for part, score, cap in zip(parts, scores, capped, strict=True)
                   if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds,
                                                              within=within[part]))]
         if not found and scored is not None:
@@ -201,14 +210,20 @@ class Detector:
             return None
         return min(found, key=lambda m: LEVELS.index(m.level))  # min keeps the first of equal levels
 
-    def scores(self, vectors: np.ndarray, lang: str = "en") -> list[tuple[float, int]]:
-        """The semantic layer's (probability of danger, closest example) for each row of ``vectors``."""
+    def scores(self, vectors: np.ndarray, lang: str = "en", barred: frozenset[str] = frozenset()
+               ) -> list[tuple[float, int]]:
+        """The semantic layer's (probability of danger, closest example of a danger sign not ``barred``)
+        for each row of ``vectors``."""
         layer = self.layer(lang)
         if self.examples is None or layer is None or not len(vectors):
             return [(-1.0, -1)] * len(vectors)
         probability = layer.classifier.probability(vectors)
-        closest = self.examples.closest(vectors, among=self.danger_signs)
+        closest = self.examples.closest(vectors, among=self.danger_signs - barred)
         return [(float(p), int(i)) for p, i in zip(probability, closest, strict=True)]
+
+    def barred(self, holds: frozenset[str]) -> frozenset[str]:
+        """The signs a message that ``holds`` these conditions rules out (``DangerSign.not_when``)."""
+        return frozenset(s.id for s in self.safety.signs if s.not_when and holds.issuperset(s.not_when))
 
     def support(self, vectors: np.ndarray, lang: str = "en") -> list[tuple[float, int]]:
         """The support classifier's (probability, closest example of a support sign) for each row."""

@@ -107,7 +107,7 @@ def _compiled_patterns(cls: Any, patterns: Any) -> Any:
     return compiled
 
 
-Condition = Literal["past", "personal", "minor", "close", "worry", "now"]
+Condition = Literal["past", "personal", "minor", "adult", "close", "worry", "now"]
 
 
 class _Words(Strict):
@@ -157,7 +157,7 @@ class Trigger(_Words):
     @classmethod
     def _some(cls, requires: tuple[Condition, ...]) -> tuple[Condition, ...]:
         if not requires:
-            raise ValueError("'requires' needs at least one of past, personal, minor, close, worry, now "
+            raise ValueError("'requires' needs at least one of past, personal, minor, adult, close, worry, now "
                              "(without, list the words above)")
         return requires
 
@@ -214,6 +214,9 @@ class DangerSign(Strict):
     # below the emergency threshold, the sign still says danger now in a message that holds these
     # (``Trigger.requires``): a child named beside the sign of a minor exploited is never "urgent" only
     now_when: tuple[Condition, ...] = ()
+    # in a message that holds these, the sign is not what a sentence says, whatever its score: the
+    # sign of a minor exploited, where the person's age is said and is 18 or more ("my daughter is 20")
+    not_when: tuple[Condition, ...] = ()
 
 
 _EARLIER_YEAR = re.compile(r"(?<!\w)(?:in|back in|around|during|from|en|por|de) ((?:19|20)\d\d)(?!\w)")
@@ -242,8 +245,10 @@ class Cues(Strict):
     study: Words = NO_WORDS
     study_patterns: tuple[re.Pattern[str], ...] = ()  # "for my criminal law class"
     minor_age: tuple[re.Pattern[str], ...] = ()  # a person under 18 named: "my 15 yo", "im 16", "a middle schooler"
+    adult_age: tuple[re.Pattern[str], ...] = ()  # a person's age said, 18 or more: "she's 20", "mi hija de 19 años"
 
-    _compiled = field_validator("past_patterns", "study_patterns", "minor_age", mode="before")(_compiled_patterns)
+    _compiled = field_validator("past_patterns", "study_patterns", "minor_age", "adult_age",
+                                mode="before")(_compiled_patterns)
 
     def is_study(self, message: str) -> bool:
         """Whether a normalised message says it asks for study or about the news."""
@@ -253,6 +258,9 @@ class Cues(Strict):
         """The conditions a trigger may require (``Trigger.requires``) that a normalised message holds."""
         found = {"past": self.is_past(message), "personal": self.personal.first(message) is not None,
                  "minor": any(p.search(message) for p in self.minor_age),
+                 # an adult's age, and nobody under 18 named: "my daughter is 20", not "she's 19, her sister 15"
+                 "adult": any(p.search(message) for p in self.adult_age)
+                 and not any(p.search(message) for p in self.minor_age),
                  "close": self.close.first(message) is not None, "worry": self.worry.first(message) is not None,
                  "now": self.present.first(message) is not None}
         return frozenset(c for c, ok in found.items() if ok)
