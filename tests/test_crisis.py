@@ -210,6 +210,9 @@ def test_getting_out_of_something_else_is_no_story(question):
     ("anoche me dio una golpiza y no me deja ir al médico", "forced-held-or-hurt"),
     ("si hablo dice que van a matar a mi mamá", "forced-held-or-hurt"),
     ("mi amigo se metió algo y ahora no responde y ronca feo", "overdose"),
+    # a threat said as a condition, in the present Spanish uses for it
+    ("si le cuento a alguien me mata", "forced-held-or-hurt"),
+    ("dice que si me voy les hace daño a mis hermanos", "forced-held-or-hurt"),
 ])
 def test_spanish_danger_said_plainly_is_an_emergency_by_rule(question, rule):
     match = rules_only(question)
@@ -349,13 +352,30 @@ def test_between_the_thresholds_only_a_present_cue_raises_an_emergency(engine):
     assert levels == ["urgent", "emergency"]
 
 
+def test_between_the_thresholds_a_child_held_or_exploited_is_an_emergency(engine):
+    """The signs of exploitation (money taken, confinement, ...) say danger now for a child the writer
+    names (now_when: minor, personal), as the sign of a minor does, whatever the closest sign."""
+    layer = engine.detector.layer()
+    adult = "he locks the door so I can't go out"
+    child = "I'm 15 and he locks the door so I can't go out"
+    assert rules_only(adult) is None and rules_only(child) is None
+    scores = [engine.detector.scores(engine.encoder.encode([q]))[0] for q in (adult, child)]
+    assert all(engine.detector.examples.danger_sign[i] != "minor" for _, i in scores), scores
+    high, low = max(p for p, _ in scores) + 0.01, min(p for p, _ in scores) - 0.05
+    trial = Detector(SAFETY, engine.detector.examples, {"en": Layer(layer.classifier, high, low)})
+    levels = [trial.detect(q, [q], engine.encoder.encode([q])).level for q in (adult, child)]
+    assert levels == ["urgent", "emergency"]
+
+
 # -- triggers: words that fire a rule only with something more in the message ----------------------
 
 @pytest.mark.parametrize(("question", "minor"), [
     ("my 15 yo", True), ("one of my 14 yr olds", True), ("my stepdaughter is 16", True), ("im 17", True),
     ("a middle schooler", True), ("she is under 18", True), ("tiene 15 años", True), ("es menor de edad", True),
+    ("tiene 15 anos", True), ("soy menor y", True), ("tengo 16 y mi tío", True), ("the kid, maybe 12, is", True),
     ("she is 15 minutes away", False), ("a minor charge from 2015", False), ("i was 16 when", False),
-    ("my 19 year old", False), ("im 17 weeks pregnant", False),
+    ("my 19 year old", False), ("im 17 weeks pregnant", False), ("tengo 16 dólares", False),
+    ("es un delito menor", False), ("a girl like 14 years ago", False),
 ])
 def test_a_person_under_18_is_named_by_an_age_or_a_school_year(question, minor):
     assert ("minor" in SAFETY.cues.holds(normalise(question))) is minor
