@@ -580,3 +580,14 @@ def test_an_adults_age_rules_out_the_sign_of_a_minor(engine, minor, adult):
 ])
 def test_the_adult_age_cue(question, adult):
     assert ("adult" in SAFETY.cues.holds(normalise(question))) is adult
+
+
+@pytest.mark.parametrize("question", ["soy de honduras", "estoy sola", "tengo un problema", "nos quitaron todo"])
+def test_the_writer_is_named_in_the_spanish_verb(question):
+    # Spanish drops the subject: "tengo", "estoy", "soy" name the writer as "I" does
+    assert "personal" in SAFETY.cues.holds(normalise(question))
+
+
+def test_a_spanish_story_of_the_trade_told_as_past_is_urgent():
+    match = rules_only("tengo antecedentes de prostitución de hace años y no consigo trabajo")
+    assert match is not None and match.level == "urgent" and match.rule.id == "wants-out"
