@@ -591,3 +591,12 @@ def test_the_writer_is_named_in_the_spanish_verb(question):
 def test_a_spanish_story_of_the_trade_told_as_past_is_urgent():
     match = rules_only("tengo antecedentes de prostitución de hace años y no consigo trabajo")
     assert match is not None and match.level == "urgent" and match.rule.id == "wants-out"
+
+
+@pytest.mark.parametrize("question", [
+    "la semana pasada me quitó el pasaporte", "en ese entonces me obligó a trabajar", "ya lo dejé pero me golpeó mucho",
+])
+def test_spanish_time_words_tell_of_the_past_as_the_english_do(question):
+    assert SAFETY.cues.is_past(normalise(question))
+    match = rules_only(question)
+    assert match is not None and match.rule.id == "forced-held-or-hurt" and match.level == "urgent", match
