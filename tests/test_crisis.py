@@ -600,3 +600,14 @@ def test_spanish_time_words_tell_of_the_past_as_the_english_do(question):
     assert SAFETY.cues.is_past(normalise(question))
     match = rules_only(question)
     assert match is not None and match.rule.id == "forced-held-or-hurt" and match.level == "urgent", match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("the back door is padlocked from the outside and we sleep in the basement", "emergency"),
+    ("la puerta la cierran por fuera en la noche", "emergency"),
+    ("i lock my car from the outside with the fob", None),  # a lock, not a person locked in
+    ("a client choked me and i quit the life because of it, where can i get therapy", "urgent"),  # told as over
+])
+def test_a_door_locked_from_outside_and_a_life_quit(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
