@@ -245,7 +245,7 @@ class Cues(Strict):
     study: Words = NO_WORDS
     study_patterns: tuple[re.Pattern[str], ...] = ()  # "for my criminal law class"
     minor_age: tuple[re.Pattern[str], ...] = ()  # a person under 18 named: "my 15 yo", "im 16", "a middle schooler"
-    adult_age: tuple[re.Pattern[str], ...] = ()  # a person's age said, 18 or more: "she's 20", "mi hija de 19 años"
+    adult_age: tuple[re.Pattern[str], ...] = ()  # the writer's or a close person's age, 18+: "im 19", "mi hija de 19 años"
 
     _compiled = field_validator("past_patterns", "study_patterns", "minor_age", "adult_age",
                                 mode="before")(_compiled_patterns)
@@ -256,11 +256,11 @@ class Cues(Strict):
 
     def holds(self, message: str) -> frozenset[str]:
         """The conditions a trigger may require (``Trigger.requires``) that a normalised message holds."""
+        minor = any(p.search(message) for p in self.minor_age)
         found = {"past": self.is_past(message), "personal": self.personal.first(message) is not None,
-                 "minor": any(p.search(message) for p in self.minor_age),
+                 "minor": minor,
                  # an adult's age, and nobody under 18 named: "my daughter is 20", not "she's 19, her sister 15"
-                 "adult": any(p.search(message) for p in self.adult_age)
-                 and not any(p.search(message) for p in self.minor_age),
+                 "adult": not minor and any(p.search(message) for p in self.adult_age),
                  "close": self.close.first(message) is not None, "worry": self.worry.first(message) is not None,
                  "now": self.present.first(message) is not None}
         return frozenset(c for c, ok in found.items() if ok)
