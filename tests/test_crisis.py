@@ -611,3 +611,18 @@ def test_spanish_time_words_tell_of_the_past_as_the_english_do(question):
 def test_a_door_locked_from_outside_and_a_life_quit(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("la dueña me hace atender hombres en la casa", "emergency"),  # "makes me see men"
+    ("no me quiere dejar bajar del carro", "emergency"),  # "won't let me get out"
+    ("el tiene una pistola y esta borracho", "emergency"),
+    ("he has a gun and he's drunk, i'm locked in the bathroom", "emergency"),
+    ("every time i pay some off she adds fines for being late", "emergency"),
+    ("my boyfriend says he has a gun permit, is that legal in ct", None),  # a permit, not a threat
+    ("no me deja dormir el ruido de la calle", None),  # "let me" without a way out
+    ("hace dos años me hacían atender hombres, ya salí", "urgent"),  # told as over
+])
+def test_spanish_force_and_confinement_as_the_english_say_them_and_weapons_and_fines(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
