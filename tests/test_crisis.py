@@ -626,3 +626,18 @@ def test_a_door_locked_from_outside_and_a_life_quit(question, level):
 def test_spanish_force_and_confinement_as_the_english_say_them_and_weapons_and_fines(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level", "rule"), [
+    ("el jefe guarda nuestros pasaportes y no nos permiten salir", "emergency", "forced-held-or-hurt"),
+    ("amenazó con matarme si hablo", "emergency", "forced-held-or-hurt"),
+    ("mi prima trabaja en un masaje y no sé si está en peligro", "urgent", "forced-held-or-hurt"),  # worry
+    ("cuando estaba en la calle mi ex padrote me quitaba todo, dónde hay terapia", "urgent", "wants-out"),
+    ("quiero pedir una orden de restricción contra el que me vendía", "urgent", "wants-out"),
+    ("ya decidí acabar con todo esta noche", "emergency", "self-harm"),
+    ("¿el pasaporte de mi hija se vence este año?", None, None),
+])
+def test_spanish_patterns_one_for_one_with_the_english(question, level, rule):
+    match = rules_only(question)
+    got = (match.level, match.rule.id) if match else (None, None)
+    assert got == (level, rule), match
