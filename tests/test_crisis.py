@@ -635,6 +635,7 @@ def test_spanish_force_and_confinement_as_the_english_say_them_and_weapons_and_f
     ("cuando estaba en la calle mi ex padrote me quitaba todo, dónde hay terapia", "urgent", "wants-out"),
     ("quiero pedir una orden de restricción contra el que me vendía", "urgent", "wants-out"),
     ("ya decidí acabar con todo esta noche", "emergency", "self-harm"),
+    ("mi tratante me mantiene drogada para que no me vaya", "emergency", "forced-held-or-hurt"),
     ("¿el pasaporte de mi hija se vence este año?", None, None),
 ])
 def test_spanish_patterns_one_for_one_with_the_english(question, level, rule):
