@@ -642,3 +642,13 @@ def test_spanish_patterns_one_for_one_with_the_english(question, level, rule):
     match = rules_only(question)
     got = (match.level, match.rule.id) if match else (None, None)
     assert got == (level, rule), match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("my gf does onlyfans and wants to meet guys in person, im worried", "urgent"),
+    ("my nephew posted an ad on one of those sites and i'm worried about him", "urgent"),
+    ("my gf does onlyfans, do we have to pay taxes on it", None),  # no worry: a question of fact
+])
+def test_the_trade_online_beside_worry_about_someone_close(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
