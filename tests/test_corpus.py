@@ -213,7 +213,7 @@ def test_a_contact_fact_the_cited_section_states_needs_no_other_source(corpus_co
     ("      - requires: [minor, personal]\n", "      - requires: []\n",
      "'requires' needs at least one of past, personal, minor, adult, close, worry, now (without, list the words above)"),
     ("      - requires: [minor, personal]\n", "      - requires: [minor, grownup]\n",
-     "'requires' must be 'past', 'personal', 'minor', 'adult', 'close', 'worry' or 'now', not 'grownup'"),
+     "'requires' must be 'past', 'personal', 'minor', 'adult', 'close', 'worry', 'now' or 'writer', not 'grownup'"),
 ])
 def test_a_trigger_without_a_condition_it_knows_is_a_problem_with_its_line(corpus_copy, old, new, message):
     path = corpus_copy / "safety.yaml"

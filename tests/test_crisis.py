@@ -652,3 +652,23 @@ def test_spanish_patterns_one_for_one_with_the_english(question, level, rule):
 def test_the_trade_online_beside_worry_about_someone_close(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # someone close wants out, the writer is not in the message, nothing says now: urgent, whatever the
+    # semantic layer reads
+    ("friend wants to stop escorting but doesnt know how to start over. nobody forces her, she is just broke",
+     "urgent"),
+    ("coworker wants to stop doing dates for money but has no idea how she would pay rent otherwise", "urgent"),
+    # a rule's own words still raise an emergency
+    ("my friend wants out but her pimp won't let her leave the motel", "emergency"),
+])
+def test_someone_close_who_wants_out_told_by_a_writer_not_in_the_message(engine, question, level):
+    assert engine.trace(question).safety.level == level
+
+
+def test_the_writer_cue():
+    from qa.text import normalise
+
+    assert "writer" in SAFETY.cues.holds(normalise("i think my friend wants out"))
+    assert "writer" not in SAFETY.cues.holds(normalise("my friend wants out of the life"))

@@ -199,7 +199,13 @@ class Detector:
             found = [m for m in [self._rules(question, past, holds)] if m is not None]
         if self.for_study(question):  # a question for a class or about the news: the rules alone
             scored, scores = None, [None] * len(parts)
-        found += [m if not cap else replace(m, level="urgent")
+        # someone close said to want out (the urgent rule fired) by a writer who is not in the message and
+        # says nothing of now ("friend wants to stop escorting but doesnt know where to start"): what the
+        # semantic layer reads as danger is that person's wish to leave, urgent at most; a rule's own
+        # phrases ("her pimp won't let her leave") still raise an emergency
+        another = (any(m.rule.level == "urgent" for m in found) and all(m.level != "emergency" for m in found)
+                   and "close" in holds and not holds & {"writer", "now"})
+        found += [m if not (cap or another) else replace(m, level="urgent")
                   for part, score, cap in zip(parts, scores, capped, strict=True)
                   if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds,
                                                              within=within[part]))]
