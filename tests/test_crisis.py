@@ -672,3 +672,16 @@ def test_the_writer_cue():
 
     assert "writer" in SAFETY.cues.holds(normalise("i think my friend wants out"))
     assert "writer" not in SAFETY.cues.holds(normalise("my friend wants out of the life"))
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("he makes me meet guys at the motel every night", "emergency"),
+    ("he makes her go with men for money", "emergency"),
+    ("he made her go with men for money", "urgent"),  # told in the past tense
+    ("he wouldn't let me leave the apartment, now what", "urgent"),  # told in the past tense
+    ("my trafficker is in prison now but he made me work for years, can i get help", "urgent"),  # he is gone
+    ("can someone be charged if they make them do sex work", None),  # 'them': asked in general
+])
+def test_what_someone_is_made_to_do_and_an_exploiter_who_is_gone(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
