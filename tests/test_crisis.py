@@ -685,3 +685,12 @@ def test_the_writer_cue():
 def test_what_someone_is_made_to_do_and_an_exploiter_who_is_gone(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+def test_a_child_exploited_is_an_emergency_whoever_writes(engine):
+    # nobody close named, the writer not in it: a child at a motel with older men is danger now all the same
+    match = engine.trace("a kid in 8th grade says she makes money with older guys at the motel by the highway").safety
+    assert match is not None and match.level == "emergency" and match.rule.id == "minor-exploited"
+    # a general question about minors is still lowered by its cue
+    general = engine.trace("what happens to a 16 year old who is caught selling sex in connecticut").safety
+    assert general is None or general.level != "emergency"
