@@ -694,3 +694,18 @@ def test_a_child_exploited_is_an_emergency_whoever_writes(engine):
     # a general question about minors is still lowered by its cue
     general = engine.trace("what happens to a 16 year old who is caught selling sex in connecticut").safety
     assert general is None or general.level != "emergency"
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("a boy in my nephews class, 8th grade, gets money from older guys for sex", "emergency"),
+    ("one of our kids, 15, says her boyfriend sells her to his friends", "emergency"),  # the age set off by commas
+    ("my niece (16) told me a man pays her for sex", "emergency"),
+])
+def test_a_child_named_with_for_sex_or_an_age_between_commas(question, level):
+    match = rules_only(question)
+    assert match is not None and (match.level, match.rule.id) == (level, "minor-exploited"), match
+
+
+def test_an_age_between_commas_is_a_minor_and_a_count_is_not():
+    assert "minor" in SAFETY.cues.holds(normalise("one of our kids, 15, told me"))
+    assert "minor" not in SAFETY.cues.holds(normalise("we have 15 kids, 3 of them teens"))
