@@ -709,3 +709,21 @@ def test_a_child_named_with_for_sex_or_an_age_between_commas(question, level):
 def test_an_age_between_commas_is_a_minor_and_a_count_is_not():
     assert "minor" in SAFETY.cues.holds(normalise("one of our kids, 15, told me"))
     assert "minor" not in SAFETY.cues.holds(normalise("we have 15 kids, 3 of them teens"))
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("we cant go out unless one of his guys comes with us", "emergency"),  # leaving only on his terms
+    ("i cant go outside today, it's pouring", None),
+    ("i just saw him slap her in the parking lot of the motel", "emergency"),  # third person, just now
+    ("he slapped her once years ago and she left him", "urgent"),
+    ("hes in jail now but he kept my passport for years", "urgent"),  # the one who did it is gone
+    ("the boss kept our passports in his safe", "urgent"),  # told in the past tense
+])
+def test_leaving_on_conditions_violence_to_her_and_stories_that_are_over(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
+
+
+def test_the_spanish_imperfect_tells_of_what_used_to_happen():
+    assert SAFETY.cues.is_past(normalise("mi ex me obligaba a acostarme con hombres"))
+    assert not SAFETY.cues.is_past(normalise("mi ex me obliga a acostarme con hombres"))
