@@ -727,3 +727,8 @@ def test_leaving_on_conditions_violence_to_her_and_stories_that_are_over(questio
 def test_the_spanish_imperfect_tells_of_what_used_to_happen():
     assert SAFETY.cues.is_past(normalise("mi ex me obligaba a acostarme con hombres"))
     assert not SAFETY.cues.is_past(normalise("mi ex me obliga a acostarme con hombres"))
+
+
+@pytest.mark.parametrize("text", ["one of my 8th graders", "she is in 9th grade", "a seventh grader"])
+def test_a_school_grade_names_a_minor_in_the_singular_and_the_plural(text):
+    assert "minor" in SAFETY.cues.holds(normalise(text))
