@@ -403,6 +403,25 @@ def test_the_minor_trigger_needs_a_child_close_to_the_writer_and_what_is_done_to
 
 
 @pytest.mark.parametrize("question", [
+    "my little sister is 14 and grown men keep driving her around, she comes home with cash",
+    "my 15 year old niece has an older boyfriend who says she has to make his money",
+    "mi hija de 14 años sale con hombres mayores y regresa con dinero",
+])
+def test_grown_men_and_money_around_a_child_close_to_the_writer_is_an_emergency(question):
+    match = rules_only(question)
+    assert match is not None and match.rule.id == "minor-exploited" and match.level == "emergency", match
+
+
+@pytest.mark.parametrize("question", [
+    "my 16 year old wants to make money babysitting this summer",  # money, no grown men
+    "is it illegal for a 17 year old to date older men",  # nobody close named
+])
+def test_a_childs_money_or_a_question_about_the_law_is_no_emergency(question):
+    match = rules_only(question)
+    assert match is None or match.level != "emergency", match
+
+
+@pytest.mark.parametrize("question", [
     "i used to do sex work in 2015, can i get my record cleared",
     "expungement for my old solicitation charge from 2012",
     "been out of the life a while, my pics from old escort ads are still online",
