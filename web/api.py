@@ -48,10 +48,12 @@ class QuestionProblem(Problem):
     431: {"model": Problem, "description": "The request headers are too large"},
     503: {"model": Problem, "description": "No usable index is in service"},
 })
-def ask(body: AskRequest, request: Request, engine: EngineDep) -> Answer:
+def ask(body: AskRequest, request: Request, engine: EngineDep) -> Response:
     """Answer a question with verbatim passages, service cards and the crisis banner when it applies."""
-    return engine.answer(body.question, body.top_k or request.app.state.settings.default_top_k, body.lang,
-                         exact=True)
+    answer = engine.answer(body.question, body.top_k or request.app.state.settings.default_top_k, body.lang,
+                           exact=True)
+    # the Answer is the response model already: serialised once, not validated again and dumped twice
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 def document(app: FastAPI, max_question_chars: int) -> Callable[[], dict[str, Any]]:
