@@ -166,6 +166,9 @@ def test_a_present_cue_keeps_an_emergency(engine):
     ("I left him three years ago but I still have flashbacks of him hitting me every night", "urgent"),
     ("I got out in 2021 and he keeps showing up, he hits me when he finds me", "emergency"),  # "keeps": what he does now
     ("I got out last year but he still has my passport", "emergency"),  # "he still": a present cue, not an ongoing one
+    # a habit told in the past tense is over, whatever its "every night" says
+    ("my old pimp made me work every night, i finally left him. where can i get counseling", "urgent"),
+    ("he makes me work every night and takes the money", "emergency"),
 ])
 def test_an_ongoing_cue_says_danger_now_only_when_nothing_is_told_as_past(question, level):
     match = rules_only(question)

@@ -284,7 +284,10 @@ class Cues(Strict):
         with no past cue, of a message not told as past (``past``)."""
         if self.present.first(sentence) is not None:
             return True
-        return not past and self.ongoing.first(sentence) is not None and not self.is_past(sentence)
+        # "he made me work every night" is a habit of the past: an ongoing cue in a sentence told in the
+        # past tense says nothing of now
+        return (not past and self.ongoing.first(sentence) is not None and not self.is_past(sentence)
+                and not told_in_past(sentence))
 
     def is_general(self, sentence: str) -> bool:
         """Whether a normalised sentence asks in general rather than about someone's situation."""
