@@ -754,3 +754,20 @@ def test_the_spanish_imperfect_tells_of_what_used_to_happen():
 @pytest.mark.parametrize("text", ["one of my 8th graders", "she is in 9th grade", "a seventh grader"])
 def test_a_school_grade_names_a_minor_in_the_singular_and_the_plural(text):
     assert "minor" in SAFETY.cues.holds(normalise(text))
+
+
+@pytest.mark.parametrize(("text", "past"), [
+    ("6 months out of the life and i need a job", True),  # "N months out", as "out N months"
+    ("two years out of the game and clean", True),
+    ("i got arrested while i was being trafficked", True),  # "while i was", as "when i was"
+    # an infinitive: "before I (can) leave" as often as "before I left", so no past cue
+    ("dice que le tengo que pagar antes de irme", False),
+])
+def test_past_cues_said_both_ways(text, past):
+    assert SAFETY.cues.is_past(normalise(text)) is past
+
+
+def test_still_stuck_with_someone_is_now():
+    assert SAFETY.cues.says_now(normalise("still stuck with him and the cops laugh with him"))
+    match = rules_only("tiene mi pasaporte y dice que le pague antes de irme")
+    assert match is not None and match.level == "emergency", match
