@@ -578,8 +578,9 @@ def test_a_clause_keeps_the_worry_said_before_it_was_cut_from_its_sentence():
 
 
 @pytest.mark.parametrize(("minor", "adult"), [
-    ("my sister is 17 and a grown man gives her cash to sleep with him",
-     "my sister is 21 and a grown man gives her cash to sleep with him"),
+    # not "a grown man": with a child named, that is the minor trigger's own phrase, and the rule fires first
+    ("my sister is 17 and a man in his forties gives her cash to sleep with him",
+     "my sister is 21 and a man in his forties gives her cash to sleep with him"),
     ("mi sobrina de 16 años sale con un señor mayor que le da dinero",
      "mi sobrina de 22 años sale con un señor mayor que le da dinero"),
 ])
