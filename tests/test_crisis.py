@@ -388,6 +388,10 @@ def test_a_person_under_18_is_named_by_an_age_or_a_school_year(question, minor):
     "my stepdaughter is 15 and i just found her on an escort site",
     "im 16 and my bf says men pay me for sex is normal",
     "one of my 15 yr olds says an older friend rents her out on weekends",
+    # grooming as it looks from outside: grown men around the child, money the child brings home
+    "my little sister is 14 and grown men keep driving her around, she comes home with cash",
+    "my 15 year old niece has an older boyfriend who says she has to make his money",
+    "mi hija de 14 años sale con hombres mayores y regresa con dinero",
 ])
 def test_a_child_named_beside_what_is_done_to_them_is_an_emergency_by_rule(question):
     match = rules_only(question)
@@ -399,29 +403,12 @@ def test_a_child_named_beside_what_is_done_to_them_is_an_emergency_by_rule(quest
     "can a 17 year old legally work as an escort in another state",  # nobody close is named
     "a 16 year old selling sex, what does the law say",  # a general question: urgent at most
     "my daughter is 20 and her pimp takes her money",  # not a minor: the rule's own words decide
+    "my 16 year old wants to make money babysitting this summer",  # money, no grown men
+    "is it illegal for a 17 year old to date older men",  # nobody close named
 ])
 def test_the_minor_trigger_needs_a_child_close_to_the_writer_and_what_is_done_to_them(question):
     match = rules_only(question)
     assert match is None or match.rule.id != "minor-exploited" or match.level != "emergency", match
-
-
-@pytest.mark.parametrize("question", [
-    "my little sister is 14 and grown men keep driving her around, she comes home with cash",
-    "my 15 year old niece has an older boyfriend who says she has to make his money",
-    "mi hija de 14 años sale con hombres mayores y regresa con dinero",
-])
-def test_grown_men_and_money_around_a_child_close_to_the_writer_is_an_emergency(question):
-    match = rules_only(question)
-    assert match is not None and match.rule.id == "minor-exploited" and match.level == "emergency", match
-
-
-@pytest.mark.parametrize("question", [
-    "my 16 year old wants to make money babysitting this summer",  # money, no grown men
-    "is it illegal for a 17 year old to date older men",  # nobody close named
-])
-def test_a_childs_money_or_a_question_about_the_law_is_no_emergency(question):
-    match = rules_only(question)
-    assert match is None or match.level != "emergency", match
 
 
 @pytest.mark.parametrize("question", [
