@@ -3,7 +3,7 @@
 import pytest
 
 from qa.errors import CorpusError
-from qa.lifecycle.evaluate import figures, load_questions, run
+from qa.lifecycle.evaluate import Question, calibrate_on, figures, load_questions, run
 from qa.lifecycle.gate import load_floors
 from qa.retrieval.confidence import calibrate
 from tests.conftest import QUESTIONS
@@ -88,9 +88,20 @@ def test_real_wording_meets_its_floors_per_category(version, category):
 def test_the_answered_rule_is_calibrated_on_real_wording_too(version):
     assert version.manifest["calibration"]["questions"] == "questions.yaml + wording.yaml"
     # out-of-scope questions refused for a gap (another place, a subject or a fact the corpus does not
-    # cover) are refused whatever the threshold and leave the calibration: 31 of the 61 at stop 26
+    # cover) are refused whatever the threshold and count as refused at every cut (stop 32)
     assert version.manifest["calibration"]["labelled"]["in_scope"] >= 150
-    assert version.manifest["calibration"]["labelled"]["out_of_scope"] >= 25
+    assert version.manifest["calibration"]["labelled"]["out_of_scope"] >= 55
+
+
+def test_a_question_refused_for_a_gap_counts_as_refused_and_leaves_the_threshold_where_it_was(engine):
+    tune = load_questions(QUESTIONS, "tune")
+    # a subject out_of_scope.yaml names (taxes): refused whatever its confidence
+    taxes = Question(q="when do i have to file my state income tax return", kind="out_of_scope", split="tune")
+    assert engine.trace(taxes.q).gap is not None
+    before, after = calibrate_on(engine, tune), calibrate_on(engine, [*tune, taxes])
+    assert after["labelled"]["out_of_scope"] == before["labelled"]["out_of_scope"] + 1
+    assert after["threshold"] == before["threshold"]
+    assert after["out_of_scope_refused"] >= before["out_of_scope_refused"]
 
 
 def test_the_gate_refuses_a_wording_category_below_its_floor():

@@ -27,6 +27,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # the tune split; no share of refusals is forced, because near-topic questions score like in-scope
 # ones, and forcing 90% refused would refuse a third of the in-scope questions (docs/quality.md).
 MIN_REFUSED = 0.0
+REFUSED_WHATEVER = -10.0  # the confidence a question refused for a gap counts with (below any real one)
 
 
 class Question(BaseModel):
@@ -151,11 +152,13 @@ def by_category(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
 def calibrate_on(engine: Engine, questions: list[Question], lang: str = "en") -> dict[str, Any]:
     """Calibrate the answered rule on the ``questions`` (use the tune split) that read as ``lang``."""
     # Crisis questions are answered whatever their confidence, so they do not pull the threshold down.
-    # A question refused for a gap (another place, a missing kind of fact) is refused whatever the
-    # threshold, so it does not move it either.
+    # A question refused for a gap (another place, a subject not covered, a missing kind of fact) is
+    # refused whatever the threshold: it counts as refused at every cut (below any confidence), so a
+    # subject named in out_of_scope.yaml neither moves the threshold nor changes the weight of the rest
+    # (left out, an out-of-scope question made each remaining one count for more).
     traces = {q.q: engine.trace(q.q) for q in questions}
-    usable = [q for q in questions if traces[q.q].gap is None and traces[q.q].lang == lang]
-    conf = {q.q: traces[q.q].confidence for q in usable}
+    usable = [q for q in questions if traces[q.q].lang == lang]
+    conf = {q.q: traces[q.q].confidence if traces[q.q].gap is None else REFUSED_WHATEVER for q in usable}
     ins = [conf[q.q] for q in usable if q.in_scope and q.crisis != "emergency"]
     return calibrate(ins, [conf[q.q] for q in usable if not q.in_scope], min_refused=MIN_REFUSED)
 
