@@ -32,6 +32,9 @@ from qa.answering import facts
     ("what is the income limit for husky", "amount"),
     ("how often should i get tested for hiv", "frequency"),
     ("¿cada cuánto me debo hacer la prueba?", "frequency"),
+    ("a q hora cierran los sabados", "hours"),  # "q" for "qué", as Spanish is typed
+    ("how many arrests for prostitution were there in windham last year", "count"),
+    ("¿cuántas víctimas de trata hay en connecticut?", "count"),
 ])
 def test_the_kind_of_fact_a_question_asks_for(question, kind):
     found = facts.asked(question)
@@ -57,6 +60,9 @@ def test_what_a_fact_looks_like_in_text():
     assert amount.held_by(["a fine of up to $500"], []) and not amount.held_by(["significant fines"], [])
     often = next(k for k in facts.KINDS if k.name == "frequency")
     assert often.held_by(["get tested every three months"], []) and not often.held_by(["regular testing"], [])
+    count = next(k for k in facts.KINDS if k.name == "count")
+    assert count.held_by(["police made 42 arrests"], []) and count.held_by(["about 30% of cases"], [])
+    assert not count.held_by(["publishes Unified Crime Reports (UCR) that include arrests"], [])
 
 
 def test_opening_hours_that_nothing_lists_get_an_honest_answer(engine):

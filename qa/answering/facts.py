@@ -76,8 +76,8 @@ KINDS: tuple[FactKind, ...] = (
             r"|\bwhat time (?:do|does|is|are|will)\b"
             r"|\bwhen (?:do|does|is|are|will) .{0,40}\b(?:open|close)\b|\bopen (?:on|at|today|tomorrow|on weekends|late)\b"
             # a schedule: "what nights are the classes", "which days do they test"
-            r"|\b(?:what|which) (?:nights?|days?|times?) (?:are|is|do|does|can|will)\b|\bqu[eé] d[ií]as\b"
-            r"|\bhorarios?\b|\ba qu[eé] hora (?:abre|abren|cierra|cierran)\b"),
+            r"|\b(?:what|which) (?:nights?|days?|times?) (?:are|is|do|does|can|will)\b|\b(?:qu[eé]|q) d[ií]as\b"
+            r"|\bhorarios?\b|\ba (?:qu[eé]|q) hora (?:abre|abren|cierra|cierran)\b"),
         _re(r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b24/7\b|\b24 hours\b|\b(?:mon|tue|wed|thu|fri|sat|sun)"
             r"(?:day)?s?\s*(?:-|to|through|–)"),
         "hours",
@@ -111,8 +111,22 @@ KINDS: tuple[FactKind, ...] = (
             r"|\b(?:annual(?:ly)?|yearly|daily|weekly|monthly)\b|\bcada (?:\w+ )?(?:d[ií]a|semana|mes|a[nñ]o)\b"),
     ),
     FactKind(
+        # a count of people or events ("how many arrests were there in 2022"): the FAQ says where figures are
+        # published, not the figures
+        "count", N_("how many there are"),
+        _re(r"\bhow many (?:people|women|men|girls|boys|kids|children|minors|victims|survivors|arrests|convictions|"
+            r"cases|sex workers|prostitutes|escorts|johns|traffickers|persons|reports)\b"
+            r"|\b(?:the )?number of (?:people|women|victims|survivors|arrests|convictions|cases|sex workers|prostitutes|"
+            r"reports)\b"
+            r"|\bcu[aá]nt[oa]s (?:personas|gente|mujeres|hombres|ni[nñ][oa]s|menores|v[ií]ctimas|sobrevivientes|arrestos|"
+            r"condenas|casos|trabajadoras|prostitutas|reportes|denuncias)\b"
+            r"|\b(?:el )?n[uú]mero de (?:personas|v[ií]ctimas|arrestos|casos|trabajadoras)\b"),
+        _re(r"\b\d[\d,.]*\s*(?:%|percent|por ciento)|\b\d[\d,]*\s+(?:\w+\s+)?(?:people|women|men|girls|victims|survivors|"
+            r"arrests|convictions|cases|persons|reports|personas|mujeres|v[ií]ctimas|arrestos|casos|denuncias)\b"),
+    ),
+    FactKind(
         "age", N_("an age"),
-        _re(r"\bhow old\b|\bwhat age\b|\bage of consent\b|\b(?:minimum|legal) age\b|\bage limit\b|\bqu[eé] edad\b"
+        _re(r"\bhow old\b|\bwhat age\b|\bage of consent\b|\b(?:minimum|legal) age\b|\bage limit\b|\b(?:qu[eé]|q) edad\b"
             r"|\bedad (?:m[ií]nima|de consentimiento|legal)\b"),
         _re(r"\b(?:under|over|below|above|aged?)\s+\d{1,2}\b"
             r"|\b\d{1,2}\s*(?:years? old|-year-old|or older|and older|and up)\b"),
@@ -120,7 +134,7 @@ KINDS: tuple[FactKind, ...] = (
     FactKind(
         "year", N_("a year or date"),
         _re(r"\bwhat year\b|\bwhen (?:was|were|did)\b.*\b(?:passed|enacted|founded|created|established|signed|made|start|"
-            r"started|begin|began)\b|\ben qu[eé] a[nñ]o\b"),
+            r"started|begin|began)\b|\ben (?:qu[eé]|q) a[nñ]o\b"),
         _re(r"\b(?:1[89]|20)\d\d\b"),
     ),
     FactKind(
