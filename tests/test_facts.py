@@ -35,6 +35,8 @@ from qa.answering import facts
     ("a q hora cierran los sabados", "hours"),  # "q" for "qué", as Spanish is typed
     ("how many arrests for prostitution were there in windham last year", "count"),
     ("¿cuántas víctimas de trata hay en connecticut?", "count"),
+    ("how many underage victims does the state find a year", "count"),
+    ("what's the non-emergency line for the state police", "phone"),
 ])
 def test_the_kind_of_fact_a_question_asks_for(question, kind):
     found = facts.asked(question)

@@ -20,6 +20,8 @@ from qa.text import normalise
     ("can the clinic give me doxy pep after a condom broke", "doxy pep"),
     ("is there parking at the health center", "parking"),
     ("¿va a llover mañana en willimantic?", "llover"),
+    ("does the u visa cover victims of assault", "u visa"),
+    ("can i buy narcan over the counter", "over the counter"),
 ])
 def test_a_question_naming_a_subject_the_faq_does_not_cover(version, question, word):
     assert any(t.named_in(normalise(question)) == word for t in version.corpus.topics)
@@ -31,6 +33,7 @@ def test_a_question_naming_a_subject_the_faq_does_not_cover(version, question, w
     "what happens to johns who get caught",
     # a landlord or a lease is part of the neighbourhood the FAQ speaks of; an eviction is not
     "our landlord says the girls on the corner bring crime, is that true",
+    "i got hooked on prescription pills while working, where can i get treatment",
 ])
 def test_a_question_the_faq_answers_names_no_such_subject(version, question):
     assert not [t.name for t in version.corpus.topics if t.named_in(normalise(question))]

@@ -92,6 +92,7 @@ KINDS: tuple[FactKind, ...] = (
     FactKind(
         "phone", N_("a phone number for that"),
         _re(r"\b(?:phone|telephone|cell|contact|hotline|helpline) (?:number|#)\b|\b(?:what|which) number\b"
+            r"|\bnon[- ]?emergency (?:number|line|phone)\b"
             r"|\bnumber (?:to|for|i can|can i|do i) (?:call|text)\b"
             r"|\bn[uú]mero (?:de tel[eé]fono|para llamar|de (?:la )?l[ií]nea)\b|\btel[eé]fono de\b"),
         _re(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}\b|\b1-8\d\d-\d{3}-\d{4}\b|\b911\b|\btext \d{5,6}\b"),
@@ -114,12 +115,12 @@ KINDS: tuple[FactKind, ...] = (
         # a count of people or events ("how many arrests were there in 2022"): the FAQ says where figures are
         # published, not the figures
         "count", N_("how many there are"),
-        _re(r"\bhow many (?:people|women|men|girls|boys|kids|children|minors|victims|survivors|arrests|convictions|"
-            r"cases|sex workers|prostitutes|escorts|johns|traffickers|persons|reports)\b"
+        _re(r"\bhow many (?:\w+ )?(?:people|women|men|girls|boys|kids|children|minors|victims|survivors|arrests|"
+            r"convictions|cases|sex workers|prostitutes|escorts|johns|traffickers|persons|reports)\b"
             r"|\b(?:the )?number of (?:people|women|victims|survivors|arrests|convictions|cases|sex workers|prostitutes|"
             r"reports)\b"
-            r"|\bcu[aá]nt[oa]s (?:personas|gente|mujeres|hombres|ni[nñ][oa]s|menores|v[ií]ctimas|sobrevivientes|arrestos|"
-            r"condenas|casos|trabajadoras|prostitutas|reportes|denuncias)\b"
+            r"|\bcu[aá]nt[oa]s (?:\w+ )?(?:personas|gente|mujeres|hombres|ni[nñ][oa]s|menores|v[ií]ctimas|sobrevivientes|"
+            r"arrestos|condenas|casos|trabajadoras|prostitutas|reportes|denuncias)\b"
             r"|\b(?:el )?n[uú]mero de (?:personas|v[ií]ctimas|arrestos|casos|trabajadoras)\b"),
         _re(r"\b\d[\d,.]*\s*(?:%|percent|por ciento)|\b\d[\d,]*\s+(?:\w+\s+)?(?:people|women|men|girls|victims|survivors|"
             r"arrests|convictions|cases|persons|reports|personas|mujeres|v[ií]ctimas|arrestos|casos|denuncias)\b"),
