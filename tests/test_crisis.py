@@ -759,3 +759,21 @@ def test_still_stuck_with_someone_is_now():
     assert SAFETY.cues.says_now(normalise("still stuck with him and the cops laugh with him"))
     match = rules_only("tiene mi pasaporte y dice que le pague antes de irme")
     assert match is not None and match.level == "emergency", match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("if i see a girl at the truck stop who cant leave the guy shes with, do i call someone", "urgent"),
+    ("a girl at the truck stop cant leave the guy shes with", "emergency"),
+])
+def test_a_bystanders_suspicion_put_as_a_condition_is_a_worry(question, level):
+    match = rules_only(question)
+    assert match is not None and match.level == level, match
+
+
+def test_a_condition_about_anyone_is_general_unless_the_writer_is_in_the_message():
+    detector = Detector(SAFETY)
+    rule = SAFETY.rule("forced-held-or-hurt")
+    sentence = normalise("if ur 16 and he has ur id and all the money")
+    assert detector.level(rule, sentence) == "urgent"  # "if ur ...": anyone at all
+    # "... asking bc it's me": the writer's own case
+    assert detector.level(rule, sentence, holds=frozenset({"writer"})) == "emergency"

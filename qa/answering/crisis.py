@@ -322,7 +322,8 @@ class Detector:
         lowering: dict[str, Callable[[str], bool]] = {
                     "past": lambda s: past or any(cues.is_past(c) for c in context),
                     "worry": lambda s: any(cues.worry.first(c) is not None for c in context),
-                    "general": lambda s: any(cues.is_general(c) for c in context),
+                    "general": lambda s: any(cues.is_general(c) or ("writer" not in holds and cues.hypothetical.first(c))
+                                             for c in context),
                     "tense": lambda s: lang == "en" and "now" not in holds and cues.told_in_past(s)}
         return "urgent" if any(lowering[cue](sentence) for cue in rule.lowered_by) else "emergency"
 

@@ -236,6 +236,9 @@ class Cues(Strict):
     past_patterns: tuple[re.Pattern[str], ...] = ()  # "i was 15 when"; and a year before this one, "in 2019"
     worry: Words = NO_WORDS
     general: Words = NO_WORDS  # a general or legal question ("what is the penalty for ..."), not a situation
+    # a condition about anyone at all ("if ur under 18 ..."): general in a message where the writer is not
+    # ("... asking bc it's me" is the writer's own case)
+    hypothetical: Words = NO_WORDS
     # a sentence that opens like a question and names nobody close ("can a pimp be charged ...") is general too
     openers: Words = NO_WORDS
     personal: Words = NO_WORDS
