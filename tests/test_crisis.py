@@ -379,6 +379,9 @@ def test_between_the_thresholds_a_child_held_or_exploited_is_an_emergency(engine
     ("she is 15 minutes away", False), ("a minor charge from 2015", False), ("i was 16 when", False),
     ("my 19 year old", False), ("im 17 weeks pregnant", False), ("tengo 16 dólares", False),
     ("es un delito menor", False), ("a girl like 14 years ago", False),
+    ("una chica de como 14 años", True), ("mi vecinita de 11 añitos", True),
+    ("a sophomore at the high school near us", True), ("two students at my school, both freshmen", True),
+    ("my roommate, a college freshman at my school", False), ("my son is a freshman at uconn", False),
 ])
 def test_a_person_under_18_is_named_by_an_age_or_a_school_year(question, minor):
     assert ("minor" in SAFETY.cues.holds(normalise(question))) is minor
@@ -777,3 +780,12 @@ def test_a_condition_about_anyone_is_general_unless_the_writer_is_in_the_message
     assert detector.level(rule, sentence) == "urgent"  # "if ur ...": anyone at all
     # "... asking bc it's me": the writer's own case
     assert detector.level(rule, sentence, holds=frozenset({"writer"})) == "emergency"
+
+
+def test_the_sign_of_a_minor_exploited_with_no_age_said_is_a_worry(engine):
+    """Grooming as it reads from outside, with no age, school year or danger now said, is urgent; the same
+    with an age is an emergency."""
+    worry = engine.trace("an older guy buys my niece gifts and takes her to parties with his friends").safety
+    assert worry is not None and worry.sign == "minor" and worry.level == "urgent"
+    child = engine.trace("an older guy buys my niece gifts and takes her to parties with his friends, she is 15").safety
+    assert child is not None and child.level == "emergency"

@@ -303,6 +303,9 @@ class Detector:
         now = (score >= high or self.safety.cues.says_now(norm, past)
                or bool(danger.now_when) and holds.issuperset(danger.now_when))
         level = self.level(rule, norm, past, lang, holds, within) if now else "urgent"
+        if (level == "emergency" and danger.emergency_when and not holds.issuperset(danger.emergency_when)
+                and not self.safety.cues.says_now(norm, past)):
+            level = "urgent"
         return CrisisMatch(rule, self.examples.danger_text[example], level, self.examples.danger_lang[example], sign,
                            round(score, 4))
 

@@ -217,6 +217,10 @@ class DangerSign(Strict):
     # in a message that holds these, the sign is not what a sentence says, whatever its score: the
     # sign of a minor exploited, where the person's age is said and is 18 or more ("my daughter is 20")
     not_when: tuple[Condition, ...] = ()
+    # an emergency from this sign only in a message that holds these, or in a sentence that says danger now;
+    # otherwise urgent at most: "an older boyfriend who buys her everything" reads like the sign of a minor
+    # exploited, but says no age, and is a worry about someone else
+    emergency_when: tuple[Condition, ...] = ()
 
 
 _EARLIER_YEAR = re.compile(r"(?<!\w)(?:in|back in|around|during|from|en|por|de) ((?:19|20)\d\d)(?!\w)")
