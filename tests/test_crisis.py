@@ -791,3 +791,9 @@ def test_the_sign_of_a_minor_exploited_with_no_age_said_is_a_worry(engine):
     assert worry is not None and worry.sign == "minor" and worry.level == "urgent"
     child = engine.trace("an older guy buys my niece gifts and takes her to parties with his friends, she is 15").safety
     assert child is not None and child.level == "emergency"
+
+
+
+def test_right_now_as_typed_says_danger_now():
+    assert rules_only("i left him last year but he has my passport").level == "urgent"
+    assert rules_only("i left him last year but he has my passport rn").level == "emergency"
