@@ -385,6 +385,7 @@ def test_between_the_thresholds_a_child_held_or_exploited_is_an_emergency(engine
     ("a teenage girl at the motel", True), ("my little brother", True), ("mi hermanita", True),
     ("when i was in my teens", False),
     ("shes not even 15", True), ("he's barely 16", True), ("she is about 15 miles away", False),
+    ("my niece is in hs", True), ("mi hija va en la secundaria", True), ("im a junior at eastern", False),
 ])
 def test_a_person_under_18_is_named_by_an_age_or_a_school_year(question, minor):
     assert ("minor" in SAFETY.cues.holds(normalise(question))) is minor
