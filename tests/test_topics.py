@@ -23,6 +23,7 @@ from qa.text import normalise
     ("does the u visa cover victims of assault", "u visa"),
     ("can i buy narcan over the counter", "over the counter"),
     ("could you write a letter for me to my probation officer", "could you write"),
+    ("whats the max penalty for patronizing a prostitute", "max penalty"),
 ])
 def test_a_question_naming_a_subject_the_faq_does_not_cover(version, question, word):
     assert any(t.named_in(normalise(question)) == word for t in version.corpus.topics)
