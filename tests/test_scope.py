@@ -81,6 +81,7 @@ def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     # the continent of a covered country is covered
     "is it illegal everywhere in north america or just here",
     "i was told it's legal in other states, is it legal in connecticut",
+    "is it legal here like in other states",
 ])
 def test_where_a_person_comes_from_or_a_covered_place_is_not_a_scope_problem(scope, question):
     assert scope.elsewhere(question) is None

