@@ -799,3 +799,33 @@ def test_the_sign_of_a_minor_exploited_with_no_age_said_is_a_worry(engine):
 def test_right_now_as_typed_says_danger_now():
     assert rules_only("i left him last year but he has my passport").level == "urgent"
     assert rules_only("i left him last year but he has my passport rn").level == "emergency"
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # a child advertised online, or made to pay with sex for a place to stay: the trade, whoever writes
+    ("my niece is 14 and someone is posting her online", "emergency"),
+    ("im 15 and the guy im staying with says i have to make money with my body", "emergency"),
+    ("mi hija de 15 años y vi anuncios de ella en una pagina", "emergency"),
+    ("my son is 15 and posts his art online", None),  # a child named with nothing of the trade
+])
+def test_a_child_advertised_or_made_to_pay_with_sex_for_a_bed(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("text", "now"), [
+    ("i got out last year but he found me again", True),  # it has started again
+    ("left him in 2023 and now im back with him", True),
+    ("i got out last year and im doing better", False),
+])
+def test_a_story_of_the_past_that_has_started_again_is_now(text, now):
+    assert SAFETY.cues.says_now(normalise(text)) is now
+
+
+@pytest.mark.parametrize(("text", "past"), [
+    ("desde que salí de esa casa no tengo dónde vivir", True),  # got out
+    ("un carro me sigue desde que salí del trabajo", False),  # left work: no story of the past
+    ("cuando sali de la escuela estaba ahi esperandome", False),
+])
+def test_spanish_got_out_is_not_leaving_work_or_school(text, past):
+    assert SAFETY.cues.is_past(normalise(text)) is past
