@@ -829,3 +829,30 @@ def test_a_story_of_the_past_that_has_started_again_is_now(text, now):
 ])
 def test_spanish_got_out_is_not_leaving_work_or_school(text, past):
     assert SAFETY.cues.is_past(normalise(text)) is past
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # papers held, a debt for the trip, a quota before a bed, a threat to call immigration, a covert message
+    ("the manager is holding our passports until the season ends", "emergency"),
+    ("she says i have to work off the cost of bringing me here", "emergency"),
+    ("got to make 500 tonight or i cant go back to the apartment", "emergency"),
+    ("he says he'll call immigration if i stop", "emergency"),
+    ("cant talk. not by choice. what do i do", "emergency"),
+    ("dice que va a llamar a la migra si no trabajo", "emergency"),
+    ("la deuda nunca baja aunque trabajo diario", "emergency"),
+    ("how do i renew my passport", None),
+    ("i cant talk to my mom about this stuff", None),
+])
+def test_papers_held_a_debt_for_the_trip_a_quota_and_a_threat_to_call_immigration(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("sometimes i think about stepping in front of a train", "emergency"),
+    ("a veces pienso en tirarme de un puente", "emergency"),
+    ("we walked off the bridge trail to the park", None),
+])
+def test_a_way_to_die_said_without_the_word(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
