@@ -856,3 +856,27 @@ def test_papers_held_a_debt_for_the_trip_a_quota_and_a_threat_to_call_immigratio
 def test_a_way_to_die_said_without_the_word(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # told in the past: support now, not an emergency
+    ("wasnt allowed to see a doctor the whole time, where can i get a checkup", "urgent"),
+    ("i was raped by a client a while back and never told anyone", "urgent"),
+    ("im two years out of the game and looking for a support group", "urgent"),
+    # said in the present, the same is danger now
+    ("im not allowed to see a doctor", "emergency"),
+])
+def test_what_was_done_told_in_the_past_is_urgent(question, level):
+    match = rules_only(question)
+    assert match is not None and match.level == level, match
+
+
+def test_a_worry_said_in_another_sentence_speaks_for_a_sentence_about_someone_else():
+    detector = Detector(SAFETY)
+    rule = SAFETY.rule("forced-held-or-hurt")
+    about_her = normalise("the boss has her passport")
+    assert detector.level(rule, about_her) == "emergency"
+    assert detector.level(rule, about_her, holds=frozenset({"worry"})) == "urgent"  # "... i'm worried"
+    # the writer hurt is danger now, whatever worry the message says elsewhere
+    assert detector.level(rule, normalise("the boss has my passport and hits me"), holds=frozenset({"worry"})) \
+        == "emergency"

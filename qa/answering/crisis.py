@@ -324,7 +324,10 @@ class Detector:
         context = [sentence, within] if within and within != sentence else [sentence]
         lowering: dict[str, Callable[[str], bool]] = {
                     "past": lambda s: past or any(cues.is_past(c) for c in context),
-                    "worry": lambda s: any(cues.worry.first(c) is not None for c in context),
+                    # a worry said anywhere in the message speaks for a sentence about someone else ("she
+                    # always has bruises. i'm worried"), not for one in which the writer is the one hurt
+                    "worry": lambda s: any(cues.worry.first(c) is not None for c in context)
+                    or ("worry" in holds and cues.writer.first(s) is None),
                     "general": lambda s: any(cues.is_general(c) or ("writer" not in holds and cues.hypothetical.first(c))
                                              for c in context),
                     "tense": lambda s: lang == "en" and "now" not in holds and cues.told_in_past(s)}
