@@ -37,6 +37,12 @@ from qa.answering import facts
     ("¿cuántas víctimas de trata hay en connecticut?", "count"),
     ("how many underage victims does the state find a year", "count"),
     ("what's the non-emergency line for the state police", "phone"),
+    # the Spanish of fact questions already read in English
+    ("cuanto cobra el abogado", "cost"),
+    ("cuanto tarda el resultado", "duration"),
+    ("dan clases los sabados? a q hora", "hours"),
+    ("what percentage of sex workers have hiv", "count"),
+    ("¿qué porcentaje de las víctimas son menores?", "count"),
 ])
 def test_the_kind_of_fact_a_question_asks_for(question, kind):
     found = facts.asked(question)

@@ -48,6 +48,9 @@ def test_the_jurisdiction_and_the_places_the_corpus_names_are_covered(scope):
     ("¿es legal en sudamérica?", "South America"),
     ("which countries have legal brothels", "other states and countries"),
     ("¿en qué países es legal?", "otros estados y países"),
+    # a part of a place, in Spanish as in English ("the counties of nevada")
+    ("en que condados de nevada es legal", "Nevada"),
+    ("las leyes de mexico sobre la prostitucion", "Mexico"),
 ])
 def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     found = scope.elsewhere(question)
@@ -82,6 +85,7 @@ def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     "is it illegal everywhere in north america or just here",
     "i was told it's legal in other states, is it legal in connecticut",
     "is it legal here like in other states",
+    "soy del estado de texas y me arrestaron aquí",  # "de" after a part of a place, said of the writer's home
 ])
 def test_where_a_person_comes_from_or_a_covered_place_is_not_a_scope_problem(scope, question):
     assert scope.elsewhere(question) is None

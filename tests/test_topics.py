@@ -24,6 +24,11 @@ from qa.text import normalise
     ("can i buy narcan over the counter", "over the counter"),
     ("could you write a letter for me to my probation officer", "could you write"),
     ("whats the max penalty for patronizing a prostitute", "max penalty"),
+    ("any good apps for learning english", "learning english"),
+    ("how do i enroll my son in kindergarten", "enroll my son"),
+    ("when does the new album come out", "new album"),
+    ("mi telefono no carga que hago", "no carga"),
+    ("is there a certification course for advocates", "certification"),
 ])
 def test_a_question_naming_a_subject_the_faq_does_not_cover(version, question, word):
     assert any(t.named_in(normalise(question)) == word for t in version.corpus.topics)

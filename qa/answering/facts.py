@@ -65,7 +65,8 @@ KINDS: tuple[FactKind, ...] = (
         _re(r"\bhow much (?:does|do|would|will|is|are)\b.*\b(?:cost|costs|charge|pay)\b|\b(?:cost|price)s? (?:of|for|to)\b"
             r"|\bwhat(?: does|'s| is) (?:it|the \w+) cost\b"
             r"|\bhow much (?:is|are) (?:it|a|an|the) (?:test|visit|appointment)s?\b"
-            r"|\bis (?:it|testing|that|this|the \w+) free\b|\bcu[aá]nto (?:cuesta|cobran|vale)\b|\bprecio\b|\bes gratis\b"),
+            r"|\bis (?:it|testing|that|this|the \w+) free\b|\bcu[aá]nto (?:cuesta|cuestan|cobran|cobra|vale|valen)\b"
+            r"|\bprecio\b|\bes gratis\b"),
         _re(r"\$\s?\d|\bfree\b|\bno[- ]cost\b|\blow[- ]cost\b|\bsliding[- ]scale\b|\bgratis\b|\bwithout charge\b"),
         "cost",
     ),
@@ -77,7 +78,7 @@ KINDS: tuple[FactKind, ...] = (
             r"|\bwhen (?:do|does|is|are|will) .{0,40}\b(?:open|close)\b|\bopen (?:on|at|today|tomorrow|on weekends|late)\b"
             # a schedule: "what nights are the classes", "which days do they test"
             r"|\b(?:what|which) (?:nights?|days?|times?) (?:are|is|do|does|can|will)\b|\b(?:qu[eé]|q) d[ií]as\b"
-            r"|\bhorarios?\b|\ba (?:qu[eé]|q) hora (?:abre|abren|cierra|cierran)\b"),
+            r"|\bhorarios?\b|\ba (?:qu[eé]|q) hora\b"),
         _re(r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b24/7\b|\b24 hours\b|\b(?:mon|tue|wed|thu|fri|sat|sun)"
             r"(?:day)?s?\s*(?:-|to|through|–)"),
         "hours",
@@ -102,7 +103,8 @@ KINDS: tuple[FactKind, ...] = (
         "duration", N_("how long"),
         _re(rf"\bhow (?:many|much) (?:{_UNITS}|time)\b|\bhow long (?:does|do|will|would|is|are|can|until|before|till|to"
             rf"|it|the|for|after|has|have|should)\b|\bstatute of limitations?\b"
-            rf"|\bcu[aá]nto(?:s)? (?:tiempo|a[nñ]os|meses|d[ií]as)\b"),
+            rf"|\bcu[aá]nto(?:s)? (?:tiempo|a[nñ]os|meses|d[ií]as)\b"
+            rf"|\bcu[aá]nto (?:tarda|tardan|demora|demoran|dura|duran)\b"),
         _re(rf"\b{_NUMBER_WORDS}\s*(?:-\s*)?{_UNITS}\b|\bpermanent(?:ly)?\b|\bforever\b|\blifetime\b|\bsame[- ]day\b"),
     ),
     FactKind(
@@ -121,7 +123,9 @@ KINDS: tuple[FactKind, ...] = (
             r"reports)\b"
             r"|\bcu[aá]nt[oa]s (?:\w+ )?(?:personas|gente|mujeres|hombres|ni[nñ][oa]s|menores|v[ií]ctimas|sobrevivientes|"
             r"arrestos|condenas|casos|trabajadoras|prostitutas|reportes|denuncias)\b"
-            r"|\b(?:el )?n[uú]mero de (?:personas|v[ií]ctimas|arrestos|casos|trabajadoras)\b"),
+            r"|\b(?:el )?n[uú]mero de (?:personas|v[ií]ctimas|arrestos|casos|trabajadoras)\b"
+            # a share of people is a figure too ("what percentage of people here have HIV")
+            r"|\bwhat (?:percent|percentage|proportion|share|fraction)\b|\b(?:qu[eé]|q) (?:porcentaje|proporci[oó]n)\b"),
         _re(r"\b\d[\d,.]*\s*(?:%|percent|por ciento)|\b\d[\d,]*\s+(?:\w+\s+)?(?:people|women|men|girls|victims|survivors|"
             r"arrests|convictions|cases|persons|reports|personas|mujeres|v[ií]ctimas|arrestos|casos|denuncias)\b"),
     ),

@@ -46,7 +46,11 @@ _PLACES_IN_GENERAL = re.compile(r"\b(?:what|which|other|otros|otras|que|q|cuales
 IN_GENERAL = {"en": "other states and countries", "es": "otros estados y países"}
 _HERE = re.compile(r"\b(?:here|this state|aqui|aca|este estado)\b")  # folded: "aquí" is "aqui"
 # "in the state of nevada", "in the desert part of nevada": these words then "of" before a place are locative too
-_PART_OF = {"state", "part", "parts", "city", "county", "area", "areas", "side", "region", "town", "country"}
+_PART_OF = {"state", "part", "parts", "city", "county", "area", "areas", "side", "region", "town", "country",
+            "states", "cities", "counties", "towns", "regions",
+            # the Spanish, before "de": "los condados de nevada", "el estado de texas", "las leyes de méxico"
+            "estado", "estados", "ciudad", "ciudades", "condado", "condados", "parte", "partes", "zona", "zonas",
+            "regiones", "pueblo", "pueblos", "ley", "leyes", "gobierno", "policia", "carceles"}
 # A place followed by one of these words is the subject too ("nevada law", "germany's brothels").
 _SUBJECT_AFTER = re.compile(r"^(?:'s|s)?\s*(?:laws?|legal|statutes?|police|courts?|rules?|brothels?|ley|leyes)\b")
 # Two-letter state codes that are also common words in capitals ("IN", "OR", "ME"...) are left out.
@@ -217,8 +221,8 @@ class Scope:
                 return Place(place, place)
             before = text[:start].split()
             after = text[end:]
-            if len(before) >= 2 and before[-1] == "of" and before[-2] in _PART_OF \
-                    and not any(w in _ORIGIN for w in before[-6:]):
+            if len(before) >= 2 and before[-1] in ("of", "de", "del") and before[-2] in _PART_OF \
+                    and not any(w in _ORIGIN or w in _FIRST_PERSON for w in before[-6:]):
                 return Place(place, text[start:end])
             # the place opens the question: its subject ("New York decriminalized it?"), unless the writer is in
             # the message ("Honduras is where my family is", "Guatemala, de ahí soy, me trajeron"): a person
