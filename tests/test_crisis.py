@@ -880,3 +880,12 @@ def test_a_worry_said_in_another_sentence_speaks_for_a_sentence_about_someone_el
     # the writer hurt is danger now, whatever worry the message says elsewhere
     assert detector.level(rule, normalise("the boss has my passport and hits me"), holds=frozenset({"worry"})) \
         == "emergency"
+
+
+@pytest.mark.parametrize(("text", "past"), [
+    ("i used to work for a pimp", True),
+    ("it used to happen every night", True),
+    ("i heard it used to be legal there", False),  # a law's past, not the writer's
+])
+def test_used_to_tells_a_story_of_the_past_but_not_of_a_law(text, past):
+    assert SAFETY.cues.is_past(normalise(text)) is past
