@@ -889,3 +889,16 @@ def test_a_worry_said_in_another_sentence_speaks_for_a_sentence_about_someone_el
 ])
 def test_used_to_tells_a_story_of_the_past_but_not_of_a_law(text, past):
     assert SAFETY.cues.is_past(normalise(text)) is past
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("he says i belong to him and i cant stop", "emergency"),
+    ("im only allowed to see people he picks", "emergency"),
+    ("el tiene la llave del cuarto y no estoy segura de poder salir", "emergency"),
+    ("me revisa el cel cada noche", "emergency"),
+    ("maybe it would be better for everyone if i was gone", "emergency"),
+    ("can a dog belong to two owners", None),
+])
+def test_owned_held_by_a_key_or_a_phone_and_disappearing_as_a_relief(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
