@@ -228,6 +228,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["QA_INDEX_DIR"] = str(args.index)  # worker processes read the settings anew
         get_settings.cache_clear()
         settings = get_settings()
+    # each worker lends a question answered alone its share of the cores (Settings.idle_threads)
+    os.environ["QA_WORKERS"] = str(args.workers)
     current_version_id(settings.index_dir)  # no index: say which command builds one, before binding the port
     from web.server import serve
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     encoder_threads: int = Field(1, ge=1, le=64, description="Threads the model uses for a question in each server "
                                                               "process (torch intra-op); one keeps answers fast when the "
                                                               "CPU is busy (docs/performance.md)")
+    encoder_idle_threads: int = Field(0, ge=0, le=64, description="Threads the model (ONNX Runtime) uses for a "
+                                                                   "question that is the only one being encoded in "
+                                                                   "its server process; 0: the cores shared among "
+                                                                   "the workers (docs/performance.md)")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes qa serve runs (its --workers sets it)")
     reload_seconds: float = Field(1.0, ge=0.1, le=3600, description="How often qa serve checks for a new index version")
     exit_url: str = Field("https://www.weather.gov/", description="Where Quick exit sends a person")
     # Staff console (qa/staff/)
@@ -78,6 +84,12 @@ class Settings(BaseSettings):
                                description="Spanish questions: Spanish questions get their own answered threshold, "
                                            "calibrated on their tune split; the gate checks their test split")
     floors_file: Path = Field(ROOT / "eval" / "floors.yaml", description="Quality floors the build gate enforces")
+
+    def idle_threads(self) -> int:
+        """Threads for a question encoded alone in a server process: ``encoder_idle_threads``, or the
+        machine's cores shared among the workers (at least ``encoder_threads``)."""
+        shared = (os.cpu_count() or 1) // self.workers
+        return self.encoder_idle_threads or max(shared, self.encoder_threads)
 
 
 def default(name: str) -> Any:

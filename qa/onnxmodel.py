@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -186,8 +187,8 @@ class OnnxEncoder(Encoder):
 
     backend: Backend = "onnx"
 
-    def __init__(self, path: Path, onnx_dir: Path, threads: int = 0):
-        super().__init__(path, threads)
+    def __init__(self, path: Path, onnx_dir: Path, threads: int = 0, idle_threads: int = 0):
+        super().__init__(path, threads, idle_threads)
         self.dimension = config_dimension(path)
         self.file = export_path(onnx_dir, self.fingerprint)
         if not self.file.is_file():
@@ -196,6 +197,9 @@ class OnnxEncoder(Encoder):
         self._tokenizer = _tokenizer(path)
         self._sessions: dict[int, onnxruntime.InferenceSession] = {}
         self._lock = threading.Lock()
+        self._in_flight = 0  # questions being answered now (``answering``), in any thread of this process
+        self._count = threading.Lock()
+        self.last_threads = 0  # the threads the last call ran with (for tests and benchmarks)
         # a broken export fails at start, not at the first question; made once, for the threads it
         # will run with (a session takes about 0.2 s to make, a quarter of a server's start)
         self._get_session(self.threads)
@@ -222,7 +226,34 @@ class OnnxEncoder(Encoder):
         out = np.zeros((len(texts), self.dimension), dtype="float32")
         if not texts:
             return out
-        session = self._get_session(self.threads)
+        alone = self._in_flight <= 1  # the question this call is part of, if any, is the only one
+        # the idle cores' session once ``warm`` has made it: a first question does not wait for it
+        session = self._sessions.get(self.idle_threads) if alone and self.idle_threads > self.threads > 0 else None
+        self.last_threads = self.idle_threads if session is not None else self.threads
+        return self._encode(session or self._get_session(self.threads), texts, out, batch_size)
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Counts a question being answered in this process for the duration of the block. A question
+        answered while another one is runs its model on ``threads`` (one): the cores are then shared by
+        the questions, never oversubscribed by more than the one that started alone (ONNX Runtime's
+        threads do not collapse on a busy CPU as torch's do: docs/performance.md, stop 33)."""
+        with self._count:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._count:
+                self._in_flight -= 1
+
+    def warm(self) -> None:
+        """Makes the session a question answered alone runs on (about 0.2 s); until then it runs on
+        ``threads``, so that the first question does not wait for it."""
+        if self.idle_threads > self.threads > 0:
+            self._get_session(self.idle_threads)
+
+    def _encode(self, session: onnxruntime.InferenceSession, texts: list[str], out: np.ndarray,
+                batch_size: int) -> np.ndarray:
         # longest first, as sentence-transformers does: each batch pads to its own longest text
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(order), batch_size):

@@ -11,6 +11,8 @@ then prints one Markdown table and the ratios project/peer and two workers/one w
 
 - ``qa-w1``: ``qa serve --workers 1`` (``POST /api/ask``, the project's JSON answer);
 - ``qa-w2``: ``qa serve --workers 2``;
+- ``qa-w1-one``: ``qa serve --workers 1`` with ``QA_ENCODER_IDLE_THREADS=1`` (one model thread for every
+  question, as before stop 33; not run unless named in ``--servers``);
 - ``peer``: ``scripts/dense_peer.py`` (the same model on torch, FAISS flat over the corpus's
   paragraphs, the 3 closest as JSON, one uvicorn worker; no spelling, lexical side, safety or cards).
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import statistics
 import sys
 import threading
@@ -54,6 +57,7 @@ class Target:
     port: int
     path: str  # where questions are POSTed
     workers: int = 0  # uvicorn workers that must say "Application startup complete" (0: /healthz is enough)
+    env: dict[str, str] | None = None  # the environment it starts with (None: this one's)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -136,7 +140,7 @@ def _ask(c: httpx.Client, target: Target, question: str, run: Run) -> None:
 
 def measure(target: Target, questions: list[str], args: argparse.Namespace) -> dict[str, Run]:
     """Start ``target``, warm it up, take every measurement, stop it."""
-    with Server(target.cmd, target.name) as server:
+    with Server(target.cmd, target.name, env=target.env) as server:
         health = healthy(target.url("/healthz"))
         # /healthz answers once one worker is up: every worker must be, or the first figures measure its start
         ready = server.wait(lambda: health() and server.output().count(STARTED) >= target.workers, args.startup_timeout)
@@ -176,6 +180,9 @@ def main() -> None:
     targets = {
         "qa-w1": Target("qa-w1", qa_serve(port := free_port(), 1), port, "/api/ask", 1),
         "qa-w2": Target("qa-w2", qa_serve(port := free_port(), 2), port, "/api/ask", 2),
+        # one thread for every question, alone or not: the server before stop 33 (QA_ENCODER_IDLE_THREADS)
+        "qa-w1-one": Target("qa-w1-one", qa_serve(port := free_port(), 1), port, "/api/ask", 1,
+                            os.environ | {"QA_ENCODER_IDLE_THREADS": "1"}),
         "peer": Target("peer", [sys.executable, str(PEER), "--port", str(port := free_port())], port, "/ask"),
     }
     chosen = [targets[name] for name in args.servers.split(",")]
@@ -210,6 +217,8 @@ def main() -> None:
     ratios("qa-w1", "peer", "project (1 worker) / peer")
     ratios("qa-w2", "peer", "project (2 workers) / peer")
     ratios("qa-w2", "qa-w1", "2 workers / 1 worker")
+    ratios("qa-w1-one", "peer", "project (1 worker, one thread always) / peer")
+    ratios("qa-w1", "qa-w1-one", "1 worker, idle cores lent / one thread always")
 
 
 if __name__ == "__main__":

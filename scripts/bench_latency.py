@@ -18,7 +18,8 @@ It prints a Markdown table of medians and p95 per stage and the ratio "answer / 
     python scripts/bench_latency.py              # the real run, about 2 minutes on 2 cores
     python scripts/bench_latency.py --quick      # a smoke run: 20 questions, 1 round
 
-The engine uses ``QA_ENCODER_THREADS`` threads as a server does (1 by default), and the encoder
+The engine uses ``QA_ENCODER_THREADS`` threads as a server does (1 by default; a question answered alone
+borrows the idle cores, ``QA_ENCODER_IDLE_THREADS``), and the encoder
 ``QA_ENCODER`` selects. Run it alone: the machine's other load is part of what it measures.
 """
 
@@ -169,7 +170,9 @@ def main() -> None:
         engine = open_engine()
     except IndexUnusableError as e:
         sys.exit(f"error: {e}\nbench_latency needs the published index in {settings.index_dir}: build it with `qa build`")
-    engine.encoder.use_threads(settings.encoder_threads)  # as a server process does (web/app.py)
+    # as a server process does (web/app.py): one thread, and the idle cores for a question answered alone
+    engine.encoder.use_threads(settings.encoder_threads, settings.idle_threads())
+    engine.encoder.warm()
     print(f"# {machine()}")
     print(f"# engine encoder {getattr(engine.encoder, 'backend', 'torch')} ({type(engine.encoder).__name__}); "
           f"index {engine.version.id}; {len(questions)} questions x {args.rounds} rounds; "

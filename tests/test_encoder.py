@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from qa.config import ROOT
+from qa.config import ROOT, Settings
 from qa.encoder import TorchEncoder
 from qa.errors import ModelError
 from qa.onnxmodel import OnnxEncoder, export_path
@@ -53,6 +53,34 @@ def test_one_thread_per_question_is_a_session_of_its_own(encoder):
         encoder.use_threads(0)
     assert np.abs(vectors - encoder.encode(TEXTS[:2])).max() < 1e-5
     assert set(encoder._sessions) >= {0, 1}
+
+
+def test_a_question_encoded_alone_borrows_the_idle_cores_and_one_among_others_does_not(encoder):
+    server = OnnxEncoder(encoder.path, encoder.file.parent.parent, threads=1, idle_threads=2)
+    with server.answering():
+        server.encode(TEXTS[:1])
+        assert server.last_threads == 1  # until the idle cores' session is made (a server warms it at start)
+    server.warm()
+    with server.answering():
+        alone = server.encode(TEXTS[:3])
+        assert server.last_threads == 2
+        with server.answering():  # another question is being answered meanwhile
+            among = server.encode(TEXTS[:3])
+            assert server.last_threads == 1
+    with server.answering():
+        assert server.encode(TEXTS[:1]) is not None and server.last_threads == 2  # the count went back down
+    assert np.abs(alone - among).max() < 1e-5  # the same vectors either way
+    # a build (threads 0: every core) and a server asked for one thread only never switch
+    assert OnnxEncoder(encoder.path, encoder.file.parent.parent, threads=1).encode(TEXTS[:1]) is not None
+
+
+@pytest.mark.parametrize(("update", "expected"), [
+    ({"encoder_idle_threads": 3}, 3),  # said outright
+    ({"workers": 1}, os.cpu_count() or 1),  # one worker: every core
+    ({"workers": 64}, 1),  # more workers than cores: one each, as encoder_threads says
+])
+def test_the_idle_threads_are_the_cores_shared_among_the_workers(update, expected):
+    assert Settings().model_copy(update=update).idle_threads() == expected
 
 
 def test_a_server_answers_without_importing_torch(index_dir):

@@ -693,14 +693,17 @@ def test_the_app_gives_the_model_the_configured_number_of_threads(settings):
     from qa.encoder import encoder_for
     from web.app import create_app
 
-    for threads in (2, 1):
-        with TestClient(create_app(settings.model_copy(update={"encoder_threads": threads}))) as c:
+    for threads, idle in ((2, 2), (1, 2)):
+        configured = settings.model_copy(update={"encoder_threads": threads, "encoder_idle_threads": idle})
+        with TestClient(create_app(configured)) as c:
             assert c.post("/api/ask", json={"question": "where can I get narcan"}).status_code == 200
             encoder = c.app.state.live.encoder
-            assert encoder is encoder_for(settings, threads) and encoder.threads == threads
-            # ONNX Runtime fixes its threads per session, whichever thread runs it: one session, made at start
-            assert list(encoder._sessions) == [threads]
-            assert encoder._sessions[threads].get_session_options().intra_op_num_threads == threads
+            assert encoder is encoder_for(settings, threads, idle) and encoder.threads == threads
+        # ONNX Runtime fixes its threads per session, whichever thread runs it: one session made at start, and
+        # one more for a question answered alone when the idle cores are more than a question's share
+        assert sorted(encoder._sessions) == sorted({threads, idle})
+        for n, session in encoder._sessions.items():
+            assert session.get_session_options().intra_op_num_threads == n
 
 
 def test_the_torch_encoder_applies_its_threads_in_every_calling_thread(encoder):

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,10 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # one thread per question: two took 15x longer on a busy CPU (scripts/bench_threads.py)
-        encoder = encoder_for(settings, settings.encoder_threads)
+        # ... and the spare cores to a question answered alone (ONNX Runtime does not collapse as torch did)
+        encoder = encoder_for(settings, settings.encoder_threads, settings.idle_threads())
         live = Live(settings.index_dir, encoder, settings.max_question_chars)
         app.state.live = live
         tense.warm()  # the verb tables of crisis levels, read once the rest is loaded
+        # the session a question answered alone runs on, made beside the first questions rather than before
+        warmer = threading.Thread(target=encoder.warm, daemon=True)
+        warmer.start()
         app.state.login_gate = asyncio.Semaphore(settings.login_concurrency)  # Argon2 checks at once (web.staff)
         stop = live.watch(settings.reload_seconds)  # follow newly published versions
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
@@ -54,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, live.refresh))
         yield
         stop.set()
+        warmer.join()  # onnxruntime aborts the process if it exits while a session is being made
 
     app = FastAPI(title="Windham Answers", version="1", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url="/api/openapi.json")

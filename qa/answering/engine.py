@@ -132,6 +132,10 @@ class Engine:
         """Everything behind the answer to ``question``; ``exact``: its length is counted as sent;
         ``limit``: how many chunks its ranking holds (None: every chunk); ``ranks``: each candidate's
         rank on either side too (``Searcher.search``; the staff check shows them)."""
+        with self.encoder.answering():  # a question answered alone may have the idle cores (qa.onnxmodel)
+            return self._trace(question, mode, exact, limit, ranks)
+
+    def _trace(self, question: str, mode: str, exact: bool, limit: int | None, ranks: bool) -> Trace:
         try:
             text = clean_question(question, self.max_question_chars, exact)
         except QuestionError as e:
