@@ -64,30 +64,39 @@ class Examples:
     danger_text: tuple[str, ...]
     danger_sign: tuple[str, ...]
     danger_lang: tuple[Lang, ...]
-    _by_signs: dict[frozenset[str] | None, list[np.ndarray]] = field(default_factory=dict, init=False, repr=False,
-                                                                    compare=False)
+    _by_signs: dict[frozenset[str] | None, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def closest(self, vectors: np.ndarray, k: int = 3, among: frozenset[str] | None = None) -> np.ndarray:
         """For each row of ``vectors``, the index of the closest danger example of the sign whose ``k``
         closest examples are closest on average (one lucky example does not choose the sign); -1 when
         there are no examples. ``among``: only these signs (None: every sign)."""
-        members = self._members(among)
-        if not len(self.danger) or not members:
+        members, counts = self._members(among)
+        if not len(self.danger) or not len(members):
             return np.full(len(vectors), -1)
         sims = vectors @ self.danger.T
-        strength = np.stack([-np.mean(np.sort(-sims[:, m], axis=1)[:, :k], axis=1) for m in members], axis=1)
+        # every sign's similarities side by side, a sign with fewer examples padded with -inf (the column
+        # that index -1 picks): one sort for all signs rather than one per sign, on every question
+        padded = np.concatenate([sims, np.full((len(sims), 1), -np.inf, dtype=sims.dtype)], axis=1)[:, members]
+        top = -np.sort(-padded, axis=2)[:, :, :k]
+        strength = np.where(np.isfinite(top), top, 0.0).sum(axis=2) / np.minimum(counts, k)
         best = np.argmax(strength, axis=1)  # the first of equal strengths, in sign order
-        return np.asarray([members[b][int(np.argmax(row[members[b]]))] for b, row in zip(best, sims, strict=True)])
+        return np.asarray(members[best, np.argmax(padded[np.arange(len(sims)), best], axis=1)])
 
-
-    def _members(self, among: frozenset[str] | None) -> list[np.ndarray]:
-        """The rows of each sign (in sign order) among ``among``: worked out once per set of signs."""
-        members = self._by_signs.get(among)
-        if members is None:
+    def _members(self, among: frozenset[str] | None) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of each sign (in sign order) among ``among``, as a matrix padded with -1, and how many
+        each sign has: worked out once per set of signs."""
+        found = self._by_signs.get(among)
+        if found is None:
             signs = sorted(s for s in set(self.danger_sign) if among is None or s in among)
-            members = [np.flatnonzero(np.asarray(self.danger_sign) == sign) for sign in signs]
-            self._by_signs[among] = members
-        return members
+            rows = [np.flatnonzero(np.asarray(self.danger_sign) == sign) for sign in signs]
+            width = max((len(r) for r in rows), default=0)
+            members = np.full((len(rows), width), -1, dtype=np.int64)
+            for i, r in enumerate(rows):
+                members[i, :len(r)] = r
+            found = (members, np.asarray([len(r) for r in rows]))
+            self._by_signs[among] = found
+        return found
 
 
 @dataclass(frozen=True)
