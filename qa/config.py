@@ -41,8 +41,9 @@ class Settings(BaseSettings):
     batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch at build time")
     keep_versions: int = Field(5, ge=1, le=1000, description="Index versions kept when pruning")
     encoder_threads: int = Field(1, ge=1, le=64, description="Threads the model uses for a question in each server "
-                                                              "process (torch intra-op); one keeps answers fast when the "
-                                                              "CPU is busy (docs/performance.md)")
+                                                              "process while another is answered too (intra-op); one "
+                                                              "keeps answers fast when the CPU is busy "
+                                                              "(docs/performance.md)")
     encoder_idle_threads: int = Field(0, ge=0, le=64, description="Threads the model (ONNX Runtime) uses for a "
                                                                    "question that is the only one being encoded in "
                                                                    "its server process; 0: the cores shared among "
