@@ -45,10 +45,12 @@ class Settings(BaseSettings):
                                                               "keeps answers fast when the CPU is busy "
                                                               "(docs/performance.md)")
     encoder_idle_threads: int = Field(0, ge=0, le=64, description="Threads the model (ONNX Runtime) uses for a "
-                                                                   "question that is the only one being encoded in "
-                                                                   "its server process; 0: the cores shared among "
-                                                                   "the workers (docs/performance.md)")
+                                                                   "question that is the only one being answered in "
+                                                                   "its server; 0: every core (docs/performance.md)")
     workers: int = Field(1, ge=1, le=64, description="Worker processes qa serve runs (its --workers sets it)")
+    inflight_file: str = Field("", description="The file where the workers of one server count the questions each "
+                                               "is answering (qa serve --workers sets it; empty: one process, "
+                                               "which counts its own)")
     reload_seconds: float = Field(1.0, ge=0.1, le=3600, description="How often qa serve checks for a new index version")
     exit_url: str = Field("https://www.weather.gov/", description="Where Quick exit sends a person")
     # Staff console (qa/staff/)
@@ -87,9 +89,11 @@ class Settings(BaseSettings):
     floors_file: Path = Field(ROOT / "eval" / "floors.yaml", description="Quality floors the build gate enforces")
 
     def idle_threads(self) -> int:
-        """Threads for a question encoded alone in a server process: ``encoder_idle_threads``, or the
-        machine's cores shared among the workers (at least ``encoder_threads``)."""
-        shared = (os.cpu_count() or 1) // self.workers
+        """Threads for a question answered alone in a server: ``encoder_idle_threads``, or every core
+        (at least ``encoder_threads``). Workers that share no board (``inflight_file``) cannot tell
+        whether another is answering, so each has its share of the cores."""
+        cores = os.cpu_count() or 1
+        shared = cores if self.inflight_file or self.workers == 1 else cores // self.workers
         return self.encoder_idle_threads or max(shared, self.encoder_threads)
 
 

@@ -29,6 +29,7 @@ from qa.errors import ModelError
 
 if TYPE_CHECKING:
     from qa.config import Settings
+    from qa.inflight import Board
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 Backend = Literal["onnx", "torch"]
@@ -74,6 +75,13 @@ class Encoder(ABC):
         # threads for a call that is the only one in flight in this process (0 or fewer than ``threads``:
         # ``threads``): an idle server lends its spare cores to the one question it is answering
         self.idle_threads = idle_threads
+        # the other workers' questions in flight (qa.inflight), when this process is one of several
+        self.board: Board | None = None
+
+    def share(self, board: Board | None) -> None:
+        """Count the questions of the processes on ``board`` too: a question is answered alone only when
+        no worker of the server is answering another."""
+        self.board = board
 
     def warm(self) -> None:  # noqa: B027 - a backend with nothing to make ahead does nothing
         """Makes ahead of the first question what it would otherwise wait for."""

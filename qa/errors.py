@@ -24,6 +24,10 @@ class CorpusError(QAError):
         super().__init__("\n".join(self.problems))
 
 
+class BoardError(QAError):
+    """The workers' shared board of questions in flight cannot be used (``qa.inflight``)."""
+
+
 class IndexUnusableError(QAError):
     """The index cannot be used; the message names the fix."""
 

@@ -226,7 +226,8 @@ class OnnxEncoder(Encoder):
         out = np.zeros((len(texts), self.dimension), dtype="float32")
         if not texts:
             return out
-        alone = self._in_flight <= 1  # the question this call is part of, if any, is the only one
+        # the question this call is part of, if any, is the only one (in the server, when workers share a board)
+        alone = self._in_flight <= 1 and (self.board is None or self.board.others() == 0)
         # the idle cores' session once ``warm`` has made it: a first question does not wait for it
         session = self._sessions.get(self.idle_threads) if alone and self.idle_threads > self.threads > 0 else None
         self.last_threads = self.idle_threads if session is not None else self.threads
@@ -240,11 +241,15 @@ class OnnxEncoder(Encoder):
         threads do not collapse on a busy CPU as torch's do: docs/performance.md, stop 33)."""
         with self._count:
             self._in_flight += 1
+            if self.board is not None:
+                self.board.set(self._in_flight)
         try:
             yield
         finally:
             with self._count:
                 self._in_flight -= 1
+                if self.board is not None:
+                    self.board.set(self._in_flight)
 
     def warm(self) -> None:
         """Makes the session a question answered alone runs on (about 0.2 s); until then it runs on

@@ -13,6 +13,8 @@ then prints one Markdown table and the ratios project/peer and two workers/one w
 - ``qa-w2``: ``qa serve --workers 2``;
 - ``qa-w1-one``: ``qa serve --workers 1`` with ``QA_ENCODER_IDLE_THREADS=1`` (one model thread for every
   question, as before stop 33; not run unless named in ``--servers``);
+- ``qa-w2-share``: ``qa serve --workers 2`` with ``QA_ENCODER_IDLE_THREADS=1`` (a question alone in the server
+  has one core, as before stop 34's shared board; not run unless named in ``--servers``);
 - ``peer``: ``scripts/dense_peer.py`` (the same model on torch, FAISS flat over the corpus's
   paragraphs, the 3 closest as JSON, one uvicorn worker; no spelling, lexical side, safety or cards).
 
@@ -183,6 +185,9 @@ def main() -> None:
         # one thread for every question, alone or not: the server before stop 33 (QA_ENCODER_IDLE_THREADS)
         "qa-w1-one": Target("qa-w1-one", qa_serve(port := free_port(), 1), port, "/api/ask", 1,
                             os.environ | {"QA_ENCODER_IDLE_THREADS": "1"}),
+        # two workers with one core's share each for a question alone: the server before stop 34's board
+        "qa-w2-share": Target("qa-w2-share", qa_serve(port := free_port(), 2), port, "/api/ask", 2,
+                              os.environ | {"QA_ENCODER_IDLE_THREADS": "1"}),
         "peer": Target("peer", [sys.executable, str(PEER), "--port", str(port := free_port())], port, "/ask"),
     }
     chosen = [targets[name] for name in args.servers.split(",")]
@@ -217,6 +222,7 @@ def main() -> None:
     ratios("qa-w1", "peer", "project (1 worker) / peer")
     ratios("qa-w2", "peer", "project (2 workers) / peer")
     ratios("qa-w2", "qa-w1", "2 workers / 1 worker")
+    ratios("qa-w2", "qa-w2-share", "2 workers, a question alone in the server on every core / on its share")
     ratios("qa-w1-one", "peer", "project (1 worker, one thread always) / peer")
     ratios("qa-w1", "qa-w1-one", "1 worker, idle cores lent / one thread always")
 

@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pytest
 
+from qa import inflight
 from qa.config import ROOT, Settings
 from qa.encoder import TorchEncoder
 from qa.errors import ModelError
@@ -74,10 +75,31 @@ def test_a_question_encoded_alone_borrows_the_idle_cores_and_one_among_others_do
     assert OnnxEncoder(encoder.path, encoder.file.parent.parent, threads=1).encode(TEXTS[:1]) is not None
 
 
+def test_a_question_is_alone_only_when_no_worker_of_the_server_answers_another(encoder, tmp_path):
+    server = OnnxEncoder(encoder.path, encoder.file.parent.parent, threads=1, idle_threads=2)
+    server.warm()
+    path = inflight.create(tmp_path)
+    server.share(inflight.Board(path))
+    other = np.frombuffer(bytearray(path.read_bytes()), dtype=inflight.ROW)  # another worker's slot, written by hand
+    with server.answering():
+        server.encode(TEXTS[:1])
+        assert server.last_threads == 2
+        assert server.board is not None and np.frombuffer(path.read_bytes(), dtype=inflight.ROW)["busy"].sum() == 1
+        other[1] = (os.getppid(), 1)  # a live process, answering a question of its own
+        with open(path, "r+b") as f:
+            f.seek(inflight.ROW.itemsize)
+            f.write(other[1:2].tobytes())
+        server.encode(TEXTS[:1])
+        assert server.last_threads == 1
+    assert np.frombuffer(path.read_bytes(), dtype=inflight.ROW)["busy"][0] == 0  # this one's count went back down
+    server.share(None)
+
+
 @pytest.mark.parametrize(("update", "expected"), [
     ({"encoder_idle_threads": 3}, 3),  # said outright
     ({"workers": 1}, os.cpu_count() or 1),  # one worker: every core
-    ({"workers": 64}, 1),  # more workers than cores: one each, as encoder_threads says
+    ({"workers": 64}, 1),  # more workers than cores, and no board: one each, as encoder_threads says
+    ({"workers": 64, "inflight_file": "/dev/shm/x"}, os.cpu_count() or 1),  # a board: a question alone in the server
 ])
 def test_the_idle_threads_are_the_cores_shared_among_the_workers(update, expected):
     assert Settings().model_copy(update=update).idle_threads() == expected

@@ -15,10 +15,12 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from qa import inflight
 from qa.config import Settings
 from qa.index.format import load_version
 from qa.lifecycle.build import build
@@ -258,6 +260,7 @@ def test_publish_under_load_with_two_workers_drops_nothing_and_never_goes_back(f
     server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--workers", "2"],
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    board = Path("/")  # the workers' board, once they have started
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -300,6 +303,12 @@ def test_publish_under_load_with_two_workers_drops_nothing_and_never_goes_back(f
 
         workers = _workers(server.pid)
         assert len(workers) == 2
+        # the workers count each other's questions in flight on one board, in a slot each (qa.inflight)
+        boards = {_environ(w).get("QA_INFLIGHT_FILE") for w in workers}
+        assert len(boards) == 1 and None not in boards
+        board = Path(boards.pop() or "")
+        time.sleep(1.0)  # a worker claims its slot when its app starts, after /healthz may already answer
+        assert set(np.frombuffer(board.read_bytes(), dtype=inflight.ROW)["pid"]) >= set(workers)
         served: dict[int, int] = dict.fromkeys(workers, 0)  # samples in which each worker held a client
         threads = [threading.Thread(target=client_loop, args=(seen,)) for seen in clients]
         for t in threads:
@@ -342,6 +351,7 @@ def test_publish_under_load_with_two_workers_drops_nothing_and_never_goes_back(f
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+    assert board != Path("/") and not board.exists()  # removed when the server stopped
 
 
 def test_prune_keeps_the_newest_and_the_live_version(first, encoder, corpus_copy):
@@ -442,6 +452,12 @@ def _workers(parent: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout
     pids = [int(p) for p in out.split()]
     return [p for p in pids if b"resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+
+def _environ(pid: int) -> dict[str, str]:
+    """The environment process ``pid`` started with."""
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(p.decode(errors="replace").split("=", 1) for p in pairs if b"=" in p)
 
 
 def _holds_client(pid: int, port: int) -> bool:

@@ -23,6 +23,7 @@ from qa.config import Settings, get_settings
 from qa.encoder import encoder_for
 from qa.errors import IndexUnusableError, QuestionError
 from qa.i18n import N_, gettext
+from qa.inflight import Board
 from qa.lifecycle.live import Live
 from qa.staff.console import QualityCache
 from qa.staff.db import Store
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # one thread per question: two took 15x longer on a busy CPU (scripts/bench_threads.py)
         # ... and the spare cores to a question answered alone (ONNX Runtime does not collapse as torch did)
         encoder = encoder_for(settings, settings.encoder_threads, settings.idle_threads())
+        # with several workers, a question is alone when no worker is answering another (qa.inflight)
+        board = Board(settings.inflight_file) if settings.inflight_file else None
+        encoder.share(board)
         live = Live(settings.index_dir, encoder, settings.max_question_chars)
         app.state.live = live
         tense.warm()  # the verb tables of crisis levels, read once the rest is loaded
@@ -60,6 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         stop.set()
         warmer.join()  # onnxruntime aborts the process if it exits while a session is being made
+        if board is not None:
+            encoder.share(None)
+            board.close()
 
     app = FastAPI(title="Windham Answers", version="1", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url="/api/openapi.json")

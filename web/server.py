@@ -29,6 +29,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.supervisors.multiprocess import Multiprocess
 
+from qa import inflight
 from qa.config import get_settings
 
 
@@ -101,6 +102,12 @@ def serve(host: str, port: int, workers: int = 1) -> None:
     if config.workers > 1:
         sock = config.bind_socket()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        IndexReloading(config, sockets=[sock]).run()
+        # where the workers count each other's questions in flight (qa.inflight); they inherit it
+        board = inflight.create()
+        os.environ["QA_INFLIGHT_FILE"] = str(board)
+        try:
+            IndexReloading(config, sockets=[sock]).run()
+        finally:
+            board.unlink(missing_ok=True)
     else:
         server.run()
