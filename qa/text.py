@@ -99,6 +99,27 @@ def bare(text: str) -> str:
     return text if text.isascii() else text.translate(_BARE)
 
 
+_RUN = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=16)
+def _runs(plain: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of ``plain`` (runs of word characters), and every start of each: a question is read by a
+    few hundred matchers, through a handful of texts (its sentences, normalised or folded)."""
+    words = frozenset(_RUN.findall(plain))
+    return words, frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
+
+
+def _keys(phrase: str, prefix: bool) -> tuple[str, bool] | None:
+    """The word a text must hold for ``phrase`` to be in it: the phrase's first run of word characters,
+    and whether a text's word need only start with it (the phrase's last word, with ``prefix``); None:
+    a phrase without one (it may be anywhere)."""
+    m = _RUN.search(phrase)
+    if m is None:
+        return None
+    return m.group(), prefix and m.end() == len(phrase)
+
+
 @dataclass(frozen=True)
 class PhraseMatcher:
     """Finds ``phrases`` (already normalised) in a normalised text, as whole words, in their listed order,
@@ -115,8 +136,17 @@ class PhraseMatcher:
     prefix: bool = False
     _regexes: tuple[re.Pattern[str], ...] | None = field(default=None, init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    # the words one of which a text must hold (whole, or at the start of one of its words) before the
+    # expression is tried at all; None: any text may hold a phrase. Exact: a phrase's first word is
+    # a whole word of the text wherever the phrase matches, as both ends of the match are boundaries.
+    _whole: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _starts: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        keys = [k for p in self.phrases if (k := _keys(bare(p), self.prefix)) is not None]
+        if len(keys) == len(self.phrases):
+            object.__setattr__(self, "_whole", frozenset(word for word, start in keys if not start))
+            object.__setattr__(self, "_starts", frozenset(word for word, start in keys if start))
         if self.phrases:
             # longest first only for readability: the tail after the group makes the engine try every
             # phrase at a position before it moves on, so a match anywhere is found whatever the order
@@ -127,9 +157,18 @@ class PhraseMatcher:
     def _tail(self) -> str:
         return "" if self.prefix else r"(?!\w)"
 
+    def _may_hold(self, plain: str) -> bool:
+        """Whether ``plain`` holds a word some phrase starts with (a set lookup, where a search of the
+        expression costs microseconds: most matchers find nothing in most texts)."""
+        if self._whole is None:
+            return True
+        words, starts = _runs(plain)
+        return not self._whole.isdisjoint(words) or (bool(self._starts) and not self._starts.isdisjoint(starts))
+
     def earliest(self, text: str) -> int | None:
         """Where the first occurrence of any phrase starts, or None."""
-        m = self._any.search(bare(text)) if self._any else None
+        plain = bare(text)
+        m = self._any.search(plain) if self._any and self._may_hold(plain) else None
         return m.start() if m else None
 
     def first(self, text: str) -> str | None:
@@ -141,7 +180,7 @@ class PhraseMatcher:
         """(where it starts, the words of ``text`` it matched) for every occurrence of each phrase, phrase
         by phrase in listed order."""
         plain = bare(text)
-        if self._any is None or self._any.search(plain) is None:
+        if self._any is None or not self._may_hold(plain) or self._any.search(plain) is None:
             return
         if self._regexes is None:  # compiled at the first text that holds a phrase: most matchers never see one
             object.__setattr__(self, "_regexes",
