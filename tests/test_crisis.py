@@ -150,14 +150,20 @@ def test_a_danger_sentence_buried_in_a_long_message_counts(engine):
 @pytest.mark.parametrize("question", [
     "I got away from my trafficker two years ago, can I still get a T visa?",
     "My friend overdosed last month. She is fine now. Where do we get narcan?",
+    "i finally got away from my pimp, i need a lawyer",  # getting away, with no time word
+    "im safe at my aunts house, he doesnt know where i am. who helps with a restraining order",
 ])
 def test_past_events_are_urgent_not_emergency(engine, question):
     answer = engine.answer(question)
     assert answer.safety is not None and answer.safety.level == "urgent", answer.safety
 
 
-def test_a_present_cue_keeps_an_emergency(engine):
-    answer = engine.answer("he still has my passport from when i got here last year")
+@pytest.mark.parametrize("question", [
+    "he still has my passport from when i got here last year",
+    "im safe at my aunts house now but he still has my passport",
+])
+def test_a_present_cue_keeps_an_emergency(engine, question):
+    answer = engine.answer(question)
     assert answer.safety is not None and answer.safety.level == "emergency"
 
 
@@ -889,6 +895,18 @@ def test_a_worry_said_in_another_sentence_speaks_for_a_sentence_about_someone_el
 ])
 def test_used_to_tells_a_story_of_the_past_but_not_of_a_law(text, past):
     assert SAFETY.cues.is_past(normalise(text)) is past
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("he beat me up an hour ago and took my phone", "emergency"),  # minutes or hours ago is now
+    ("he beat me up like 20 min ago and took my phone", "emergency"),
+    ("he beat me up 3 hrs ago and took my phone", "emergency"),
+    ("he beat me up a year ago and took my phone", "urgent"),  # over
+    ("he beat me up two weeks ago and took my phone", "urgent"),
+])
+def test_minutes_or_hours_ago_is_now_and_longer_ago_is_past(question, level):
+    match = rules_only(question)
+    assert match is not None and match.level == level, match
 
 
 @pytest.mark.parametrize(("question", "level"), [
