@@ -920,3 +920,26 @@ def test_minutes_or_hours_ago_is_now_and_longer_ago_is_past(question, level):
 def test_owned_held_by_a_key_or_a_phone_and_disappearing_as_a_relief(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+def test_a_sentence_about_an_everyday_subject_is_left_to_the_rules(engine):
+    """With this model a Spanish sentence about a broken phone came closest to danger's examples; a subject
+    of everyday life (out_of_scope.yaml, ``everyday``) keeps the example sentences from reading it."""
+    question = "se me rompio la pantalla del celular y ya no carga, q hago"
+    detector = engine.detector
+    parts = passages_of(question)
+    vectors = engine.encoder.encode(parts)
+    unaware = Detector(detector.safety, detector.examples, detector.layers)  # the same layer, no everyday words
+    assert unaware.detect(question, parts, vectors) is not None  # what the example sentences alone say
+    assert detector.detect(question, parts, vectors) is None
+    answer = engine.answer(question)
+    assert answer.safety is None and not answer.answered and answer.gap is not None and answer.gap.kind == "topic"
+
+
+@pytest.mark.parametrize("question", [
+    "my phone wont charge and he wont let me leave the house",
+    "i need a recipe for something quick, he gets mad if dinner is late and hits me",
+])
+def test_a_rule_still_fires_in_a_sentence_about_an_everyday_subject(engine, question):
+    match = engine.trace(question).safety
+    assert match is not None and match.level == "emergency", match

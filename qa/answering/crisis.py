@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from qa.corpus.rules import LEVELS, Lang, Level, SafetyFile, SafetyRule
+from qa.corpus.rules import LEVELS, NO_WORDS, Lang, Level, SafetyFile, SafetyRule
 from qa.records import Phone
-from qa.text import language, normalise, sentences, tokenise
+from qa.text import PhraseMatcher, language, normalise, sentences, tokenise
 
 # per sentence: the danger classifier's and the support classifier's (probability, closest example)
 Scored = tuple[list[tuple[float, int]], list[tuple[float, int]]]
@@ -146,10 +146,14 @@ class Detector:
     question is held to thresholds calibrated on Spanish questions (qa.lifecycle.crisis_model).
     """
 
-    def __init__(self, safety: SafetyFile, examples: Examples | None = None, layers: dict[str, Layer] | None = None):
+    def __init__(self, safety: SafetyFile, examples: Examples | None = None, layers: dict[str, Layer] | None = None,
+                 everyday: PhraseMatcher = NO_WORDS):
         self.safety = safety
         self.examples = examples
         self.layers = dict(layers or {})
+        # the words of everyday subjects the corpus does not cover (out_of_scope.yaml): a sentence that
+        # names one is left to the rules (``speaks_of_danger``)
+        self.everyday = everyday
         self.support_signs = support_signs(safety)
         self.danger_signs = frozenset(s.id for s in safety.signs) - self.support_signs
         # With the English model every Spanish sentence is somewhat close to every Spanish example
@@ -162,11 +166,12 @@ class Detector:
             for w in tokenise(text, "es"))
 
     @classmethod
-    def from_manifest(cls, safety: SafetyFile, examples: Examples | None, crisis: dict[str, Any]) -> Detector:
+    def from_manifest(cls, safety: SafetyFile, examples: Examples | None, crisis: dict[str, Any],
+                      everyday: PhraseMatcher = NO_WORDS) -> Detector:
         # a language's entry holds its own thresholds; the classifier is the one trained for all
         layers = {"en": Layer.from_manifest(crisis)} | {
             lang: Layer.from_manifest(crisis | own) for lang, own in (crisis.get("languages") or {}).items()}
-        return cls(safety, examples, {lang: layer for lang, layer in layers.items() if layer is not None})
+        return cls(safety, examples, {lang: layer for lang, layer in layers.items() if layer is not None}, everyday)
 
     def layer(self, lang: str = "en") -> Layer | None:
         """The semantic layer for questions in ``lang``."""
@@ -262,8 +267,11 @@ class Detector:
                            round(score, 4))
 
     def speaks_of_danger(self, sentence: str, lang: str) -> bool:
-        """Whether the semantic layer may read ``sentence``: any English one; a Spanish one that
-        shares a word with the Spanish examples or phrases (``spanish_words``)."""
+        """Whether the semantic layer may read ``sentence``: one that names no everyday subject
+        (``everyday``), and, in Spanish, shares a word with the Spanish examples or phrases
+        (``spanish_words``)."""
+        if self.everyday and self.everyday.earliest(normalise(sentence)) is not None:
+            return False
         return lang != "es" or not self.spanish_words or bool(self.spanish_words.intersection(tokenise(sentence, "es")))
 
     def for_study(self, question: str) -> bool:

@@ -26,7 +26,7 @@ from qa.index.format import Version
 from qa.records import Answer, Citation, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
 from qa.retrieval.search import Candidate, Ranking, Searcher
-from qa.text import language, normalise, passages_of, squeeze
+from qa.text import language, matcher, normalise, passages_of, squeeze
 
 MAX_QUESTION_CHARS: int = default("max_question_chars")
 TOP_K: int = default("default_top_k")
@@ -116,7 +116,8 @@ class Engine:
         self.searcher = Searcher(version, encoder)
         self.rule = AnsweredRule.from_manifest(version.manifest)
         crisis = version.manifest.get("crisis") or {}
-        self.detector = Detector.from_manifest(version.corpus.safety, crisis_examples(version), crisis)
+        everyday = matcher([w for t in version.corpus.topics if t.everyday for w in t.matcher])  # words and plurals
+        self.detector = Detector.from_manifest(version.corpus.safety, crisis_examples(version), crisis, everyday)
         self.max_question_chars = max_question_chars
         documents = version.corpus.originals
         self.jurisdiction = documents[0].jurisdiction if documents else ""

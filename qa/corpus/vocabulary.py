@@ -40,6 +40,10 @@ class NotCoveredEntry(Strict):
     topic: Text  # its name, as a person reads it after "Our information does not cover"
     topic_es: Text | None = None  # the same in Spanish (the English name when there is none)
     words: Annotated[tuple[Text, ...], Field(min_length=1)]
+    # a subject of everyday life (the weather, a recipe, a phone that will not charge): a sentence that
+    # names it is not read by the crisis layer's example sentences, which with this model found an
+    # emergency in "mi celular no carga q le hago"; a rule's own phrases still fire
+    everyday: bool = False
 
 
 class OutOfScopeFile(Strict):
@@ -64,6 +68,7 @@ class Topic:
     name: str
     name_es: str | None
     words: tuple[str, ...]
+    everyday: bool = False  # a subject of everyday life, not near danger (NotCoveredEntry.everyday)
 
     @cached_property
     def matcher(self) -> PhraseMatcher:
@@ -127,7 +132,7 @@ def load_topics(path: Path, documents: Sequence[Document] = (), records: Sequenc
                                     f"remove the word or the topic")
     if problems:
         raise CorpusError(problems)
-    return tuple(Topic(e.topic, e.topic_es, tuple(e.words)) for e in entries)
+    return tuple(Topic(e.topic, e.topic_es, tuple(e.words), e.everyday) for e in entries)
 
 
 def load_lexicon(path: Path) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:

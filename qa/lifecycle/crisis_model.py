@@ -191,7 +191,8 @@ def _figures(detector: Detector, cases: list[_Case], threshold: float, urgent_th
     assert layer is not None  # calibrate is only called with a trained classifier
     # the same thresholds for every language: the cases are of one language
     trial = Detector(detector.safety, detector.examples, {"en": Layer(layer.classifier, threshold, urgent_threshold,
-                                                                      layer.support, support_threshold)})
+                                                                      layer.support, support_threshold)},
+                     detector.everyday)
     got = [(c, trial.detect(c.question, c.parts, c.vectors, c.scored)) for c in cases]
     danger = [m for c, m in got if c.expected != "none"]
     calm = [m for c, m in got if c.expected == "none"]
