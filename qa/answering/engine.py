@@ -161,14 +161,16 @@ class Engine:
             both = vectors[0] + vectors[1]
             query_vector = (both / np.linalg.norm(both))[None, :].astype("float32")
         part_vectors = vectors[1 + bool(gloss):] if own else vectors[:1]
-        safety = self.detector.detect(text, parts, part_vectors)
+        lang = language(text)
+        # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
+        scored = (self.detector.scores(part_vectors, lang), self.detector.support(part_vectors, lang))
+        safety = self.detector.detect(text, parts, part_vectors, scored)
         # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
         pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
         at = [i for r in pinned for i in self.searcher.positions(*r.place)]
         ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at, ranks=ranks)
         confidence = self.rule.confidence(ranking, text)
-        lang = language(text)
-        crisis_score = max((s for s, _ in self.detector.scores(part_vectors, lang)), default=-1.0)
+        crisis_score = max((s for s, _ in scored[0]), default=-1.0)
         if pinned:
             ranking = _pin(ranking, pinned)
         # A question that signals danger is answered with the passages on help, whatever the score;
