@@ -9,7 +9,8 @@ questions begin and end, and reads the others' before it lends a question the id
 
 One writer per slot: only claiming a slot takes the file's lock. A worker that died leaves its count
 behind; the slot is taken back (and its count cleared) by the next worker that claims one, which is
-the one the supervisor starts in its place.
+the one the supervisor starts in its place. The server removes the file when it stops; one killed
+outright leaves it behind, and the next server to start removes it once no process on it lives.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import fcntl
 import mmap
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,16 +32,38 @@ ROW = np.dtype([("pid", "<i8"), ("busy", "<i8")])
 SIZE = SLOTS * ROW.itemsize
 
 
+PREFIX = "qa-inflight-"
+STALE_SECONDS = 600  # a board this old with no live process on it belongs to a server that was killed
+
+
 def create(directory: Path | None = None) -> Path:
-    """A new, empty board file (in shared memory where the system has it); the caller removes it."""
+    """A new, empty board file (in shared memory where the system has it); the caller removes it. Boards
+    that servers killed outright left behind there are removed first (``sweep``)."""
     shm = Path("/dev/shm")  # noqa: S108 - mkstemp below makes the file (O_EXCL, mode 0600), never a guessed name
     where = directory or (shm if shm.is_dir() else Path(tempfile.gettempdir()))
-    fd, name = tempfile.mkstemp(prefix="qa-inflight-", dir=where)
+    sweep(where)
+    fd, name = tempfile.mkstemp(prefix=PREFIX, dir=where)
     try:
         os.write(fd, bytes(SIZE))
     finally:
         os.close(fd)
     return Path(name)
+
+
+def sweep(directory: Path, now: float | None = None) -> list[Path]:
+    """Remove the boards in ``directory`` older than ``STALE_SECONDS`` on which no process lives (a new
+    server's board, before its workers claim their slots, is younger); returns what was removed."""
+    now = time.time() if now is None else now
+    gone = []
+    for path in directory.glob(f"{PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime < STALE_SECONDS or path.stat().st_size != SIZE:
+                continue
+            pids = np.frombuffer(path.read_bytes(), dtype=ROW)["pid"]
+            if not any(pid and _alive(int(pid)) for pid in pids):
+                path.unlink()
+                gone.append(path)
+    return gone
 
 
 def _alive(pid: int) -> bool:

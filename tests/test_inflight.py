@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 
+import numpy as np
 import pytest
 
 from qa import inflight
@@ -64,3 +66,18 @@ def test_a_file_that_is_not_a_board_is_refused(tmp_path):
     (tmp_path / "short").write_bytes(b"\0" * 10)
     with pytest.raises(BoardError, match="not a workers' board"):
         inflight.Board(tmp_path / "short")
+
+
+def test_a_board_left_by_a_killed_server_is_swept_and_a_live_one_is_not(tmp_path):
+    left = inflight.create(tmp_path)  # its server was killed: nothing lives on it
+    dead = np.zeros(1, dtype=inflight.ROW)
+    dead[0] = (2**22 + 12345, 1)  # above the kernel's largest pid: no such process
+    with open(left, "r+b") as f:
+        f.write(dead.tobytes())
+    live = inflight.create(tmp_path)
+    inflight.Board(live)  # this process lives on it
+    young = inflight.create(tmp_path)  # a server starting: its workers have not claimed their slots yet
+    later = time.time() + inflight.STALE_SECONDS + 1
+    os.utime(young, (later, later))  # made just now, by that clock
+    assert inflight.sweep(tmp_path, now=later) == [left]
+    assert not left.exists() and live.exists() and young.exists()
