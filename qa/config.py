@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     encoder_idle_threads: int = Field(0, ge=0, le=64, description="Threads the model (ONNX Runtime) uses for a "
                                                                    "question that is the only one being answered in "
                                                                    "its server; 0: every core (docs/performance.md)")
+    translator: Literal["apertium", "off"] = Field("apertium", description="What reads a Spanish question in English "
+                                                                        "for the model (qa/translation.py): apertium "
+                                                                        "(Debian's apertium-en-es, which make installs; "
+                                                                        "without it, nothing) or off")
     workers: int = Field(1, ge=1, le=64, description="Worker processes qa serve runs (its --workers sets it)")
     inflight_file: str = Field("", description="The file where the workers of one server count the questions each "
                                                "is answering (qa serve --workers sets it; empty: one process, "

@@ -8,6 +8,7 @@ calibrated rule stored in the index manifest), the service cards that fit, and t
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, replace
 
@@ -27,6 +28,9 @@ from qa.records import Answer, Citation, Gap, Highlight, IndexInfo, Passage, Pho
 from qa.retrieval.confidence import AnsweredRule
 from qa.retrieval.search import Candidate, Ranking, Searcher
 from qa.text import language, matcher, normalise, passages_of, squeeze
+from qa.translation import Translator, shared
+
+log = logging.getLogger("qa.answering.engine")
 
 MAX_QUESTION_CHARS: int = default("max_question_chars")
 TOP_K: int = default("default_top_k")
@@ -104,15 +108,24 @@ class Trace:
     crisis_score: float = -1.0  # the semantic crisis layer's score (-1: not measured)
     gap: Gap | None = None  # a place the corpus does not cover, or a kind of fact nothing shown holds
     lang: str = "en"  # the question's language ("en" or "es"), which picks the answered threshold
-    gloss: str = ""  # for a Spanish question, the English words of its lexicon terms, also searched densely
+    # for a Spanish question, its English translation and the English words of its lexicon terms: searched
+    # beside it (the vector of both is added to the question's; the translation's words are searched too)
+    gloss: str = ""
 
 
 class Engine:
-    """A loaded index version and the model, ready to answer."""
+    """A loaded index version and the model, ready to answer. ``translator``: what reads a Spanish
+    question in English (None: this process's, ``qa.translation.shared``)."""
 
-    def __init__(self, version: Version, encoder: Encoder, max_question_chars: int = MAX_QUESTION_CHARS):
+    def __init__(self, version: Version, encoder: Encoder, max_question_chars: int = MAX_QUESTION_CHARS,
+                 translator: Translator | None = None):
         self.version = version
         self.encoder = encoder
+        self.translator = translator if translator is not None else shared()
+        spanish = ((version.manifest.get("calibration") or {}).get("languages") or {}).get("es") or {}
+        if spanish.get("translation", self.translator.identity) != self.translator.identity:
+            log.warning("index version %s calibrated Spanish questions read with %r, served with %r", version.id,
+                        spanish["translation"] or "no translation", self.translator.identity or "no translation")
         self.searcher = Searcher(version, encoder)
         self.rule = AnsweredRule.from_manifest(version.manifest)
         crisis = version.manifest.get("crisis") or {}
@@ -149,10 +162,13 @@ class Engine:
             raise
         parts = passages_of(text)
         query = self.searcher.speller.correct(text)  # what is searched: misspelt words corrected
-        # A Spanish question is also read through its English gloss (the FAQ's words its lexicon terms
-        # stand for): the English model places "testing test hiv" near the passage far better than
-        # the Spanish, and the sum of both vectors keeps what the Spanish phrasings match.
-        gloss = self.searcher.lexical.gloss(text)
+        lang = language(text)
+        # A Spanish question is also read in English: its translation (qa.translation), and the FAQ's words
+        # its lexicon terms stand for. The English model places "where can I get the test of hiv" and
+        # "testing test hiv" near the passage far better than the Spanish, and the sum of both vectors
+        # keeps what the Spanish phrasings match.
+        english = self.translator.english(text) if lang == "es" else ""
+        gloss = " ".join(filter(None, (english, self.searcher.lexical.gloss(text))))
         own = len(parts) > 1 or query != text  # the sentences need vectors of their own
         # one call to the model: the query, its gloss, and the sentences when they differ from the query
         vectors = self.encoder.encode([query, *([gloss] if gloss else []), *(parts if own else [])])
@@ -161,14 +177,14 @@ class Engine:
             both = vectors[0] + vectors[1]
             query_vector = (both / np.linalg.norm(both))[None, :].astype("float32")
         part_vectors = vectors[1 + bool(gloss):] if own else vectors[:1]
-        lang = language(text)
         # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
         scored = (self.detector.scores(part_vectors, lang), self.detector.support(part_vectors, lang))
         safety = self.detector.detect(text, parts, part_vectors, scored)
         # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
         pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
         at = [i for r in pinned for i in self.searcher.positions(*r.place)]
-        ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at, ranks=ranks)
+        ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at, ranks=ranks,
+                                       english=english)
         confidence = self.rule.confidence(ranking, text)
         crisis_score = max((s for s, _ in scored[0]), default=-1.0)
         if pinned:

@@ -233,8 +233,11 @@ def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path |
     names = [Path(p).name for p in (questions, wording_questions) if p is not None]
     calibration |= {"questions": " + ".join(names), "split": "tune"}
     if spanish_questions is not None:
-        spanish = calibrate_on(engine_with({"crisis": crisis}), load_questions(spanish_questions, "tune"), "es")
-        calibration["languages"] = {"es": spanish | {"questions": Path(spanish_questions).name, "split": "tune"}}
+        reader = engine_with({"crisis": crisis})
+        spanish = calibrate_on(reader, load_questions(spanish_questions, "tune"), "es")
+        # the Spanish confidences were those of questions read with this translation (qa.translation)
+        calibration["languages"] = {"es": spanish | {"questions": Path(spanish_questions).name, "split": "tune",
+                                                     "translation": reader.translator.identity}}
     engine = engine_with({"calibration": calibration, "crisis": crisis})
     quality = quality_record(run(engine, load_questions(questions, floors.split)), floors.split)
     if wording_questions is not None:

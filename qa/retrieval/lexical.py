@@ -61,9 +61,11 @@ class Lexical:
         words = [term for found, terms in self._lexicon if found and found.first(folded) is not None for term in terms]
         return " ".join(dict.fromkeys(words))
 
-    def scores(self, query: str) -> np.ndarray:
+    def scores(self, query: str, english: str = "") -> np.ndarray:
+        """BM25 scores of every text for ``query`` (expanded) and the words of ``english``, its translation
+        (a Spanish question's, ``qa.translation``)."""
         out = np.zeros(self._size, dtype="float32")
-        tokens = [t for t in tokenise(self.expand(query)) if t in self._vocab]
+        tokens = [t for t in tokenise(f"{self.expand(query)} {english}") if t in self._vocab]
         if tokens:
             out += np.asarray(self._bm25.get_scores(tokens), dtype="float32")
         if self._es is not None and SPANISH_WEIGHT and language(query) == "es":

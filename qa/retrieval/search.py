@@ -104,7 +104,7 @@ class Searcher:
         return self._places.get((document, section, paragraph), [])
 
     def search(self, question: str, mode: str = "hybrid", query_vector: np.ndarray | None = None,
-               limit: int | None = None, include: Sequence[int] = (), ranks: bool = True) -> Ranking:
+               limit: int | None = None, include: Sequence[int] = (), ranks: bool = True, english: str = "") -> Ranking:
         """The chunks, best first, with their dense, lexical and fused scores.
 
         ``mode``: "hybrid" (dense plus weighted BM25, the default), "rrf" (reciprocal rank fusion),
@@ -114,7 +114,8 @@ class Searcher:
         chunk positions returned as well, wherever they rank (the passages a safety rule pins).
         ``ranks``: each candidate's rank on the dense and the lexical side (for staff: "why this
         passage"); the public answer does without, and at a million chunks counting who beats each
-        returned chunk on the lexical side costs more than the FAISS search.
+        returned chunk on the lexical side costs more than the FAISS search. ``english``: a Spanish
+        question's translation, whose words the lexical side searches too.
         """
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -139,7 +140,7 @@ class Searcher:
         dense_at, first = np.unique(chunk[ranks_chunks], return_index=True)
         dense_val = sims[ranks_chunks][first]
         dense_kind = kind[ranks_chunks][first]
-        lexical = self.lexical.scores(question)
+        lexical = self.lexical.scores(question, english)
         top = float(lexical.max()) if n else 0.0
         positive = _positive(lexical)
         pool, bound = self._pool(mode, limit, include, dense_at, lexical, top, positive)

@@ -83,7 +83,7 @@ class Check:
     safety: CrisisMatch | None
     calibration: dict[str, Any] = field(default_factory=dict)
     lang: str = "en"  # the language the question was read as: it picks the threshold and the page's language
-    gloss: str = ""  # for a Spanish question, the English words of its lexicon terms, also searched densely
+    gloss: str = ""  # for a Spanish question, its translation and its lexicon terms' English words (Trace.gloss)
 
     @property
     def answered(self) -> bool:
