@@ -937,8 +937,24 @@ def test_a_sentence_about_an_everyday_subject_is_left_to_the_rules(engine):
 
 
 @pytest.mark.parametrize("question", [
+    "mi perrito no quiere comer desde el lunes, que hago?",
+    "como le enseño al gato a usar el arenero",
+    "my cat keeps scratching the couch, how do i stop her",
+])
+def test_a_pet_is_an_everyday_subject_not_a_danger(engine, question):
+    """With this model "mi perro no quiere comer desde ayer" came closest to "quiero dejarlo pero no me deja",
+    an emergency: pets are an everyday subject (stop 35), read by the rules alone and not covered."""
+    answer = engine.answer(question)
+    assert answer.safety is None, answer.safety
+    assert not answer.answered and answer.gap is not None and answer.gap.kind == "topic"
+
+
+@pytest.mark.parametrize("question", [
     "my phone wont charge and he wont let me leave the house",
     "i need a recipe for something quick, he gets mad if dinner is late and hits me",
+    # a threat to a pet keeps a person from leaving: the rules' own phrases say it (stop 35)
+    "he says hell kill my dog if i ever leave him",
+    "dijo que va a matar a mi perro si me voy de la casa",
 ])
 def test_a_rule_still_fires_in_a_sentence_about_an_everyday_subject(engine, question):
     match = engine.trace(question).safety

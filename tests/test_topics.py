@@ -75,3 +75,15 @@ def test_a_subject_word_the_corpus_uses_is_refused_at_load(corpus_copy, topic, w
     with pytest.raises(CorpusError) as e:
         load_corpus(corpus_copy)
     assert any(f"{word!r} occurs in {where}" in p for p in e.value.problems), e.value.problems
+
+
+def test_an_everyday_subject_named_in_passing_does_not_turn_a_question_away(engine):
+    """A subject of everyday life counts where a message asks (a sentence with a question mark, or its last
+    one), not in the story around the question (stop 35)."""
+    story = ("We live off Main Street and walk our dog there every night. Lately there are women out on the corner "
+             "late. Does street prostitution really make a neighborhood less safe?")
+    answer = engine.answer(story)
+    assert answer.gap is None and answer.answered
+    asked = "We just moved to Windham. Where is a good vet for my dog?"
+    answer = engine.answer(asked)
+    assert answer.gap is not None and answer.gap.kind == "topic" and not answer.answered

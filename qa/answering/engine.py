@@ -27,7 +27,7 @@ from qa.index.format import Version
 from qa.records import Answer, Citation, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
 from qa.retrieval.search import Candidate, Ranking, Searcher
-from qa.text import language, matcher, normalise, passages_of, squeeze
+from qa.text import language, matcher, normalise, passages_of, sentences, squeeze
 from qa.translation import Translator, shared
 
 log = logging.getLogger("qa.answering.engine")
@@ -204,7 +204,12 @@ class Engine:
         if place is not None:
             return self._said(Gap(kind="place", place=place.name, message=""), question, "en")
         said = normalise(question)
-        topic = next((t for t in self.version.corpus.topics if t.named_in(said)), None)
+        # a subject of everyday life named in passing ("we feel uneasy walking the dog. How does this affect
+        # the neighborhood?") is not what a message asks: it counts only in a sentence that asks (a question
+        # mark) or in the last one
+        told = sentences(question) or [question]
+        asked = normalise(" ".join(s for i, s in enumerate(told) if s.rstrip().endswith("?") or i == len(told) - 1))
+        topic = next((t for t in self.version.corpus.topics if t.named_in(asked if t.everyday else said)), None)
         if topic is not None:
             return self._said(Gap(kind="topic", topic=topic.name, message=""), question, "en")
         kind = facts.asked(question)
