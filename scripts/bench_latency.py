@@ -6,9 +6,9 @@ the wording matters, and no question is printed) is answered ``--rounds`` times,
 1. ``Engine.answer`` as it is: the whole answer, p50 / p95 in ms;
 2. ``Engine.answer`` again with a stopwatch around each stage the engine calls (the methods and
    functions themselves are wrapped, so the answer's path is the real one, and each stage's time
-   excludes the stages inside it): query encoding, spelling and the Spanish gloss, search, safety
-   detection, the answered rule, the gap check, choosing service cards, building the Answer
-   (``Engine.render`` without its cards), and the rest of ``Engine.trace``;
+   excludes the stages inside it): query encoding, a Spanish question's translation, spelling and the
+   Spanish gloss, search, safety detection, the answered rule, the gap check, choosing service cards,
+   building the Answer (``Engine.render`` without its cards), and the rest of ``Engine.trace``;
 3. the model's raw forward pass with transformers on torch, one thread, under ``inference_mode``:
    tokenise the question (and, a second figure, the very batch of texts the engine encoded for
    it) and time only ``model(**inputs)``.
@@ -17,6 +17,7 @@ It prints a Markdown table of medians and p95 per stage and the ratio "answer / 
 
     python scripts/bench_latency.py              # the real run, about 2 minutes on 2 cores
     python scripts/bench_latency.py --quick      # a smoke run: 20 questions, 1 round
+    python scripts/bench_latency.py --questions eval/spanish.yaml   # Spanish questions (translated)
 
 The engine uses ``QA_ENCODER_THREADS`` threads as a server does (1 by default; a question answered alone
 borrows the idle cores, ``QA_ENCODER_IDLE_THREADS``), and the encoder
@@ -46,9 +47,10 @@ from qa.errors import IndexUnusableError
 from qa.lifecycle.evaluate import load_questions
 from qa.retrieval.confidence import AnsweredRule
 
-STAGES = ["encode", "spelling", "search", "safety", "confidence", "gap", "cards", "render", "trace rest"]
+STAGES = ["encode", "translation", "spelling", "search", "safety", "confidence", "gap", "cards", "render", "trace rest"]
 LABELS = {
     "encode": "query encoding (Encoder.encode)",
+    "translation": "Spanish translation (Translator.english, Apertium)",
     "spelling": "spelling + Spanish gloss",
     "search": "search (Searcher.search, vector given)",
     "safety": "safety detection (Detector)",
@@ -104,6 +106,7 @@ def instrument(engine: Any, watch: Stopwatch) -> None:
         return original_encode(texts, *args, **kwargs)
 
     encoder.encode = watch.wrap("encode", encode)
+    engine.translator.english = watch.wrap("translation", engine.translator.english)
     searcher = engine.searcher
     searcher.speller.correct = watch.wrap("spelling", searcher.speller.correct)
     searcher.lexical.gloss = watch.wrap("spelling", searcher.lexical.gloss)
