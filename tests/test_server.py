@@ -129,3 +129,18 @@ def test_qa_serve_closes_a_silent_connection_at_its_configured_deadline(settings
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_pipelined_requests_are_both_answered_then_the_idle_connection_is_closed(server):
+    """Two requests sent at once on one connection: the second waits for the first's answer, both
+    come back, and the connection then gets the header deadline for the next request."""
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(server) as sock:
+        sock.sendall(request + request)
+        start = time.monotonic()
+        received = b""
+        sock.settimeout(DEADLINE + 5)
+        while chunk := sock.recv(4096):
+            received += chunk
+        assert received.count(b"HTTP/1.1 200") == 2
+        assert time.monotonic() - start < DEADLINE + 1.5

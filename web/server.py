@@ -9,7 +9,7 @@ keep-alive answer back for the client's delayed ACK, about 40 ms; accepted socke
 
 uvicorn closes a connection that idles between requests (keep-alive), but not one that never sends
 a request, stops half-way through its headers, or sends a body a byte at a time: each holds a
-connection forever, and enough of them hold them all. ``SlowClientGuard`` is uvicorn's h11
+connection forever, and enough of them hold them all. ``SlowClientGuard`` is uvicorn's httptools
 protocol with two deadlines: the request line and headers must be complete within
 ``QA_HEADER_TIMEOUT`` seconds of the connection (or of the previous response), however they trickle
 in; a body must not pause longer than ``QA_BODY_TIMEOUT`` between two arrivals. Past either, the
@@ -24,38 +24,53 @@ import os
 import signal
 import socket
 
-import h11
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from qa import inflight
 from qa.config import get_settings
 
 
-class SlowClientGuard(H11Protocol):
-    """uvicorn's h11 protocol with header and body read deadlines (``qa serve`` uses it)."""
+class SlowClientGuard(HttpToolsProtocol):
+    """uvicorn's httptools protocol with header and body read deadlines (``qa serve`` uses it)."""
 
     header_timeout: float | None = None  # None: QA_HEADER_TIMEOUT
     body_timeout: float | None = None  # None: QA_BODY_TIMEOUT
     _deadline: asyncio.TimerHandle | None = None
+    _reading = True  # False from a request's last byte until its answer is sent: the app's time, not the client's
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._await_headers()
 
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        state = self.conn.their_state
-        if state is h11.SEND_BODY:  # reading a body: every arrival restarts the wait
-            self._arm(self.body_timeout or get_settings().body_timeout)
-        elif state is not h11.IDLE:  # the request is read: the app answers in its own time
-            self._disarm()
-        # IDLE: still reading the headers, against the deadline set when the wait began
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if not self._reading:  # a pipelined request begins while the last is answered
+            self._reading = True
+            self._await_headers()
+        # otherwise the deadline set when the wait began still runs, however the headers trickle in
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._arm(self.body_timeout or get_settings().body_timeout)  # a body, if any, must keep coming
+
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        self._arm(self.body_timeout or get_settings().body_timeout)  # every arrival restarts the wait
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._disarm()
+        if self.cycle is not None and self.cycle.response_complete:  # answered before its body was read
+            self._await_headers()
+        else:
+            self._reading = False
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if self.conn.their_state is h11.IDLE:  # ready for the next request on this connection
+        if not self._reading and (self.cycle is None or self.cycle.response_complete):  # none pipelined
+            self._reading = True
             self._await_headers()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -76,7 +91,7 @@ class SlowClientGuard(H11Protocol):
 
     def _too_slow(self) -> None:
         self._deadline = None
-        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
+        if self._reading and not self.transport.is_closing():
             self.transport.close()
 
 
