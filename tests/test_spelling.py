@@ -23,9 +23,20 @@ def test_typos_become_corpus_words(speller, question, fixes):
 
 def test_known_words_and_short_words_are_left_alone(speller):
     assert speller.corrections("is onlyfans legal in windham") == {}  # no corpus word is one edit away
-    assert "r" not in speller.corrections("wat r u doin")  # texting, too short to correct safely
-    assert "wat" not in speller.corrections("wat r u doin")
+    assert "tst" not in speller.corrections("where cn i get a tst")  # too short to correct safely
     assert speller.correct("Where can I get tested?") == "Where can I get tested?"
+
+
+def test_english_texting_shorthand_is_written_out(speller):
+    assert speller.correct("wat r ppl doin 2 stop it") == "what are people doing 2 stop it"
+    assert speller.correct("cn u get tested rn") == "can you get tested right now"
+    assert speller.corrections("wit dis") == {}  # English words too: left alone
+
+
+def test_shorthand_is_english_only(speller):
+    # "y" is Spanish for "and", "n" nothing at all
+    assert speller.correct("la policía y los servicios", "es") == "la policía y los servicios"
+    assert speller.correct("y r u here", "en") == "why are you here"
 
 
 def test_a_correction_only_goes_to_a_word_the_corpus_has():

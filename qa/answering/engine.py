@@ -161,8 +161,8 @@ class Engine:
                 e.safety = self._safety(self.detector.detect(screened, parts, vectors), screened)
             raise
         parts = passages_of(text)
-        query = self.searcher.speller.correct(text)  # what is searched: misspelt words corrected
         lang = language(text)
+        query = self.searcher.speller.correct(text, lang)  # what is searched: misspelt words corrected
         # A Spanish question is also read in English: its translation (qa.translation), and the FAQ's words
         # its lexicon terms stand for. The English model places "where can I get the test of hiv" and
         # "testing test hiv" near the passage far better than the Spanish, and the sum of both vectors

@@ -25,6 +25,22 @@ _WORD = re.compile(r"[^\W\d_]+")
 MIN_LENGTH = 4  # shorter words are too often texting ("u", "r", "2nite") to correct safely
 LONG_WORD = 7  # from this length a word may be two edits away
 MIN_ENGLISH_COUNT = 50_000  # rarer entries of the frequency dictionary are mostly typos themselves
+# English texting shorthand, written out before search: the words a phone keyboard saves, which neither the
+# corpus nor the dictionary knows and no edit distance reaches ("wat", "cn", "ppl"). Only words that stand
+# for one thing; an English word that is also shorthand ("wit", "dis") is left alone.
+SHORTHAND = {
+    "u": "you", "ya": "you", "ur": "your", "r": "are", "y": "why", "n": "and", "nd": "and",
+    "wat": "what", "wut": "what", "wht": "what", "whut": "what", "cn": "can", "hw": "how",
+    "wen": "when", "whn": "when", "wher": "where", "whr": "where", "bout": "about", "abt": "about",
+    "btwn": "between", "bc": "because", "cuz": "because", "coz": "because", "becuz": "because",
+    "tho": "though", "thru": "through", "pls": "please", "plz": "please", "ppl": "people",
+    "dr": "doctor", "drs": "doctors", "bf": "boyfriend", "gf": "girlfriend", "diff": "difference",
+    "govt": "government", "info": "information", "appt": "appointment", "msg": "message", "txt": "text",
+    "rn": "right now", "idk": "i do not know", "wanna": "want to", "gonna": "going to", "gotta": "got to",
+    "tryna": "trying to", "prolly": "probably", "kno": "know", "knw": "know", "dat": "that", "da": "the",
+    "dem": "them", "sumthin": "something", "somethin": "something", "nothin": "nothing", "lil": "little",
+    "alot": "a lot", "nite": "night", "tonite": "tonight", "tmrw": "tomorrow", "yall": "you all",
+}
 
 
 @cache
@@ -49,10 +65,14 @@ class Speller:
     def known(self, word: str) -> bool:
         return word in self._corpus or word in english_words()
 
-    def corrections(self, question: str) -> dict[str, str]:
-        """Misspelt word -> the corpus word it becomes, for each word of ``question`` that is corrected."""
+    def corrections(self, question: str, lang: str = "en") -> dict[str, str]:
+        """Misspelt word -> the corpus word it becomes, for each word of ``question`` that is corrected;
+        in English, texting shorthand -> the words it stands for."""
         out: dict[str, str] = {}
         for word in _WORD.findall(normalise(question)):
+            if lang == "en" and word in SHORTHAND:
+                out[word] = SHORTHAND[word]
+                continue
             if len(word) < MIN_LENGTH or word in out or self.known(word):
                 continue
             distance = 2 if len(word) >= LONG_WORD else 1
@@ -61,9 +81,10 @@ class Speller:
                 out[word] = found[0].term
         return out
 
-    def correct(self, question: str) -> str:
-        """``question`` normalised, with its misspelt words replaced (``question`` itself when none is)."""
-        fixes = self.corrections(question)
+    def correct(self, question: str, lang: str = "en") -> str:
+        """``question`` normalised, with its misspelt words replaced (``question`` itself when none is);
+        ``lang``: the question's language (shorthand is written out in English only)."""
+        fixes = self.corrections(question, lang)
         if not fixes:
             return question
         return _WORD.sub(lambda m: fixes.get(m.group(), m.group()), normalise(question))
