@@ -7,7 +7,9 @@ measures, in the same run:
 - 1, 4, 16 and 64 concurrent clients (threads, each with its own keep-alive connection, sharing a
   fixed number of requests): answers per second, p50 and p99;
 
-then prints one Markdown table and the ratios project/peer and two workers/one worker. The servers:
+then the model's raw forward pass on torch for each question alone, one thread, in this process once every
+server has stopped (``benchkit.raw_forward``, as ``bench_latency.py``), and prints one Markdown table and the
+ratios project/peer, project/raw forward and two workers/one worker. The servers:
 
 - ``qa-w1``: ``qa serve --workers 1`` (``POST /api/ask``, the project's JSON answer);
 - ``qa-w2``: ``qa serve --workers 2``;
@@ -41,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from benchkit import Server, client, free_port, healthy, machine, percentile, qa_serve
+from benchkit import Server, client, free_port, healthy, machine, percentile, qa_serve, raw_forward
 
 from qa.config import get_settings
 from qa.lifecycle.evaluate import load_questions
@@ -171,6 +173,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds one request may take")
     parser.add_argument("--budget", type=float, default=120.0, help="seconds after which a measurement stops asking")
     parser.add_argument("--startup-timeout", type=float, default=300.0, help="seconds a server has to become ready")
+    parser.add_argument("--no-forward", action="store_true", help="skip the raw torch forward pass")
     parser.add_argument("--quick", action="store_true", help="smoke run: 20 sequential, 1 and 4 clients, 40 requests")
     args = parser.parse_args()
     if args.quick:
@@ -196,6 +199,7 @@ def main() -> None:
           f"at {', '.join(map(str, args.clients))} clients; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
           flush=True)
     results = {t.name: measure(t, questions, args) for t in chosen}
+    forward = [] if args.no_forward else raw_forward([[q] for q in questions], 1)  # every server has stopped
 
     print()
     print("| server | seq p50 ms | seq p95 | seq p99 | " + " | ".join(
@@ -220,6 +224,10 @@ def main() -> None:
 
     print()
     ratios("qa-w1", "peer", "project (1 worker) / peer")
+    if forward:
+        print(f"raw torch forward pass, the question alone, one thread: p50 {statistics.median(forward):.1f} ms; "
+              + "; ".join(f"{name} sequential p50 / it: {statistics.median(r['seq'].ms) / statistics.median(forward):.2f}x"
+                          for name, r in results.items() if r["seq"].ms))
     ratios("qa-w2", "peer", "project (2 workers) / peer")
     ratios("qa-w2", "qa-w1", "2 workers / 1 worker")
     ratios("qa-w2", "qa-w2-share", "2 workers, a question alone in the server on every core / on its share")

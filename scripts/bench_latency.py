@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import statistics
 import sys
 import time
@@ -37,12 +36,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchkit import machine, percentile
+from benchkit import machine, percentile, raw_forward
 
 import qa.answering.engine as engine_module
 from qa import open_engine
 from qa.config import get_settings
-from qa.encoder import model_path
 from qa.errors import IndexUnusableError
 from qa.lifecycle.evaluate import load_questions
 from qa.retrieval.confidence import AnsweredRule
@@ -121,30 +119,6 @@ def instrument(engine: Any, watch: Stopwatch) -> None:
         setattr(engine_module, name, watch.wrap("cards", getattr(engine_module, name)))
     engine.render = watch.wrap("render", engine.render)
     engine.trace = watch.wrap("trace rest", engine.trace)
-
-
-def raw_forward(batches: list[list[str]], rounds: int) -> list[float]:
-    """ms of the model's forward pass alone on each batch, ``rounds`` times: transformers on torch, one thread."""
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    path = model_path(get_settings().model)
-    config = path / "sentence_bert_config.json"
-    max_length = json.loads(config.read_text())["max_seq_length"] if config.is_file() else 256
-    tokenizer = AutoTokenizer.from_pretrained(str(path))
-    model = AutoModel.from_pretrained(str(path)).eval()
-    torch.set_num_threads(1)
-    inputs = [tokenizer(b, padding=True, truncation=True, max_length=max_length, return_tensors="pt") for b in batches]
-    out = []
-    with torch.inference_mode():
-        for x in inputs[:10]:  # warm up
-            model(**x)
-        for _ in range(rounds):
-            for x in inputs:
-                t0 = time.perf_counter()
-                model(**x)
-                out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def row(label: str, ms: list[float], answer_mean: float | None = None, calls: float | None = None) -> str:

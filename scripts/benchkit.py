@@ -8,6 +8,7 @@ Not an entry point: ``bench_http.py``, ``bench_start.py`` and ``bench_latency.py
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import platform
@@ -24,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from qa.config import get_settings
+from qa.encoder import model_path
 
 QA = Path(sys.executable).parent / "qa"  # the console script of this venv: the real ``qa serve``
 
@@ -153,3 +155,27 @@ def healthy(url: str) -> Callable[[], bool]:
 def qa_serve(port: int, workers: int) -> list[str]:
     """The command line of ``qa serve`` on loopback ``port`` with ``workers`` processes."""
     return [str(QA), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+
+
+def raw_forward(batches: list[list[str]], rounds: int) -> list[float]:
+    """ms of the model's forward pass alone on each batch, ``rounds`` times: transformers on torch, one thread."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    path = model_path(get_settings().model)
+    config = path / "sentence_bert_config.json"
+    max_length = json.loads(config.read_text())["max_seq_length"] if config.is_file() else 256
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    model = AutoModel.from_pretrained(str(path)).eval()
+    torch.set_num_threads(1)
+    inputs = [tokenizer(b, padding=True, truncation=True, max_length=max_length, return_tensors="pt") for b in batches]
+    out = []
+    with torch.inference_mode():
+        for x in inputs[:10]:  # warm up
+            model(**x)
+        for _ in range(rounds):
+            for x in inputs:
+                t0 = time.perf_counter()
+                model(**x)
+                out.append((time.perf_counter() - t0) * 1000)
+    return out
