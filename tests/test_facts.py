@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.answering import facts
+from qa.records import ServiceCard
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -43,6 +44,12 @@ from qa.answering import facts
     ("dan clases los sabados? a q hora", "hours"),
     ("what percentage of sex workers have hiv", "count"),
     ("¿qué porcentaje de las víctimas son menores?", "count"),
+    # stop 36: a count of anything, and instructions
+    ("how many rooms does the shelter have", "count"),
+    ("¿cuántas sesiones de consejería dan?", "count"),
+    ("how do you use a fentanyl test strip, step by step", "instructions"),
+    ("what are the steps to get a protective order", "instructions"),
+    ("¿cómo se usa la naloxona?", "instructions"),
 ])
 def test_the_kind_of_fact_a_question_asks_for(question, kind):
     found = facts.asked(question)
@@ -55,6 +62,8 @@ def test_the_kind_of_fact_a_question_asks_for(question, kind):
     "cual es el numero del estatuto de prostitución", "someone took my id and says i owe them",
     "where can i get tested without insurance", "who can help me get out",
     "how often are sex workers attacked",  # how common, not a schedule: the FAQ speaks to it
+    "how many times can i call the hotline",  # not a count of things, nor a length of time
+    "how do i use the hotline",  # how to reach it: the FAQ says
 ])
 def test_ordinary_questions_ask_for_no_kind_in_particular(question):
     assert facts.asked(question) is None
@@ -71,6 +80,24 @@ def test_what_a_fact_looks_like_in_text():
     count = next(k for k in facts.KINDS if k.name == "count")
     assert count.held_by(["police made 42 arrests"], []) and count.held_by(["about 30% of cases"], [])
     assert not count.held_by(["publishes Unified Crime Reports (UCR) that include arrests"], [])
+
+
+def test_a_services_opening_hours_are_no_length_of_time():
+    """A card that says "24 hours" states when a service answers, not how long a sentence or a wait lasts."""
+    card = ServiceCard(id="hotline", name="Hotline", description="A hotline.", hours="24 hours a day, 7 days a week",
+                       cost="Free", why="")
+    assert not facts.kind("duration").held_by(["Trafficking is a serious felony."], [card])
+    assert facts.kind("hours").held_by(["Trafficking is a serious felony."], [card])
+    assert facts.kind("duration").held_by(["a sentence of up to five years"], [card])
+
+
+def test_instructions_the_faq_does_not_give_get_an_honest_answer(engine):
+    answer = engine.answer("how do you give someone narcan, step by step")
+    assert not answer.answered and answer.gap is not None and answer.gap.fact == "instructions"
+    assert answer.gap.message == "Our information does not list step-by-step instructions."
+    spanish = engine.answer("¿cómo se usa el narcan, paso a paso?")
+    assert not spanish.answered and spanish.gap is not None and spanish.gap.fact == "instructions"
+    assert "instrucciones paso a paso" in spanish.gap.message
 
 
 def test_opening_hours_that_nothing_lists_get_an_honest_answer(engine):

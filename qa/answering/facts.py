@@ -5,7 +5,7 @@ score well, but none of them states opening hours. Shown as an answer, they misl
 reads them looking for hours that are not there. So a question that asks for a fact of a specific
 kind (opening hours, a street address, a phone number, a cost, an amount in dollars, a length of
 time, an age, a year, a web address, which insurance a service takes, whether it needs an appointment
-or an ID, who runs it) is answered only when the passages shown first or the service
+or an ID, who runs it, step-by-step instructions) is answered only when the passages shown first or the service
 cards hold a fact of that kind; otherwise the page says precisely what is missing.
 
 Both sides are patterns over text, English and Spanish: what a question asking for the fact looks
@@ -36,11 +36,14 @@ class FactKind:
     asks: re.Pattern[str]
     holds: re.Pattern[str]
     card_field: str | None = None
+    # the card lines that may state it: a service's opening hours ("24 hours") or its cost are no length
+    # of a sentence, count of people or age
+    card_lines: tuple[str, ...] = ("description", "hours", "cost", "eligibility")
 
     def held_by(self, texts: list[str], cards: list[ServiceCard]) -> bool:
         if self.card_field and any(getattr(c, self.card_field) for c in cards):
             return True
-        said = [t for c in cards for t in (c.description, c.hours, c.cost, c.eligibility) if t]
+        said = [t for c in cards for name in self.card_lines if (t := getattr(c, name))]
         return any(self.holds.search(t) for t in [*texts, *said])
 
 
@@ -106,6 +109,7 @@ KINDS: tuple[FactKind, ...] = (
             rf"|\bcu[aá]nto(?:s)? (?:tiempo|a[nñ]os|meses|d[ií]as)\b"
             rf"|\bcu[aá]nto (?:tarda|tardan|demora|demoran|dura|duran)\b"),
         _re(rf"\b{_NUMBER_WORDS}\s*(?:-\s*)?{_UNITS}\b|\bpermanent(?:ly)?\b|\bforever\b|\blifetime\b|\bsame[- ]day\b"),
+        card_lines=("description", "eligibility"),
     ),
     FactKind(
         "frequency", N_("how often"),
@@ -125,9 +129,12 @@ KINDS: tuple[FactKind, ...] = (
             r"arrestos|condenas|casos|trabajadoras|prostitutas|reportes|denuncias)\b"
             r"|\b(?:el )?n[uú]mero de (?:personas|v[ií]ctimas|arrestos|casos|trabajadoras)\b"
             # a share of people is a figure too ("what percentage of people here have HIV")
-            r"|\bwhat (?:percent|percentage|proportion|share|fraction)\b|\b(?:qu[eé]|q) (?:porcentaje|proporci[oó]n)\b"),
+            r"|\bwhat (?:percent|percentage|proportion|share|fraction)\b|\b(?:qu[eé]|q) (?:porcentaje|proporci[oó]n)\b"
+            # a count of anything else ("how many beds", "cuántas dosis"); lengths of time are asked as a duration
+            r"|\bhow many (?!times\b)\w+|\bcu[aá]nt[oa]s (?!veces\b)\w+"),
         _re(r"\b\d[\d,.]*\s*(?:%|percent|por ciento)|\b\d[\d,]*\s+(?:\w+\s+)?(?:people|women|men|girls|victims|survivors|"
             r"arrests|convictions|cases|persons|reports|personas|mujeres|v[ií]ctimas|arrestos|casos|denuncias)\b"),
+        card_lines=("description", "eligibility"),
     ),
     FactKind(
         "age", N_("an age"),
@@ -178,6 +185,17 @@ KINDS += (
             r"|\bwithout (?:an? |any )?(?:id|identification)\b"
             r"|\bno id\b|\bsin identificaci[oó]n\b|\bnecesito (?:una )?identificaci[oó]n\b"),
         _re(r"\b(?:no|without|photo) id\b|\bidentification\b|\banonymous(?:ly)?\b|\bidentificaci[oó]n\b"),
+    ),
+    # Added at stop 36: how to do something, step by step ("how do you give narcan, step by step"): a passage
+    # that says where to get a thing or what it does is no set of instructions.
+    FactKind(
+        "instructions", N_("step-by-step instructions"),
+        _re(r"\bstep[- ]by[- ]step\b|\bpaso a paso\b|\binstructions? (?:for|on|to|of)\b|\bwhat are the steps\b"
+            r"|\bhow (?:do|does|should|would|can) (?:i|you|someone|one|we) (?:administer|inject)\b"
+            r"|\bhow to (?:administer|inject)\b"
+            r"|\binstrucciones (?:de|para)\b|\bc[oó]mo se (?:usa|aplica|administra|inyecta)\b"),
+        _re(r"\bstep (?:1|one)\b|\bpaso (?:1|uno)\b|^\s*1[.)]\s|\bfirst,.{0,120}\bthen\b"),
+        card_lines=(),
     ),
     FactKind(
         "staff", N_("the names of their staff"),
