@@ -26,6 +26,7 @@ from qa.i18n import N_, gettext
 from qa.index.format import Version
 from qa.records import Answer, Citation, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
+from qa.retrieval.person import first_person
 from qa.retrieval.search import Candidate, Ranking, Searcher
 from qa.text import language, matcher, normalise, passages_of, sentences, squeeze
 from qa.translation import Translator, shared
@@ -52,6 +53,10 @@ EXCERPT_CHARS = 300
 # chunks a trace ranks in full (the rest of the corpus is never made into records): at least the most
 # passages an answer shows (default_top_k is at most 10) and the ten the evaluation reads
 CANDIDATES = 20
+# An English question about someone else is also searched as the writer's own (qa.retrieval.person), its vector
+# added at this weight: on the tune halves, at 1.0 a question fell from first to fourth, and at 0.3 two of the
+# six that rose at 0.5 did not (docs/quality.md, stop 36).
+PERSON_WEIGHT = 0.5
 FACT_PASSAGES = 1  # the passages shown first, which must hold the kind of fact a question asks for
 SAFETY_WHY_EMERGENCY = N_("Shown first because your question may mean you are in danger")
 SAFETY_WHY_URGENT = N_("Shown first because it can help you talk this through, confidentially")
@@ -168,13 +173,17 @@ class Engine:
         # "testing test hiv" near the passage far better than the Spanish, and the sum of both vectors
         # keeps what the Spanish phrasings match.
         english = self.translator.english(text) if lang == "es" else ""
+        # An English question about someone else ("my daughter got picked up ... what could she be facing") is
+        # also read as the writer's own (qa.retrieval.person): the FAQ speaks to the person concerned.
         gloss = " ".join(filter(None, (english, self.searcher.lexical.gloss(text))))
+        person = "" if gloss else first_person(query)
+        gloss = gloss or person
         own = len(parts) > 1 or query != text  # the sentences need vectors of their own
         # one call to the model: the query, its gloss, and the sentences when they differ from the query
         vectors = self.encoder.encode([query, *([gloss] if gloss else []), *(parts if own else [])])
         query_vector = vectors[:1]
         if gloss:
-            both = vectors[0] + vectors[1]
+            both = vectors[0] + (PERSON_WEIGHT if person else 1.0) * vectors[1]
             query_vector = (both / np.linalg.norm(both))[None, :].astype("float32")
         part_vectors = vectors[1 + bool(gloss):] if own else vectors[:1]
         # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
@@ -186,6 +195,12 @@ class Engine:
         ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at, ranks=ranks,
                                        english=english)
         confidence = self.rule.confidence(ranking, text)
+        if person:
+            # the first-person reading orders the passages; whether the corpus answers at all is judged on the
+            # question as asked too, as the sum of two vectors scores lower against every passage than either
+            # alone and turned away questions that the ranking had right
+            alone = self.searcher.search(query, mode=mode, query_vector=vectors[:1], limit=limit, include=at, ranks=False)
+            confidence = max(confidence, self.rule.confidence(alone, text))
         crisis_score = max((s for s, _ in scored[0]), default=-1.0)
         if pinned:
             ranking = _pin(ranking, pinned)
