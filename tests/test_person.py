@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa.answering.engine import _asked
 from qa.retrieval.person import first_person
 
 
@@ -35,3 +36,37 @@ def test_the_first_person_reading_finds_the_passage_that_answers(engine):
     assert trace.gloss == "i got caught buying sex, will that hurt me when i applies for jobs"
     assert trace.answered
     assert "impacting future employment" in trace.ranking.candidates[0].chunk.text
+
+
+def test_the_reading_never_lowers_the_confidence_that_the_corpus_answers(engine, monkeypatch):
+    """The sum of two vectors scores lower against every passage than either alone; whether the corpus
+    answers is judged on the question as asked too, so the reading only reorders."""
+    import qa.answering.engine as engine_module
+
+    question = "my aunt has been in the life a long time and now she has flashbacks and bad dreams. is that common?"
+    read = engine.trace(question)
+    assert read.gloss == "i have been in the life a long time and now i have flashbacks and bad dreams. is that common?"
+    monkeypatch.setattr(engine_module, "first_person", lambda text: "")
+    as_asked = engine.trace(question)
+    assert as_asked.gloss == ""
+    assert read.confidence >= as_asked.confidence
+    assert read.answered or not as_asked.answered
+
+
+@pytest.mark.parametrize(("message", "asked"), [
+    ("I moved here last year. The motel next door is busy all night. Is that why there is more crime?",
+     "Is that why there is more crime?"),
+    ("I work nights. My roommate does too. Tell me where to get tested", "Tell me where to get tested"),
+    ("I work nights. Where can I get tested?", ""),  # two sentences: the question is read whole
+])
+def test_a_long_message_is_also_searched_by_the_sentences_that_ask(message, asked):
+    assert _asked(message) == asked
+
+
+def test_a_long_message_s_reading_is_its_question_told_of_the_writer(engine):
+    trace = engine.trace("I teach middle school. One of my students told me something. My student's older boyfriend "
+                         "makes her sell sex. Who should I call?")
+    assert trace.gloss == "Who should I call?"
+    trace = engine.trace("We go to the same church. She seems tired all the time. My friend says her man takes her "
+                         "money. What can my friend do?")
+    assert trace.gloss == "What can i do?"

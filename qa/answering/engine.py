@@ -53,10 +53,13 @@ EXCERPT_CHARS = 300
 # chunks a trace ranks in full (the rest of the corpus is never made into records): at least the most
 # passages an answer shows (default_top_k is at most 10) and the ten the evaluation reads
 CANDIDATES = 20
-# An English question about someone else is also searched as the writer's own (qa.retrieval.person), its vector
-# added at this weight: on the tune halves, at 1.0 a question fell from first to fourth, and at 0.3 two of the
-# six that rose at 0.5 did not (docs/quality.md, stop 36).
-PERSON_WEIGHT = 0.5
+# An English question is also searched as what it asks, told of the writer (``_asked``, qa.retrieval.person), its
+# vector added at this weight: on the tune halves, at 1.0 a question fell from first to fourth, and at 0.3 two
+# of the six that rose at 0.5 did not (docs/quality.md, stop 36).
+READING_WEIGHT = 0.5
+# A message of this many sentences or more is also searched by its sentences that ask: at two, short questions
+# lost the sentence that says what they are about (tune halves: 6 up, 5 down against 4 up, 1 down at three).
+LONG_MESSAGE = 3
 FACT_PASSAGES = 1  # the passages shown first, which must hold the kind of fact a question asks for
 SAFETY_WHY_EMERGENCY = N_("Shown first because your question may mean you are in danger")
 SAFETY_WHY_URGENT = N_("Shown first because it can help you talk this through, confidentially")
@@ -173,17 +176,20 @@ class Engine:
         # "testing test hiv" near the passage far better than the Spanish, and the sum of both vectors
         # keeps what the Spanish phrasings match.
         english = self.translator.english(text) if lang == "es" else ""
-        # An English question about someone else ("my daughter got picked up ... what could she be facing") is
-        # also read as the writer's own (qa.retrieval.person): the FAQ speaks to the person concerned.
+        # An English question is also read (``reading``) as what it asks, told of the writer: a long message by
+        # its sentences that ask (those with a question mark, or the last), and a question about someone else
+        # ("my daughter got picked up ... what could she be facing") in the first person (qa.retrieval.person),
+        # as the FAQ speaks to the person concerned.
         gloss = " ".join(filter(None, (english, self.searcher.lexical.gloss(text))))
-        person = "" if gloss else first_person(query)
-        gloss = gloss or person
+        asked = "" if gloss else _asked(query)
+        reading = "" if gloss else first_person(asked or query) or asked
+        gloss = gloss or reading
         own = len(parts) > 1 or query != text  # the sentences need vectors of their own
         # one call to the model: the query, its gloss, and the sentences when they differ from the query
         vectors = self.encoder.encode([query, *([gloss] if gloss else []), *(parts if own else [])])
         query_vector = vectors[:1]
         if gloss:
-            both = vectors[0] + (PERSON_WEIGHT if person else 1.0) * vectors[1]
+            both = vectors[0] + (READING_WEIGHT if reading else 1.0) * vectors[1]
             query_vector = (both / np.linalg.norm(both))[None, :].astype("float32")
         part_vectors = vectors[1 + bool(gloss):] if own else vectors[:1]
         # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
@@ -195,10 +201,10 @@ class Engine:
         ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at, ranks=ranks,
                                        english=english)
         confidence = self.rule.confidence(ranking, text)
-        if person:
-            # the first-person reading orders the passages; whether the corpus answers at all is judged on the
-            # question as asked too, as the sum of two vectors scores lower against every passage than either
-            # alone and turned away questions that the ranking had right
+        if reading:
+            # the reading orders the passages; whether the corpus answers at all is judged on the question as
+            # asked too, as the sum of two vectors scores lower against every passage than either alone and
+            # turned away questions that the ranking had right
             alone = self.searcher.search(query, mode=mode, query_vector=vectors[:1], limit=limit, include=at, ranks=False)
             confidence = max(confidence, self.rule.confidence(alone, text))
         crisis_score = max((s for s, _ in scored[0]), default=-1.0)
@@ -347,6 +353,14 @@ def crisis_examples(version: Version) -> Examples:
             else np.zeros((0, version.vectors.d), dtype="float32"))
     return Examples(rows, tuple(keys[i].text for i in danger), tuple(keys[i].sign or "" for i in danger),
                     tuple("es" if keys[i].lang == "es" else "en" for i in danger))
+
+
+def _asked(message: str) -> str:
+    """The sentences of a long message that ask (a question mark, or else the last one); "" for a shorter one."""
+    told = sentences(message)
+    if len(told) < LONG_MESSAGE:
+        return ""
+    return " ".join(s for s in told if s.rstrip().endswith("?")) or told[-1]
 
 
 def _pin(ranking: Ranking, refs: tuple[PassageRef, ...]) -> Ranking:
