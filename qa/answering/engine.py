@@ -181,8 +181,8 @@ class Engine:
         # ("my daughter got picked up ... what could she be facing") in the first person (qa.retrieval.person),
         # as the FAQ speaks to the person concerned.
         gloss = " ".join(filter(None, (english, self.searcher.lexical.gloss(text))))
-        asked = "" if gloss else _asked(query)
-        reading = "" if gloss else first_person(asked or query) or asked
+        asked = _asked(query) if lang == "en" and not gloss else ""
+        reading = first_person(asked or query) or asked if lang == "en" and not gloss else ""
         gloss = gloss or reading
         own = len(parts) > 1 or query != text  # the sentences need vectors of their own
         # one call to the model: the query, its gloss, and the sentences when they differ from the query
@@ -356,7 +356,10 @@ def crisis_examples(version: Version) -> Examples:
 
 
 def _asked(message: str) -> str:
-    """The sentences of a long message that ask (a question mark, or else the last one); "" for a shorter one."""
+    """The sentences of a long message that ask: those with a question mark, or else the last one; "" for a
+    shorter message. (``_gap`` reads the last sentence beside the questions, for a subject named in passing;
+    searched beside them here, a closing "I'd like to know what exists" pulled a tune question from first
+    to second.)"""
     told = sentences(message)
     if len(told) < LONG_MESSAGE:
         return ""
