@@ -291,6 +291,7 @@ def _rows(page) -> list[dict]:
         out.append({"id": tr["data-id"], "rank": int(cell["rank"].text.split()[0]), "fused": cell["fused"].text,
                     "dense": cell["dense"].text, "dense_rank": int(cell["dense-rank"].text),
                     "lexical": cell["lexical"].text, "lexical_rank": int(cell["lexical-rank"].text),
+                    "classified": cell["classified"].text,
                     "sentence": int(sentence["data-index"]) if sentence.has_attr("data-index") else None,
                     "source": tr.select_one("a.source")["href"]})
     return out
@@ -318,7 +319,7 @@ def test_check_page_shows_what_engine_trace_computes(web, alice, engine, setting
     for row, c in zip(rows, trace.ranking.candidates, strict=True):
         assert row == {"id": c.chunk.id, "rank": c.rank, "fused": f"{c.fused:.4f}", "dense": f"{c.dense:.4f}",
                        "dense_rank": c.dense_rank, "lexical": f"{c.lexical:.4f}", "lexical_rank": c.lexical_rank,
-                       "sentence": c.sentence,
+                       "classified": f"{c.classified:.4f}", "sentence": c.sentence,
                        "source": f"/source/{c.chunk.document}#{c.chunk.citation.anchor}"}
     banner = [c.id for c in answer.safety.services] if answer.safety else []
     below = [c.id for c in answer.services if c.id not in banner]

@@ -36,6 +36,7 @@ from qa.lifecycle.diff import VersionDiff, diff
 from qa.lifecycle.evaluate import by_category, calibrate_on, load_questions, quality_record, run
 from qa.lifecycle.gate import Floors, Verdict, judge
 from qa.lifecycle.registry import current_version_id, new_version_id, prune, publish
+from qa.retrieval import classifier
 from qa.retrieval.confidence import DEFAULT_THRESHOLD
 
 CHUNK_MAX_CHARS = 0  # 0: one chunk per paragraph (measured in docs/quality.md)
@@ -181,6 +182,7 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     }
     # made once, and the same index is evaluated and shipped: an approximate one is gated as it will serve
     dense, manifest["vectors"] = make_index(vectors)
+    manifest["passages"] = classifier.train(keys, vectors)  # before any engine is made: it ranks their passages
     lexical = LexicalIndex.of(chunks, corpus)
 
     def engine_with(extra: dict[str, Any]) -> Engine:

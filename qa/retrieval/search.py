@@ -3,8 +3,10 @@
 Each chunk has several embedded keys (``qa.index.keys``: the passage under its question heading,
 its sentences and windows of sentences, alternate phrasings); a chunk's dense score is the best of
 its keys. The lexical side scores the chunk text with its heading. The default ("hybrid") fused
-score is the cosine plus a small weight of the BM25 score scaled to the best chunk's; "rrf" fuses
-by rank instead (both measured, with each side alone, in docs/quality.md).
+score is the cosine plus a small weight of the BM25 score scaled to the best chunk's, plus a small
+weight of the chunk's probability under the passage classifier (``qa.retrieval.classifier``), when
+the version has one; "rrf" fuses by rank instead (both measured, with each side alone, in
+docs/quality.md).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from qa.index.chunks import Chunk
 from qa.index.format import Version
 from qa.index.keys import KeyKind
 from qa.retrieval import MODES
+from qa.retrieval.classifier import PassageClassifier
 from qa.retrieval.lexical import Lexical
 from qa.retrieval.spelling import Speller, english_words
 
 LEXICAL_WEIGHT = 0.1  # BM25 (scaled to the best chunk's) added to the cosine; tuned in docs/quality.md
+CLASSIFIER_WEIGHT = 0.1  # the passage classifier's probability added too; measured in docs/quality.md (stop 37)
 MAX_KEYS = 4096  # keys scored per question; chunks with no key among them rank last on the dense side
 APPROXIMATE_KEYS = 2048  # the same from an approximate index, whose cost grows with k (docs/performance.md)
 RRF_K = 60  # the constant of Cormack et al.; measured in docs/quality.md
@@ -46,6 +50,7 @@ class Candidate:
     rank: int
     sentence: int | None  # the chunk's sentence closest to the question (None when not scored)
     sentence_score: float
+    classified: float = 0.0  # the passage classifier's probability (0: no classifier, or not "hybrid")
 
 
 
@@ -82,6 +87,9 @@ class Searcher:
         self._id_order[np.argsort(np.array([c.id for c in self.chunks], dtype=object), kind="stable")] = (
             np.arange(len(self.chunks)))
         self._approximate = not isinstance(version.vectors, faiss.IndexFlat)
+        self.classifier = PassageClassifier.from_manifest(version.manifest)
+        self._classes = (np.array([position.get(c, -1) for c in self.classifier.chunks], dtype="int64")
+                         if self.classifier is not None else np.zeros(0, dtype="int64"))
         if self._approximate:  # each chunk's keys (_chunk_keys[_chunk_start[c]:_chunk_start[c + 1]]), for _refine
             self._chunk_keys = np.argsort(self._key_chunk, kind="stable")
             self._chunk_start = np.searchsorted(self._key_chunk[self._chunk_keys], np.arange(len(self.chunks) + 1))
@@ -143,13 +151,18 @@ class Searcher:
         lexical = self.lexical.scores(question, english)
         top = float(lexical.max()) if n else 0.0
         positive = _positive(lexical)
+        classified = (self.classifier.probabilities(q, self._classes, n)
+                      if self.classifier is not None and mode == "hybrid" else np.zeros(n, dtype="float32"))
         pool, bound = self._pool(mode, limit, include, dense_at, lexical, top, positive)
+        if bound is not None:  # a chunk left out may still be the classifier's choice
+            bound += CLASSIFIER_WEIGHT * float(classified.max(initial=0.0))
 
         def scored(pool: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             dense = np.full(len(pool), -1.0, dtype="float32")
             dense[np.searchsorted(pool, dense_at)] = dense_val
             lex = lexical[pool]
-            return dense, lex, self._fuse(mode, pool, dense, lex, top, dense_at, dense_val, positive)
+            fused = self._fuse(mode, pool, dense, lex, top, dense_at, dense_val, positive)
+            return dense, lex, fused + CLASSIFIER_WEIGHT * classified[pool]
 
         dense, lex, fused = scored(pool)
         if limit is not None and bound is not None and float(-np.partition(-fused, limit - 1)[limit - 1]) <= bound:
@@ -171,7 +184,7 @@ class Searcher:
         kinds = self._kinds_of(at, dense_at, dense_kind)
         candidates = [
             Candidate(self.chunks[p], float(dense[i]), kind, float(lex[i]), dense_rank[r], lexical_rank[r],
-                      float(fused[i]), r + 1, s, score)
+                      float(fused[i]), r + 1, s, score, float(classified[p]))
             for r, (i, p, kind, s, score) in enumerate(zip(chosen.tolist(), at.tolist(), kinds, sentence, sentence_score,
                                                            strict=True))
         ]

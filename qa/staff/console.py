@@ -62,6 +62,7 @@ class CandidateView:
     dense_key: str  # which kind of key gave the dense score: passage, sentence, window or phrasing
     lexical: float
     lexical_rank: int | None
+    classified: float  # the passage classifier's probability, added to the fused score at a small weight
     sentence: int | None  # index of the highlighted sentence in the passage
     sentence_text: str | None
     sentence_score: float | None  # cosine of the question with that sentence (under its heading)
@@ -107,7 +108,7 @@ def check(engine: Engine, question: str, top_k: int = TOP_K) -> Check:
             sentence_text = c.chunk.text[lo:hi]
         rows.append(CandidateView(
             c.rank, c.chunk.id, c.chunk.citation, c.chunk.text, c.fused, c.dense, c.dense_rank, c.dense_key,
-            c.lexical, c.lexical_rank, c.sentence, sentence_text,
+            c.lexical, c.lexical_rank, c.classified, c.sentence, sentence_text,
             c.sentence_score if c.sentence is not None else None, shown.get(c.chunk.id, ""),
             (c.chunk.document, c.chunk.section, c.chunk.paragraph) in pinned))
     ranking = trace.ranking
