@@ -279,6 +279,22 @@ def test_spanish_danger_shows_the_banner_in_spanish(engine):
     assert HOTLINE in {c.id for c in answer.safety.services}
 
 
+@pytest.mark.parametrize(("question", "level"), [
+    ("voy a llamar a la policia, mi vecina esta encerrada", "emergency"),  # as the English "locked in" of anyone
+    ("a mi amiga la encierran en un cuarto cuando no trabaja", "emergency"),
+    ("hace dos años me encerraban en un cuarto", "urgent"),  # told as past
+])
+def test_spanish_locked_in_is_danger_whoever_is_locked_in(engine, question, level):
+    match = engine.trace(question).safety
+    assert match is not None and match.rule.id == "forced-held-or-hurt" and match.level == level, match
+    assert match.lang == "es"
+
+
+def test_police_come_first_for_a_spanish_question_that_goes_to_them(engine):
+    page = [c.id for c in engine.answer("como hago para reportar una situacion de trata a la policia").services]
+    assert page[0] in {s.id for s in SAFETY_DIRECTORY.services if "police" in s.categories}
+
+
 def test_spanish_questions_have_their_own_emergency_threshold(version, engine):
     """With the English model, Spanish sentences score high as a whole; the emergency level of a
     Spanish question needs the threshold calibrated on Spanish questions, the urgent one stays shared."""
