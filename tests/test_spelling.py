@@ -33,6 +33,19 @@ def test_english_texting_shorthand_is_written_out(speller):
     assert speller.corrections("wit dis") == {}  # English words too: left alone
 
 
+def test_texting_forms_with_digits_are_written_out_and_numbers_are_not(speller):
+    assert speller.correct("how cn i report sum1 b4 2nite") == "how can i report someone before tonight"
+    assert speller.correct("pushes ppl in2 the life") == "pushes people into the life"
+    assert speller.corrections("charged 2 times in the 1st year, 4 days") == {}  # a digit alone, a 1st: numbers
+
+
+def test_a_dropped_letter_beats_a_more_common_word_equally_close():
+    # "wich" is one edit from both; "with" is far more common, but "wich" is "which" with a letter left out
+    speller = Speller(["with " * 50 + "which areas"])
+    assert speller.corrections("wich areas") == {"wich": "which"}
+    assert speller.corrections("wiht them") == {"wiht": "with"}  # no dropped letter: the closest, then the commonest
+
+
 def test_shorthand_is_english_only(speller):
     # "y" is Spanish for "and", "n" nothing at all
     assert speller.correct("la policía y los servicios", "es") == "la policía y los servicios"

@@ -4,7 +4,9 @@
 corrected only when it is neither a word of the corpus (its passages, headings, synonyms, phrasings
 and service names) nor a common English word (symspellpy's frequency dictionary), and a corpus word
 lies within one edit (two for words of seven letters or more). Corrections go to the corpus's
-words only, so a typo can only become a word the corpus could match, never a new topic.
+words only, so a typo can only become a word the corpus could match, never a new topic. Of corpus words
+equally close, one the typo is with letters left out wins ("wich" is "which", not the commoner "with").
+Texting forms are written out first (``SHORTHAND``), letters-and-digits ones too ("sum1", "b4", "in2").
 symspellpy does the lookup (the symmetric-delete algorithm); its English dictionary is read once per
 process, as a set of known words.
 """
@@ -22,6 +24,8 @@ from symspellpy import SymSpell, Verbosity
 from qa.text import normalise
 
 _WORD = re.compile(r"[^\W\d_]+")
+# a token of letters and digits with a letter in it: "sum1", "b4", "2nite" are texting forms (SHORTHAND)
+_TOKEN = re.compile(r"[^\W_]*[^\W\d_][^\W_]*")
 MIN_LENGTH = 4  # shorter words are too often texting ("u", "r", "2nite") to correct safely
 LONG_WORD = 7  # from this length a word may be two edits away
 MIN_ENGLISH_COUNT = 50_000  # rarer entries of the frequency dictionary are mostly typos themselves
@@ -40,6 +44,11 @@ SHORTHAND = {
     "tryna": "trying to", "prolly": "probably", "kno": "know", "knw": "know", "dat": "that", "da": "the",
     "dem": "them", "sumthin": "something", "somethin": "something", "nothin": "nothing", "lil": "little",
     "alot": "a lot", "nite": "night", "tonite": "tonight", "tmrw": "tomorrow", "yall": "you all",
+    "outta": "out of", "kinda": "kind of", "sorta": "sort of", "lotta": "lot of",
+    # letters and digits, as a phone keyboard saves them ("2" or "4" alone may be a number, and stays)
+    "sum1": "someone", "some1": "someone", "any1": "anyone", "ne1": "anyone", "every1": "everyone",
+    "no1": "no one", "b4": "before", "in2": "into", "2day": "today", "2nite": "tonight", "2nyt": "tonight",
+    "2moro": "tomorrow", "2morrow": "tomorrow", "l8r": "later", "gr8": "great", "w8": "wait", "h8": "hate",
 }
 
 
@@ -69,16 +78,18 @@ class Speller:
         """Misspelt word -> the corpus word it becomes, for each word of ``question`` that is corrected;
         in English, texting shorthand -> the words it stands for."""
         out: dict[str, str] = {}
-        for word in _WORD.findall(normalise(question)):
+        for word in _TOKEN.findall(normalise(question)):
             if lang == "en" and word in SHORTHAND:
                 out[word] = SHORTHAND[word]
                 continue
-            if len(word) < MIN_LENGTH or word in out or self.known(word):
+            if len(word) < MIN_LENGTH or word in out or self.known(word) or not word.isalpha():
                 continue
             distance = 2 if len(word) >= LONG_WORD else 1
-            found = self._symspell.lookup(word, Verbosity.TOP, max_edit_distance=distance)
+            found = self._symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
             if found:
-                out[word] = found[0].term
+                # of the corpus words equally close, one the typo is with letters left out ("wich" -> "which",
+                # not "with"): a dropped letter is the commonest slip on a keyboard; then the most frequent
+                out[word] = min(found, key=lambda s: (not _dropped_from(word, s.term), -s.count)).term
         return out
 
     def correct(self, question: str, lang: str = "en") -> str:
@@ -87,4 +98,10 @@ class Speller:
         fixes = self.corrections(question, lang)
         if not fixes:
             return question
-        return _WORD.sub(lambda m: fixes.get(m.group(), m.group()), normalise(question))
+        return _TOKEN.sub(lambda m: fixes.get(m.group(), m.group()), normalise(question))
+
+
+def _dropped_from(typo: str, word: str) -> bool:
+    """Whether ``typo`` is ``word`` with letters left out (in order)."""
+    letters = iter(word)
+    return len(typo) < len(word) and all(ch in letters for ch in typo)
