@@ -64,6 +64,9 @@ def test_the_kind_of_fact_a_question_asks_for(question, kind):
     "how often are sex workers attacked",  # how common, not a schedule: the FAQ speaks to it
     "how many times can i call the hotline",  # not a count of things, nor a length of time
     "how do i use the hotline",  # how to reach it: the FAQ says
+    # where to look a figure up: a source, which the FAQ's passage on published figures gives
+    "where would i look up how many people get arrested for prostitution in connecticut",
+    "is there data on how many women are trafficked in ct", "dónde encuentro cuántos casos de trata hay en CT",
 ])
 def test_ordinary_questions_ask_for_no_kind_in_particular(question):
     assert facts.asked(question) is None
@@ -143,3 +146,16 @@ def test_a_service_named_in_any_letter_case_is_the_one_asked_about(engine, quest
     answer = engine.answer(question)
     assert not answer.answered and answer.gap is not None and answer.gap.fact == "hours"
     assert answer.gap.message == "Our information does not list opening hours for Access Agency."
+
+
+@pytest.mark.parametrize("question", ["how many prostitution arrests in windham a year",
+                                      "how many beds does the shelter have", "cuantas personas arrestan al año en windham"])
+def test_a_count_asked_for_itself_is_still_a_count(question):
+    found = facts.asked(question)
+    assert found is not None and found.name == "count"
+
+
+def test_where_to_look_a_count_up_is_answered_with_the_sources(engine):
+    answer = engine.answer("Where would I look up how many people get arrested for prostitution in Connecticut?")
+    assert answer.answered and answer.gap is None
+    assert any("(UCR)" in p.text for p in answer.passages)

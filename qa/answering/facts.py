@@ -25,6 +25,13 @@ from qa.text import normalise
 
 _NUMBER_WORDS = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|ninety)"
 _UNITS = r"(?:years?|months?|weeks?|days?|hours?|minutes?)"
+# where to look a figure up ("where would I look up how many people get arrested", "dónde encuentro cuántos casos
+# hay"): the question asks for a source, which a passage on where figures are published answers
+_SOURCE = (r"\bwhere (?:can|could|would|do|does|should|might|to) (?:i |we |you |one |someone |people )?"
+           r"(?:find|look|get|see|check|search|read|go)\b|\b(?:look up|looking up|find out|search for|track down)\b"
+           r"|\b(?:is there|are there|any) (?:any )?(?:data|stats|statistics|research|studies|records|reports)\b"
+           r"|\bd[oó]nde (?:puedo |se puede |podr[ií]a |hay que )?(?:encontrar|encuentro|busco|buscar|consulto|consultar|"
+           r"veo|ver|saco|sacar|averiguo|averiguar)\b|\b(?:hay|existen) (?:datos|estad[ií]sticas|informes|estudios)\b")
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class FactKind:
     # the card lines that may state it: a service's opening hours ("24 hours") or its cost are no length
     # of a sentence, count of people or age
     card_lines: tuple[str, ...] = ("description", "hours", "cost", "eligibility")
+    # a question that asks this way asks for something else: where to look a count up is a source, not a count
+    not_when: re.Pattern[str] | None = None
 
     def held_by(self, texts: list[str], cards: list[ServiceCard]) -> bool:
         if self.card_field and any(getattr(c, self.card_field) for c in cards):
@@ -134,7 +143,7 @@ KINDS: tuple[FactKind, ...] = (
             r"|\bhow many (?!times\b)\w+|\bcu[aá]nt[oa]s (?!veces\b)\w+"),
         _re(r"\b\d[\d,.]*\s*(?:%|percent|por ciento)|\b\d[\d,]*\s+(?:\w+\s+)?(?:people|women|men|girls|victims|survivors|"
             r"arrests|convictions|cases|persons|reports|personas|mujeres|v[ií]ctimas|arrestos|casos|denuncias)\b"),
-        card_lines=("description", "eligibility"),
+        card_lines=("description", "eligibility"), not_when=_re(_SOURCE),
     ),
     FactKind(
         "age", N_("an age"),
@@ -209,7 +218,8 @@ KINDS += (
 def asked(question: str) -> FactKind | None:
     """The kind of fact ``question`` asks for, or None when it asks for none in particular."""
     text = normalise(question)
-    return next((kind for kind in KINDS if kind.asks.search(text)), None)
+    return next((kind for kind in KINDS
+                 if kind.asks.search(text) and not (kind.not_when is not None and kind.not_when.search(text))), None)
 
 
 def kind(name: str) -> FactKind:
