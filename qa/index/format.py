@@ -5,7 +5,8 @@ Layout under the index directory::
 
     versions/<id>/          one built version, never changed after it is written
         manifest.json       model, dimension, corpus checksum, counts, library versions, file hashes,
-                            the dense index's kind and parameters
+                            the dense index's kind and parameters, the passage classifier's weights
+                            (``qa.retrieval.classifier``), calibration and crisis thresholds
         chunks.jsonl        one chunk record per line
         keys.jsonl          what each vector stands for: {"chunk": id, "kind": ..., "text": ...}
         vectors.faiss       inner-product FAISS index over unit vectors, one per key: flat, or IVF for a
