@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from qa.errors import IndexCorruptError
 from qa.index.keys import Key
 from qa.lifecycle.evaluate import load_questions
 from qa.retrieval import classifier
@@ -64,6 +65,24 @@ def test_too_few_or_too_many_passages_get_no_classifier(monkeypatch):
     assert train(keys, rows) == {"reason": "more than 3 passages"}
     assert PassageClassifier.from_manifest({"passages": {"reason": "more than 3 passages"}}) is None
     assert PassageClassifier.from_manifest({}) is None
+
+
+@pytest.mark.parametrize("damage", [
+    lambda m: m | {"weights": m["weights"][:-1]},  # a passage without weights
+    lambda m: m | {"bias": m["bias"] + [0.0]},
+    lambda m: m | {"weights": "not numbers"},
+])
+def test_a_damaged_classifier_is_refused_with_the_fix(damage):
+    keys, rows, _ = _clusters(3)
+    with pytest.raises(IndexCorruptError, match="passage classifier.*build"):
+        PassageClassifier.from_manifest({"passages": damage(train(keys, rows))})
+
+
+def test_a_classifier_for_other_vectors_is_refused(version, encoder):
+    keys, rows, _ = _clusters(3)  # 32 dimensions, not the model's
+    manifest = version.manifest | {"passages": train(keys, rows)}
+    with pytest.raises(IndexCorruptError, match="dimension 32"):
+        Searcher(dataclasses.replace(version, manifest=manifest), encoder)
 
 
 def test_the_built_version_holds_one_over_every_chunk(version):

@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qa.errors import IndexCorruptError
+from qa.index.format import REBUILD
+
 if TYPE_CHECKING:
     from qa.index.keys import Key
 
@@ -43,8 +46,16 @@ class PassageClassifier:
         stored = manifest.get("passages") or {}
         if not stored.get("chunks"):
             return None
-        return cls(tuple(stored["chunks"]), np.asarray(stored["weights"], dtype="float32"),
-                   np.asarray(stored["bias"], dtype="float32"))
+        try:
+            chunks = tuple(str(c) for c in stored["chunks"])
+            weights = np.asarray(stored["weights"], dtype="float32")
+            bias = np.asarray(stored["bias"], dtype="float32")
+        except (KeyError, TypeError, ValueError) as e:
+            raise IndexCorruptError(f"the manifest's passage classifier cannot be read ({e}) - {REBUILD}") from e
+        if weights.ndim != 2 or weights.shape[0] != len(chunks) or bias.shape != (len(chunks),):
+            raise IndexCorruptError(f"the manifest's passage classifier has {len(chunks)} passages, weights of shape "
+                                    f"{weights.shape} and {bias.size} biases - {REBUILD}")
+        return cls(chunks, weights, bias)
 
     def probabilities(self, vector: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
         """Each of ``n`` chunks' probability for the unit ``vector`` (1, dimension); ``positions``: each

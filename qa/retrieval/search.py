@@ -19,9 +19,10 @@ import faiss
 import numpy as np
 
 from qa.encoder import Encoder
+from qa.errors import IndexCorruptError
 from qa.index.bm25 import LexicalIndex, lexical_texts
 from qa.index.chunks import Chunk
-from qa.index.format import Version
+from qa.index.format import REBUILD, Version
 from qa.index.keys import KeyKind
 from qa.retrieval import MODES
 from qa.retrieval.classifier import PassageClassifier
@@ -88,6 +89,9 @@ class Searcher:
             np.arange(len(self.chunks)))
         self._approximate = not isinstance(version.vectors, faiss.IndexFlat)
         self.classifier = PassageClassifier.from_manifest(version.manifest)
+        if self.classifier is not None and self.classifier.weights.shape[1] != version.vectors.d:
+            raise IndexCorruptError(f"index version {version.id}: its passage classifier reads vectors of dimension "
+                                    f"{self.classifier.weights.shape[1]}, its keys have {version.vectors.d} - {REBUILD}")
         self._classes = (np.array([position.get(c, -1) for c in self.classifier.chunks], dtype="int64")
                          if self.classifier is not None else np.zeros(0, dtype="int64"))
         if self._approximate:  # each chunk's keys (_chunk_keys[_chunk_start[c]:_chunk_start[c + 1]]), for _refine
