@@ -322,6 +322,17 @@ def test_a_message_told_as_past_lowers_every_sentence_of_it(engine, later):
 
 
 @pytest.mark.parametrize(("question", "level"), [
+    ("I left him two years ago but he just showed up at my work", "emergency"),  # the one she left is at hand
+    ("i escaped last year and now he knows where i live", "emergency"),
+    ("me salí hace un año pero llegó a mi casa buscándome", "emergency"),
+    ("I got out in 2020 and he doesn't know where I live now", "urgent"),
+])
+def test_a_story_told_as_past_is_danger_now_when_he_is_back(engine, question, level):
+    match = engine.trace(question).safety
+    assert match is not None and match.level == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
     ("the guy I was with took all my money and made me see men", "urgent"),  # told in the past tense
     ("he takes all my money and makes me see men", "emergency"),
     ("he took my passport and I can't leave", "emergency"),  # a present verb beside the past one
