@@ -55,6 +55,24 @@ def test_emergency_banner_carries_911_and_the_hotline(engine):
     assert answer.answered
 
 
+def test_a_rule_puts_its_passages_first_and_a_sign_puts_them_under_the_answer(engine):
+    """A rule's words are a maintainer's: its help passages lead. A sentence that only came close to a
+    sign's examples may be a false alarm: the question's own best passage keeps first place, and the
+    help passages come right under it (the banner above holds the contacts either way)."""
+    def place(candidate):
+        return (candidate.chunk.document, candidate.chunk.section, candidate.chunk.paragraph)
+
+    sign = engine.trace("he takes all the money i make. what are the health risks of this work")
+    assert sign.safety and sign.safety.level == "emergency" and sign.safety.sign is not None
+    helps = {r.place for r in sign.safety.rule.passages}
+    first, second = sign.ranking.candidates[:2]
+    assert place(first) not in helps and "health" in first.chunk.section.lower()
+    assert place(second) in helps
+    rule = engine.trace("someone is forcing me to sell sex, can i get tested for stds")
+    assert rule.safety and rule.safety.level == "emergency" and rule.safety.sign is None
+    assert place(rule.ranking.candidates[0]) in {r.place for r in rule.safety.rule.passages}
+
+
 def test_the_banner_holds_only_cards_that_can_be_reached(engine):
     answer = engine.answer("someone is forcing me to sell sex and I can't leave")
     assert answer.safety.services and all(c.phones or c.url or c.email for c in answer.safety.services)

@@ -346,6 +346,8 @@ def test_check_page_names_the_crisis_rule_that_fired(web, alice, engine):
     page = web.post("/staff/check", data={"question": question, "csrf": csrf(web)})
     crisis = soup(page).find(id="crisis").text
     assert trace.safety.rule.id in crisis and trace.safety.matched in crisis
+    if trace.safety.level == "emergency" and trace.safety.rule.passages:  # the rows its passages hold say so
+        assert "placed by the crisis rule" in soup(page).find("table").text
 
 
 def test_check_takes_a_question_at_the_length_limit_and_keeps_a_longer_one(web, alice, settings):

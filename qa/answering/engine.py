@@ -195,7 +195,7 @@ class Engine:
         # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
         scored = (self.detector.scores(part_vectors, lang), self.detector.support(part_vectors, lang))
         safety = self.detector.detect(text, parts, part_vectors, scored)
-        # danger now: the passages on help come first; an urgent banner leaves the answer as ranked
+        # danger now: the passages on help lead; an urgent banner leaves the answer as ranked
         pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
         at = [i for r in pinned for i in self.searcher.positions(*r.place)]
         ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at, ranks=ranks,
@@ -209,7 +209,11 @@ class Engine:
             confidence = max(confidence, self.rule.confidence(alone, text))
         crisis_score = max((s for s, _ in scored[0]), default=-1.0)
         if pinned:
-            ranking = _pin(ranking, pinned)
+            # a rule's words put its passages first; a sentence that only came close to a danger sign's
+            # examples puts them second, under the question's own best passage: the banner above shows
+            # the contacts either way, and a false alarm on "y dont working girls go 2 the dr" no longer
+            # hides its answer
+            ranking = _pin(ranking, pinned, after=0 if safety is None or safety.sign is None else 1)
         # A question that signals danger is answered with the passages on help, whatever the score;
         # one that signals any worry (an urgent banner too) is never turned away for a gap, since
         # "a modeling job in NY" is about a person here. Any other question about a place or a fact
@@ -366,8 +370,9 @@ def _asked(message: str) -> str:
     return " ".join(s for s in told if s.rstrip().endswith("?")) or told[-1]
 
 
-def _pin(ranking: Ranking, refs: tuple[PassageRef, ...]) -> Ranking:
-    """Put the passages a safety rule names first (in the rule's order), the rest after as ranked."""
+def _pin(ranking: Ranking, refs: tuple[PassageRef, ...], after: int = 0) -> Ranking:
+    """Put the passages a safety rule names first (in the rule's order), the rest after as ranked; the
+    ``after`` best passages the rule does not name stay above them."""
     places = [r.place for r in refs]
 
     def place(c: Candidate) -> int:
@@ -375,6 +380,8 @@ def _pin(ranking: Ranking, refs: tuple[PassageRef, ...]) -> Ranking:
         return places.index(key) if key in places else len(places)
 
     ordered = sorted(ranking.candidates, key=lambda c: (place(c), c.rank))
+    kept = [c for c in ranking.candidates[:after] if place(c) == len(places)]
+    ordered = kept + [c for c in ordered if c not in kept]
     return replace(ranking, candidates=[replace(c, rank=i + 1) for i, c in enumerate(ordered)])
 
 

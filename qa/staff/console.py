@@ -67,7 +67,7 @@ class CandidateView:
     sentence_text: str | None
     sentence_score: float | None  # cosine of the question with that sentence (under its heading)
     shown: str  # "answer", "related" or "" (not shown to the person)
-    pinned: bool  # put first by the crisis rule that fired (its ``passages``), whatever its scores
+    pinned: bool  # placed by the emergency rule that fired (its ``passages``), whatever its scores
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,8 @@ def check(engine: Engine, question: str, top_k: int = TOP_K) -> Check:
     trace = engine.trace(question, limit=ROWS, ranks=True)
     answer = engine.render(trace, top_k)
     shown = {p.id: "answer" for p in answer.passages} | {p.id: "related" for p in answer.related}
-    pinned = set(getattr(trace.safety.rule, "passages", ())) if trace.safety else set()
+    emergency = trace.safety is not None and trace.safety.level == "emergency"
+    pinned = {r.place for r in getattr(trace.safety.rule, "passages", ())} if trace.safety and emergency else set()
     rows = []
     for c in trace.ranking.candidates:
         sentence_text = None
