@@ -43,6 +43,10 @@ def test_the_jurisdiction_and_the_places_the_corpus_names_are_covered(scope):
     # a place that opens the question is its subject, when the writer is not in the message
     ("Nevada still has legal brothels?", "Nevada"),
     ("Canadá ya legalizó el trabajo sexual?", "Canada"),
+    # ... and so is a place right after the words that open a question
+    ("does canada use the nordic model", "Canada"),
+    ("how did new zealand decriminalize it", "New Zealand"),
+    ("como hizo suecia con la prostitucion", "Sweden"),
     # continents (GeoNames, in English and Spanish), and places in general
     ("is sex work legal anywhere in europe", "Europe"),
     ("¿es legal en sudamérica?", "South America"),
@@ -86,6 +90,8 @@ def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     "i was told it's legal in other states, is it legal in connecticut",
     "is it legal here like in other states",
     "soy del estado de texas y me arrestaron aquí",  # "de" after a part of a place, said of the writer's home
+    "how does mexico feel so far away now, he took my papers",  # an opener, but the writer is in the message
+    "why does connecticut arrest people for this",
 ])
 def test_where_a_person_comes_from_or_a_covered_place_is_not_a_scope_problem(scope, question):
     assert scope.elsewhere(question) is None

@@ -13,7 +13,7 @@ corpus text names it; a continent, when a covered country lies in it; a city, wh
 or its country is covered, so every town of Connecticut is covered by a Windham corpus and Las Vegas is not.
 
 Only a place the question puts the subject *in* counts ("legal in nevada", "nevada's laws", a place that
-opens the question: "New York decriminalized it?"), not where the person comes from ("I came here from
+opens the question or follows its first words: "New York decriminalized it?", "does canada use ..."), not where the person comes from ("I came here from
 Honduras", "my family back home in Mexico", "vengo de Honduras"): people in danger often name their home
 country, and they must still be answered.
 """
@@ -41,6 +41,9 @@ _ORIGIN = {"from", "back", "home", "born", "desde", "mi", "my", "family", "famil
 _ORIGIN_NEXT = {"de", "del"}
 _FIRST_PERSON = {"i", "i'm", "im", "i've", "ive", "me", "my", "mine", "we", "our", "us", "yo", "mi", "mis", "soy", "estoy",
                  "vengo", "nosotros", "nosotras", "nuestra", "nuestro"}
+# words that open a question before its subject: "does canada ...", "how did sweden ...", "como hizo suecia"
+_OPENERS = {"does", "do", "did", "has", "have", "how", "why", "where", "when", "will", "would", "could", "can",
+            "como", "por", "que", "hizo", "hace"}
 # places in general: "which countries is it legal in", "en qué países", "in other states"
 _PLACES_IN_GENERAL = re.compile(r"\b(?:what|which|other|otros|otras|que|q|cuales)\s+(?:countries|states|paises|estados)\b")
 IN_GENERAL = {"en": "other states and countries", "es": "otros estados y países"}
@@ -227,7 +230,10 @@ class Scope:
             # the place opens the question: its subject ("New York decriminalized it?"), unless the writer is in
             # the message ("Honduras is where my family is", "Guatemala, de ahí soy, me trajeron"): a person
             # who names their home first is telling their story
-            if (not before or before in (["y"], ["and"])) and not _FIRST_PERSON.intersection(_WORDS.findall(text)):
+            # and so does a place right after the words that open a question: "does canada use the nordic
+            # model", "how did sweden do it"
+            if (not before or before in (["y"], ["and"]) or len(before) <= 2 and _OPENERS.issuperset(before)) \
+                    and not _FIRST_PERSON.intersection(_WORDS.findall(text)):
                 return Place(place, text[start:end])
             before = before[-3:]
             if any(w in _ORIGIN for w in before) or before[-1:] and before[-1] in _ORIGIN_NEXT:
