@@ -13,9 +13,9 @@ corpus text names it; a continent, when a covered country lies in it; a city, wh
 or its country is covered, so every town of Connecticut is covered by a Windham corpus and Las Vegas is not.
 
 Only a place the question puts the subject *in* counts ("legal in nevada", "nevada's laws", a place that
-opens the question or follows its first words: "New York decriminalized it?", "does canada use ..."), not where the person comes from ("I came here from
-Honduras", "my family back home in Mexico", "vengo de Honduras"): people in danger often name their home
-country, and they must still be answered.
+opens the question or follows its first words: "New York decriminalized it?", "does canada use ..."), not
+where the person comes from ("I came here from Honduras", "my family back home in Mexico", "vengo de
+Honduras"): people in danger often name their home country, and they must still be answered.
 """
 
 from __future__ import annotations
