@@ -622,6 +622,18 @@ def test_a_clause_keeps_the_worry_said_before_it_was_cut_from_its_sentence():
     assert detector.level(rule, clause, within=sentence) == "urgent"  # "i think" is worry, about someone else
 
 
+def test_a_clause_keeps_the_now_said_in_its_sentence_as_it_keeps_the_past():
+    """"I ran from him in may" is a story of the past, unless the sentence it was cut from says he is at
+    hand now: the present cue of the sentence counts for its clauses, as its past cue does."""
+    detector = Detector(SAFETY)
+    rule = SAFETY.rule("forced-held-or-hurt")
+    clause = normalise("i ran from him in may")
+    assert detector.level(rule, normalise("back then i ran from him")) == "urgent"
+    now = normalise("i ran from him in may but hes at my door right now")
+    assert detector.level(rule, clause, within=now) == "emergency"
+    assert detector.level(rule, clause, within=normalise("i ran from him back in may and i never looked back")) == "urgent"
+
+
 @pytest.mark.parametrize(("minor", "adult"), [
     # not "a grown man": with a child named, that is the minor trigger's own phrase, and the rule fires first
     ("my sister is 17 and a man in his forties gives her cash to sleep with him",

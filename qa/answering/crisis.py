@@ -331,14 +331,15 @@ class Detector:
         """The level ``rule`` gets for a normalised ``sentence`` in ``lang``, after the cues; ``past``: the
         message it is part of is told as past; ``holds``: what the message holds (``Cues.holds``), as a
         sentence told in the past tense in a message that says "right now" is no story of the past;
-        ``within``: the normalised sentence a clause was cut from, whose past, worry and general cues
-        count for the clause too (the past tense is the clause's own)."""
+        ``within``: the normalised sentence a clause was cut from, whose present, past, worry and general
+        cues count for the clause too (the past tense is the clause's own): "got away from him last spring"
+        is danger now when its sentence goes on "and he is parked outside right now"."""
         if rule.level != "emergency":
             return rule.level
         cues = self.safety.cues
-        if cues.says_now(sentence, past):
-            return "emergency"
         context = [sentence, within] if within and within != sentence else [sentence]
+        if any(cues.present.first(c) is not None for c in context) or cues.says_now(sentence, past):
+            return "emergency"
         lowering: dict[str, Callable[[str], bool]] = {
                     "past": lambda s: past or any(cues.is_past(c) for c in context),
                     # a worry said anywhere in the message speaks for a sentence about someone else ("she
