@@ -46,6 +46,14 @@ def test_a_dropped_letter_beats_a_more_common_word_equally_close():
     assert speller.corrections("wiht them") == {"wiht": "with"}  # no dropped letter: the closest, then the commonest
 
 
+def test_a_plural_made_the_regular_way_from_a_word_in_y_is_the_corpus_plural():
+    # "policys" is two edits from "policies" and from the commoner "police": the plural rule decides
+    speller = Speller(["police " * 50 + "policies and agencies; the valley's days"])
+    assert speller.corrections("wat policys wud help") == {"wat": "what", "policys": "policies", "wud": "would"}
+    assert speller.corrections("agencys") == {"agencys": "agencies"}
+    assert "valleys" not in speller.corrections("valleys")  # a vowel before the y: "valleys" is the plural
+
+
 def test_shorthand_is_english_only(speller):
     # "y" is Spanish for "and", "n" nothing at all
     assert speller.correct("la policía y los servicios", "es") == "la policía y los servicios"

@@ -6,7 +6,8 @@ and service names) nor a common English word (symspellpy's frequency dictionary)
 lies within one edit (two for words of seven letters or more). Corrections go to the corpus's
 words only, so a typo can only become a word the corpus could match, never a new topic. Of corpus words
 equally close, one the typo is with letters left out wins ("wich" is "which", not the commoner "with").
-Texting forms are written out first (``SHORTHAND``), letters-and-digits ones too ("sum1", "b4", "in2").
+Texting forms are written out first (``SHORTHAND``), letters-and-digits ones too ("sum1", "b4", "in2"),
+and a plural made the regular way from a word in -y ("policys") becomes the corpus's -ies plural.
 symspellpy does the lookup (the symmetric-delete algorithm); its English dictionary is read once per
 process, as a set of known words.
 """
@@ -45,6 +46,8 @@ SHORTHAND = {
     "dem": "them", "sumthin": "something", "somethin": "something", "nothin": "nothing", "lil": "little",
     "alot": "a lot", "nite": "night", "tonite": "tonight", "tmrw": "tomorrow", "yall": "you all",
     "outta": "out of", "kinda": "kind of", "sorta": "sort of", "lotta": "lot of",
+    "wud": "would", "wld": "would", "cud": "could", "cld": "could", "shud": "should", "shld": "should",
+    "hav": "have", "tht": "that",
     # letters and digits, as a phone keyboard saves them ("2" or "4" alone may be a number, and stays)
     "sum1": "someone", "some1": "someone", "any1": "anyone", "ne1": "anyone", "every1": "everyone",
     "no1": "no one", "b4": "before", "in2": "into", "2day": "today", "2nite": "tonight", "2nyt": "tonight",
@@ -83,6 +86,10 @@ class Speller:
                 out[word] = SHORTHAND[word]
                 continue
             if len(word) < MIN_LENGTH or word in out or self.known(word) or not word.isalpha():
+                continue
+            # a plural made the regular way from a word in -y ("policys", "agencys") is the corpus's -ies
+            if word.endswith("ys") and word[-3] not in "aeiou" and (plural := word[:-2] + "ies") in self._corpus:
+                out[word] = plural
                 continue
             distance = 2 if len(word) >= LONG_WORD else 1
             found = self._symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
