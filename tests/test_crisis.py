@@ -622,6 +622,18 @@ def test_a_clause_keeps_the_worry_said_before_it_was_cut_from_its_sentence():
     assert detector.level(rule, clause, within=sentence) == "urgent"  # "i think" is worry, about someone else
 
 
+@pytest.mark.parametrize(("question", "level"), [
+    # an illicit massage business is one of the trade's places: told as the writer's past, it is a story of
+    # the life ("those years", as "those days"), and gets the urgent banner
+    ("those years at a massage parlor still haunt me, i need a counselor", "urgent"),
+    ("i used to work at a massage business and want to get tested", "urgent"),
+    ("is there a good massage place in willimantic for my back", None),  # no past, nobody's story
+])
+def test_a_massage_business_in_the_writers_past_is_a_story_of_the_life(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, (question, match)
+
+
 def test_a_clause_keeps_the_now_said_in_its_sentence_as_it_keeps_the_past():
     """"I ran from him in may" is a story of the past, unless the sentence it was cut from says he is at
     hand now: the present cue of the sentence counts for its clauses, as its past cue does."""
