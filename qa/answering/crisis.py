@@ -338,7 +338,7 @@ class Detector:
             return rule.level
         cues = self.safety.cues
         context = [sentence, within] if within and within != sentence else [sentence]
-        if any(cues.present.first(c) is not None for c in context) or cues.says_now(sentence, past):
+        if cues.says_now(sentence, past) or (len(context) > 1 and cues.present.first(within) is not None):
             return "emergency"
         lowering: dict[str, Callable[[str], bool]] = {
                     "past": lambda s: past or any(cues.is_past(c) for c in context),

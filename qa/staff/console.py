@@ -99,8 +99,8 @@ def check(engine: Engine, question: str, top_k: int = TOP_K) -> Check:
     trace = engine.trace(question, limit=ROWS, ranks=True)
     answer = engine.render(trace, top_k)
     shown = {p.id: "answer" for p in answer.passages} | {p.id: "related" for p in answer.related}
-    emergency = trace.safety is not None and trace.safety.level == "emergency"
-    pinned = {r.place for r in getattr(trace.safety.rule, "passages", ())} if trace.safety and emergency else set()
+    safety = trace.safety
+    pinned = {r.place for r in safety.rule.passages} if safety and safety.level == "emergency" else set()
     rows = []
     for c in trace.ranking.candidates:
         sentence_text = None
