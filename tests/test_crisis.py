@@ -103,6 +103,28 @@ def test_plain_first_person_danger_raises_the_emergency_level(question):
     assert match is not None and match.level == "emergency", question
 
 
+@pytest.mark.parametrize(("question", "level"), [
+    # the warning signs screening asks about, said without the word suicide
+    ("i just want to go to sleep and never wake up", "emergency"),
+    ("dont see the point anymore, thinking about walking into the lake tonight", "emergency"),
+    ("honestly im tired of living", "emergency"),
+    ("some days i wish i was dead", "emergency"),
+    ("quisiera dormirme y no despertar", "emergency"),
+    ("ya no le veo sentido a la vida", "emergency"),
+    ("estoy cansada de vivir", "emergency"),
+    ("a few years ago i wished i was dead every day, is there counseling now", "urgent"),  # told as over
+    # the same words about a life the person wants out of, or a question with no despair in it
+    ("im tired of living like this, how do i get out", None),
+    ("estoy cansada de vivir así, quiero salir", None),
+    ("whats the point of going to the police", None),
+    ("do i have to take all the pills for pep", None),
+])
+def test_despair_said_as_people_say_it_raises_the_self_harm_rule(question, level):
+    match = rules_only(question)
+    got = match.level if match and match.rule.id == "self-harm" else None
+    assert got == level, (question, match and match.matched)
+
+
 @pytest.mark.parametrize("question", [
     "how can u tell if someone is being trafficked vs just doing sex work",
     "what are the signs someone is in danger of being trafficked",
