@@ -759,6 +759,16 @@ def test_spanish_patterns_one_for_one_with_the_english(question, level, rule):
 
 
 @pytest.mark.parametrize(("question", "level"), [
+    ("my roommate does escorting on the side and wants to stop, who can help her", "urgent"),
+    ("una compañera sale con clientes y quiere dejarlo, a donde la mando", "urgent"),
+    ("my friend does sex work and needs to leave her apartment by friday", None),  # a move, not the trade
+])
+def test_someone_close_who_wants_to_stop_the_trade_named_before(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
     ("my gf does onlyfans and wants to meet guys in person, im worried", "urgent"),
     ("my nephew posted an ad on one of those sites and i'm worried about him", "urgent"),
     ("my gf does onlyfans, do we have to pay taxes on it", None),  # no worry: a question of fact
