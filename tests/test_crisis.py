@@ -758,6 +758,20 @@ def test_spanish_patterns_one_for_one_with_the_english(question, level, rule):
     assert got == (level, rule), match
 
 
+@pytest.mark.parametrize("question", [
+    # the one who did it is locked up, the writer walked out, is clean and out, is safe: a story told as over
+    "he won't let me keep any of my money. hes locked up now so what do i do",
+    "he makes me see men to pay what i owe. i finally walked out, what now",
+    "he makes me see men to pay what i owe, im clean and out now, where is counseling",
+    "she makes me see men, im safe and she cant find me",
+    # a bystander who does not know what to do, as it is texted
+    "a girl at the nail salon says she isn't allowed to leave, idk if i should say something",
+])
+def test_over_or_unsure_as_people_text_it_is_urgent(question):
+    match = rules_only(question)
+    assert match is not None and match.level == "urgent", match
+
+
 @pytest.mark.parametrize(("question", "level"), [
     ("my roommate does escorting on the side and wants to stop, who can help her", "urgent"),
     ("una compañera sale con clientes y quiere dejarlo, a donde la mando", "urgent"),
