@@ -772,6 +772,20 @@ def test_over_or_unsure_as_people_text_it_is_urgent(question):
     assert match is not None and match.level == "urgent", match
 
 
+def test_nobody_forces_me_makes_the_semantic_layer_urgent_at_most(engine):
+    """Said in so many words, choice turns what the examples read as force into a wish to leave; a rule's
+    own phrases and a minor named still raise an emergency."""
+    # "nobody makes me" itself reads as force to the examples: above the emergency threshold, and urgent
+    chosen = engine.trace("nobody makes me, but i want to stop doing dates and i dont know how to pay rent without it")
+    assert chosen.safety and chosen.safety.sign is not None
+    assert chosen.crisis_score >= engine.detector.layer("en").threshold
+    assert chosen.safety.level == "urgent"
+    for question in ("nobody makes me do it but he keeps my id in his car",
+                     "im 16 and nobody makes me, i meet guys for money after school"):
+        trace = engine.trace(question)
+        assert trace.safety and trace.safety.level == "emergency", question
+
+
 @pytest.mark.parametrize(("question", "level"), [
     ("my roommate does escorting on the side and wants to stop, who can help her", "urgent"),
     ("una compañera sale con clientes y quiere dejarlo, a donde la mando", "urgent"),

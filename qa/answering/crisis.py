@@ -219,7 +219,11 @@ class Detector:
         # phrases ("her pimp won't let her leave") still raise an emergency
         another = (any(m.rule.level == "urgent" for m in found) and all(m.level != "emergency" for m in found)
                    and "close" in holds and not holds & {"writer", "now"})
-        found += [m if not (cap or another) else replace(m, level="urgent")
+        # a message that says nobody forces the person ("nobody makes me, i just want out") tells of a wish to
+        # leave: what the semantic layer reads as force is urgent at most, unless the message says danger now
+        # in so many words or names a minor (a child paid for sex is exploited whatever is said of choice)
+        chosen = "choice" in holds and not holds & {"minor", "now"}
+        found += [m if not (cap or another or chosen) else replace(m, level="urgent")
                   for part, score, cap in zip(parts, scores, capped, strict=True)
                   if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds,
                                                              within=within[part]))]

@@ -248,6 +248,8 @@ class Cues(Strict):
     personal: Words = NO_WORDS
     close: Words = NO_WORDS  # someone close to the writer named: "my roommate", "a friend", "mi hermana"
     writer: Words = NO_WORDS  # the writer in the message as "I", "me" or "we" ("my" names whose, not who)
+    # the message says nobody forces the person ("nobody makes me", "nadie la obliga"): a wish to leave
+    choice: Words = NO_WORDS
     # why a message asks, when it is for study or the news ("for my criminal law class", "lo vi en las
     # noticias"): the semantic layer does not read such a message unless it also says danger now
     study: Words = NO_WORDS
@@ -270,7 +272,8 @@ class Cues(Strict):
                  # an adult's age, and nobody under 18 named: "my daughter is 20", not "she's 19, her sister 15"
                  "adult": not minor and any(p.search(message) for p in self.adult_age),
                  "close": self.close.first(message) is not None, "worry": self.worry.first(message) is not None,
-                 "now": self.present.first(message) is not None, "writer": self.writer.first(message) is not None}
+                 "now": self.present.first(message) is not None, "writer": self.writer.first(message) is not None,
+                 "choice": self.choice.first(message) is not None}
         return frozenset(c for c, ok in found.items() if ok)
 
     def is_past(self, sentence: str) -> bool:
