@@ -790,8 +790,13 @@ def test_nobody_forces_me_makes_the_semantic_layer_urgent_at_most(engine):
     ("my roommate does escorting on the side and wants to stop, who can help her", "urgent"),
     ("una compañera sale con clientes y quiere dejarlo, a donde la mando", "urgent"),
     ("my friend does sex work and needs to leave her apartment by friday", None),  # a move, not the trade
+    # the trade beside a wish to help someone close
+    ("my cousin trades sex for a place to stay, how do i help her get her own place", "urgent"),
+    ("how can we help him, my brother is selling sex for drugs", "urgent"),
+    ("mi prima sale con clientes por dinero, como la ayudo", "urgent"),
+    ("my cousin is moving to a place of her own, how do i help her pack", None),
 ])
-def test_someone_close_who_wants_to_stop_the_trade_named_before(question, level):
+def test_someone_close_in_the_trade_who_wants_to_stop_or_whom_the_writer_would_help(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
 
