@@ -787,6 +787,21 @@ def test_nobody_forces_me_makes_the_semantic_layer_urgent_at_most(engine):
 
 
 @pytest.mark.parametrize(("question", "level"), [
+    ("i really want to stop doing sex work, where do i start", "urgent"),
+    ("quisiera dejar la prostitución, hay programas", "urgent"),
+    ("got busted for prostitution two towns over, will it show on a background check", "urgent"),
+    ("they charged me but i was the victim the whole time", "urgent"),
+    ("we finally got out and are staying with my aunt", "urgent"),
+    # someone else's arrest is a question of law, and a scam is no story of the trade
+    ("my cousin got picked up for prostitution, what is she facing", None),
+    ("i was the victim of a scam online, who do i call", None),
+])
+def test_the_writer_leaving_or_told_as_over_is_urgent(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
     ("my roommate does escorting on the side and wants to stop, who can help her", "urgent"),
     ("una compañera sale con clientes y quiere dejarlo, a donde la mando", "urgent"),
     ("my friend does sex work and needs to leave her apartment by friday", None),  # a move, not the trade
