@@ -773,14 +773,19 @@ def test_over_or_unsure_as_people_text_it_is_urgent(question):
 
 
 def test_nobody_forces_me_makes_the_semantic_layer_urgent_at_most(engine):
-    """Said in so many words, choice turns what the examples read as force into a wish to leave; a rule's
+    """Said in so many words, choice (or money as what keeps the person in) turns what the examples read as force into a wish to leave; a rule's
     own phrases and a minor named still raise an emergency."""
     # "nobody makes me" itself reads as force to the examples: above the emergency threshold, and urgent
     chosen = engine.trace("nobody makes me, but i want to stop doing dates and i dont know how to pay rent without it")
-    assert chosen.safety and chosen.safety.sign is not None
     assert chosen.crisis_score >= engine.detector.layer("en").threshold
     assert chosen.safety.level == "urgent"
-    for question in ("nobody makes me do it but he keeps my id in his car",
+    # money is what keeps the person in: a wish to leave too (the examples read "want to stop but" as force)
+    money = engine.trace("i really want to stop seeing clients but idk how else to pay my bills")
+    assert money.crisis_score >= engine.detector.layer("en").threshold
+    assert money.safety and money.safety.level == "urgent"
+    # a debt to the one who controls the writer is a rule's own words: still an emergency
+    for question in ("i want to stop doing this but he says i still owe him and idk how else to pay",
+                     "nobody makes me do it but he keeps my id in his car",
                      "im 16 and nobody makes me, i meet guys for money after school"):
         trace = engine.trace(question)
         assert trace.safety and trace.safety.level == "emergency", question
