@@ -764,6 +764,9 @@ def test_spanish_patterns_one_for_one_with_the_english(question, level, rule):
     "he makes me see men to pay what i owe. i finally walked out, what now",
     "he makes me see men to pay what i owe, im clean and out now, where is counseling",
     "she makes me see men, im safe and she cant find me",
+    "he won't let me keep any of my money, but i dont live with him anymore",
+    "he makes me see men to pay what i owe. hes out of my life but i cant sleep",
+    "she won't let me leave the house. now that im out i need a job",
     # a bystander who does not know what to do, as it is texted
     "a girl at the nail salon says she isn't allowed to leave, idk if i should say something",
 ])
