@@ -776,8 +776,8 @@ def test_over_or_unsure_as_people_text_it_is_urgent(question):
 
 
 def test_nobody_forces_me_makes_the_semantic_layer_urgent_at_most(engine):
-    """Said in so many words, choice (or money as what keeps the person in) turns what the examples read as force into a wish to leave; a rule's
-    own phrases and a minor named still raise an emergency."""
+    """Said in so many words, choice (or money as what keeps the person in) turns what the examples read
+    as force into a wish to leave; a rule's own phrases and a minor named still raise an emergency."""
     # "nobody makes me" itself reads as force to the examples: above the emergency threshold, and urgent
     chosen = engine.trace("nobody makes me, but i want to stop doing dates and i dont know how to pay rent without it")
     assert chosen.crisis_score >= engine.detector.layer("en").threshold

@@ -159,3 +159,16 @@ def test_where_to_look_a_count_up_is_answered_with_the_sources(engine):
     answer = engine.answer("Where would I look up how many people get arrested for prostitution in Connecticut?")
     assert answer.answered and answer.gap is None
     assert any("(UCR)" in p.text for p in answer.passages)
+
+
+def test_a_gentle_banner_does_not_hide_what_the_corpus_does_not_hold(engine):
+    """An urgent banner (worry, a wish to leave) still says what is missing: the contacts sit above the honest
+    "not covered"; a place elsewhere is no gap then ("she took a job in new jersey" is about a person here), and
+    danger now is always answered with the passages on help."""
+    count = engine.trace("im worried my sister is being trafficked. how many victims do they find in ct each year")
+    assert count.safety and count.safety.level == "urgent"
+    assert not count.answered and count.gap is not None and count.gap.fact == "count"
+    away = engine.trace("im worried my friend is being trafficked, she took a job in new jersey")
+    assert away.safety and away.safety.level == "urgent" and away.gap is None and away.answered
+    now = engine.trace("he has my passport and locks me in right now. how many girls like me are there in ct")
+    assert now.safety and now.safety.level == "emergency" and now.gap is None and now.answered

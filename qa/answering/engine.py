@@ -214,12 +214,16 @@ class Engine:
             # the contacts either way, and a false alarm on "y dont working girls go 2 the dr" no longer
             # hides its answer
             ranking = _pin(ranking, pinned, after=0 if safety is None or safety.sign is None else 1)
-        # A question that signals danger is answered with the passages on help, whatever the score;
-        # one that signals any worry (an urgent banner too) is never turned away for a gap, since
-        # "a modeling job in NY" is about a person here. Any other question about a place or a fact
-        # the corpus does not hold is not answered.
+        # A question that signals danger is answered with the passages on help, whatever the score. One
+        # that signals worry (an urgent banner) is never turned away for a place, since "a modeling job in
+        # NY" is about a person here; but a subject or a kind of fact the corpus does not hold is still said
+        # to be missing, under the banner's contacts (stop 39: an urgent banner had hidden "not covered"
+        # from near-topic questions). Any other question about a place, a subject or a fact the corpus
+        # does not hold is not answered.
         emergency = safety is not None and safety.level == "emergency"
-        gap = None if safety is not None else self._gap(text, ranking)
+        gap = None if emergency else self._gap(text, ranking)
+        if gap is not None and safety is not None and gap.kind == "place":
+            gap = None
         answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
         return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang, gloss)
 
