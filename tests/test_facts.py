@@ -172,3 +172,13 @@ def test_a_gentle_banner_does_not_hide_what_the_corpus_does_not_hold(engine):
     assert away.safety and away.safety.level == "urgent" and away.gap is None and away.answered
     now = engine.trace("he has my passport and locks me in right now. how many girls like me are there in ct")
     assert now.safety and now.safety.level == "emergency" and now.gap is None and now.answered
+
+
+def test_a_story_told_before_the_question_names_no_subject_it_asks_about(engine):
+    """Under a banner a message tells its story first: a subject the corpus does not cover counts only where
+    the message asks."""
+    story = engine.trace("I got away from my pimp last year and now I have a court date next month. "
+                         "What penalties could I face for prostitution?")
+    assert story.safety and story.safety.level == "urgent" and story.gap is None and story.answered
+    asked = engine.trace("I got away from my pimp last year. How do I get a public defender for my court date?")
+    assert asked.safety and asked.gap is not None and asked.gap.kind == "topic" and not asked.answered
