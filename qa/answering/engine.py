@@ -221,17 +221,16 @@ class Engine:
         # from near-topic questions). Any other question about a place, a subject or a fact the corpus
         # does not hold is not answered.
         emergency = safety is not None and safety.level == "emergency"
-        gap = None if emergency else self._gap(text, ranking, asked_only=safety is not None)
-        if gap is not None and safety is not None and gap.kind == "place":
-            gap = None
+        gap = None if emergency else self._gap(text, ranking, banner=safety is not None)
         answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
         return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang, gloss)
 
-    def _gap(self, question: str, ranking: Ranking, asked_only: bool = False) -> Gap | None:
+    def _gap(self, question: str, ranking: Ranking, banner: bool = False) -> Gap | None:
         """What makes the corpus unable to answer ``question`` however well its passages score, if anything;
-        ``asked_only``: a subject counts only in the sentences that ask (a message with a banner tells its
-        story first: "my court date is next month ... what penalties am I looking at" asks about penalties)."""
-        place = self.scope.elsewhere(question)
+        ``banner``: the question raised an urgent banner, so it is about a person here whatever place it names,
+        and tells its story first ("my court date is next month ... what penalties am I looking at" asks about
+        penalties): a subject counts only in the sentences that ask."""
+        place = None if banner else self.scope.elsewhere(question)
         if place is not None:
             return self._said(Gap(kind="place", place=place.name, message=""), question, "en")
         said = normalise(question)
@@ -240,7 +239,7 @@ class Engine:
         # mark) or in the last one
         told = sentences(question) or [question]
         asked = normalise(" ".join(s for i, s in enumerate(told) if s.rstrip().endswith("?") or i == len(told) - 1))
-        topic = next((t for t in self.version.corpus.topics if t.named_in(asked if t.everyday or asked_only else said)),
+        topic = next((t for t in self.version.corpus.topics if t.named_in(asked if t.everyday or banner else said)),
                      None)
         if topic is not None:
             return self._said(Gap(kind="topic", topic=topic.name, message=""), question, "en")

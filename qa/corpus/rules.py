@@ -248,7 +248,8 @@ class Cues(Strict):
     personal: Words = NO_WORDS
     close: Words = NO_WORDS  # someone close to the writer named: "my roommate", "a friend", "mi hermana"
     writer: Words = NO_WORDS  # the writer in the message as "I", "me" or "we" ("my" names whose, not who)
-    # the message says nobody forces the person ("nobody makes me", "nadie la obliga"): a wish to leave
+    # the message says nobody forces the person ("nobody makes me", "nadie la obliga"), or that money is what
+    # keeps them in ("idk how else to pay rent"): a wish to leave
     choice: Words = NO_WORDS
     # why a message asks, when it is for study or the news ("for my criminal law class", "lo vi en las
     # noticias"): the semantic layer does not read such a message unless it also says danger now
