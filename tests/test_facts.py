@@ -14,7 +14,7 @@ from qa.records import ServiceCard
     ("whats the street address of access agency", "address"),
     ("how much is the fine for solicitation", "amount"),
     ("how much does an hiv test cost", "cost"),
-    ("how many years in jail for trafficking", "duration"),
+    ("how many years in jail for trafficking", "sentence"),
     ("how long does it take to get results back", "duration"),
     ("how old do you have to be", "age"),
     ("what year was the law passed", "year"),
@@ -117,6 +117,18 @@ def test_a_fact_the_passage_holds_is_answered(engine):
     assert hotline.answered and hotline.gap is None  # "a permanent criminal record"
     number = engine.answer("what is the phone number of the trafficking hotline")
     assert number.answered and number.gap is None and "1-888-373-7888" in number.passages[0].text
+
+
+def test_a_sentence_length_is_not_made_up_from_a_permanent_record(engine):
+    """"A permanent criminal record" says how long a conviction follows a person, not how long a sentence is
+    (stop 40); the top of a range of fines asks for a figure too."""
+    years = engine.answer("how many years could someone get for promoting prostitution")
+    assert not years.answered and years.gap is not None and years.gap.fact == "sentence"
+    assert years.related  # what there is, set apart
+    fine = engine.answer("what is the maximum fine for soliciting in ct")
+    assert not fine.answered and fine.gap is not None and fine.gap.fact == "amount"
+    record = engine.answer("how long does a prostitution conviction stay on your record")
+    assert record.answered and record.gap is None
 
 
 def test_a_fine_in_dollars_is_not_made_up_from_significant_fines(engine):

@@ -33,6 +33,7 @@ from qa.text import normalise
     ("¿qué pasó con la redada que salió en las noticias?", "en las noticias"),
     ("any news about the motel raid on route 6", "any news"),
     ("can i check my hiv results online through mychart", "mychart"),
+    ("is the ywca hiring counselors this fall", "hiring counselors"),
 ])
 def test_a_question_naming_a_subject_the_faq_does_not_cover(version, question, word):
     assert any(t.named_in(normalise(question)) == word for t in version.corpus.topics)

@@ -66,6 +66,9 @@ KINDS: tuple[FactKind, ...] = (
         _re(r"\bhow much (?:is |are |would |will |could |can )?(?:the |a |my )?"
             r"(?:fines?|bail|penalt(?:y|ies)|money)\b"
             r"|\bhow (?:much|many) (?:money|dollars)\b|\bin dollars\b|\bwhat(?: is|s|'s) the fine\b"
+            # the top or bottom of a range asks for its figure: "what's the max fine for patronizing"
+            r"|\b(?:max|maximum|min|minimum|highest|biggest|largest|lowest) (?:fines?|bail)\b"
+            r"|\bmulta (?:m[aá]xima|m[ií]nima)\b"
             r"|\bcu[aá]nto (?:es |seria |sería )?(?:la |de )?(?:multa|fianza|dinero)\b|\bde cu[aá]nto es la multa\b"
             # an eligibility limit in money: "the income limit for a family of 3"
             r"|\bincome (?:limits?|caps?|cutoffs?|requirements?|guidelines?)\b|\bhow much can (?:i|you|we) (?:make|earn)\b"
@@ -110,6 +113,24 @@ KINDS: tuple[FactKind, ...] = (
             r"|\bn[uú]mero (?:de tel[eé]fono|para llamar|de (?:la )?l[ií]nea)\b|\btel[eé]fono de\b"),
         _re(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}\b|\b1-8\d\d-\d{3}-\d{4}\b|\b911\b|\btext \d{5,6}\b"),
         "phones",
+    ),
+    # Added at stop 40: how long a sentence is ("how many years can you get for promoting prostitution", "the max
+    # jail time"). A record that is "permanent" says how long a conviction follows a person, not how long the
+    # sentence is: only a number of years, months or days answers it.
+    FactKind(
+        "sentence", N_("how long"),
+        _re(rf"\bhow (?:many|much) (?:{_UNITS}|time) (?:in (?:jail|prison)|behind bars|(?:can|could|would|will|do|does|did|"
+            rf"might|should) (?:you|i|u|someone|somebody|they|he|she|a person|people|one) "
+            rf"(?:get|serve|do|face|spend|go away)\b)"
+            rf"|\bhow (?:much|long (?:of a|a)?) (?:jail|prison) (?:time|sentence|term)\b"
+            rf"|\bhow long (?:can|could|would|will|do|does|did|might) (?:you|i|u|someone|somebody|they|he|she|a person|"
+            rf"people|one) (?:go|be|sit|stay|spend|get sent|get locked up) (?:to|in|away|behind)\b"
+            rf"|\b(?:max|maximum|min|minimum|mandatory minimum|longest|shortest) (?:sentence|sentencing|jail time|"
+            rf"prison time|prison term|jail term|time in (?:jail|prison))\b"
+            rf"|\bcu[aá]ntos? (?:a[nñ]os|meses|tiempo) (?:de (?:c[aá]rcel|prisi[oó]n)|"
+            rf"en (?:la )?(?:c[aá]rcel|prisi[oó]n))\b"),
+        _re(rf"\b{_NUMBER_WORDS}\s*(?:-\s*)?{_UNITS}\b"),
+        card_lines=("description", "eligibility"),
     ),
     FactKind(
         "duration", N_("how long"),
