@@ -91,6 +91,10 @@ class Settings(BaseSettings):
                                description="Spanish questions: Spanish questions get their own answered threshold, "
                                            "calibrated on their tune split; the gate checks their test split")
     floors_file: Path = Field(ROOT / "eval" / "floors.yaml", description="Quality floors the build gate enforces")
+    training_files: tuple[Path, ...] = Field(
+        default_factory=lambda: training_sets(ROOT / "eval"),
+        description="Question sets whose tune halves (questions as people write them, with the passage that answers "
+                    "each) train the passage classifier with the corpus's keys; their test halves stay sealed")
 
     def idle_threads(self) -> int:
         """Threads for a question answered alone in a server: ``encoder_idle_threads``, or every core
@@ -99,6 +103,13 @@ class Settings(BaseSettings):
         cores = os.cpu_count() or 1
         shared = cores if self.inflight_file or self.workers == 1 else cores // self.workers
         return self.encoder_idle_threads or max(shared, self.encoder_threads)
+
+
+def training_sets(folder: Path) -> tuple[Path, ...]:
+    """The question sets in ``folder`` whose in-scope questions name the passage that answers them (the
+    crisis sets name a level instead)."""
+    return tuple(sorted(p for pattern in ("questions.yaml", "wording*.yaml", "spanish*.yaml")
+                        for p in folder.glob(pattern)))
 
 
 def default(name: str) -> Any:

@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from qa.encoder import Encoder
 from qa.errors import CorpusError, IndexUnusableError, IndexWriteError
 from qa.index.bm25 import LexicalIndex
 from qa.index.cache import EmbeddingCache
-from qa.index.chunks import chunk_document
+from qa.index.chunks import Chunk, chunk_document
 from qa.index.format import Version, library_versions, load_version, write_version
 from qa.index.keys import make_keys
 from qa.index.vectors import make_index
@@ -153,7 +153,7 @@ def _unwritable(index_dir: Path, e: Exception) -> IndexWriteError:
 
 def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
                    crisis_questions: Path | None = None, wording_questions: Path | None = None,
-                   spanish_questions: Path | None = None,
+                   spanish_questions: Path | None = None, training: Sequence[Path] = (),
                    floors: Floors | None = None, batch_size: int = 32,
                    progress: bool = True,
                    do_publish: bool = True, force: bool = False, keep: int = 5) -> BuildReport:
@@ -182,7 +182,11 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     }
     # made once, and the same index is evaluated and shipped: an approximate one is gated as it will serve
     dense, manifest["vectors"] = make_index(vectors)
-    manifest["passages"] = classifier.train(keys, vectors)  # before any engine is made: it ranks their passages
+    # before any engine is made: it ranks their passages
+    labelled = answered_by(chunks, training)
+    asked, _ = cache.encode(encoder, [q for q, _ in labelled], batch_size=batch_size, progress=False)
+    passages = classifier.train(keys, vectors, [(chunk, v) for (_, chunk), v in zip(labelled, asked, strict=True)])
+    manifest["passages"] = passages | {"question_sets": [Path(p).name for p in training]}
     lexical = LexicalIndex.of(chunks, corpus)
 
     def engine_with(extra: dict[str, Any]) -> Engine:
@@ -209,6 +213,17 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
                        len(corpus.directory.services), hits, time.perf_counter() - t0, publishing,
                        publishing and not allowed,
                        calibration, quality, changes, verdict, live_id, crisis)
+
+
+def answered_by(chunks: list[Chunk], training: Sequence[Path]) -> list[tuple[str, str]]:
+    """(question, id of a chunk that answers it) for the in-scope tune questions of the ``training`` sets: a
+    question whose key phrases lie in two passages counts for each."""
+    pairs = []
+    for path in training:
+        for q in load_questions(path, "tune"):
+            if q.in_scope and q.keys:
+                pairs += [(q.q, c.id) for c in chunks if any(k in c.text for k in q.keys)]
+    return pairs
 
 
 def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path | None, crisis_questions: Path | None,

@@ -5,8 +5,11 @@ i get cought selling") can land a little closer to a key of the paragraph beside
 right paragraph's keys, taken together, lie around it. A multinomial logistic regression, trained at build
 time on every key that points to a chunk (its passage, sentences, windows and alternate phrasings),
 gives each chunk a probability from all its keys at once; the ranking adds a small weight of it to the
-fused score. Nothing labelled by hand trains it: the labels are the keys' own chunks. The weight was
-measured on the tune halves of the evaluation sets (docs/quality.md, stop 37).
+fused score. The labels are the keys' own chunks and, since stop 40, the passages that answer the tune
+halves of the question sets (``Settings.training_files``): questions as two dozen independent writers
+typed them, about a friend, with typos, in slang, which no key written by a maintainer reads like. Their
+test halves never train it. The weight was measured on tune halves the classifier was not trained on
+(docs/quality.md, stops 37 and 40).
 
 scikit-learn fits it (``train``); only its weights go into the manifest, and the server scores with numpy.
 A corpus of more than ``MAX_CHUNKS`` chunks gets none (its weights would outgrow the manifest, and a
@@ -69,11 +72,14 @@ class PassageClassifier:
         return out
 
 
-def train(keys: Sequence[Key], vectors: np.ndarray) -> dict[str, Any]:
-    """Fit the classifier on the embedded ``keys`` (rows of ``vectors``); what the manifest stores, or the
-    reason there is none."""
+def train(keys: Sequence[Key], vectors: np.ndarray, labelled: Sequence[tuple[str, np.ndarray]] = ()) -> dict[str, Any]:
+    """Fit the classifier on the embedded ``keys`` (rows of ``vectors``) and the ``labelled`` questions (the
+    chunk id that answers each, and its embedding); what the manifest stores, or the reason there is none."""
     rows = [i for i, k in enumerate(keys) if k.chunk and k.kind in TRAINED_ON]
-    labels = [keys[i].chunk for i in rows]
+    known = {keys[i].chunk for i in rows}
+    asked = [(chunk, v) for chunk, v in labelled if chunk in known]
+    labels = [keys[i].chunk for i in rows] + [chunk for chunk, _ in asked]
+    x = np.vstack([vectors[rows], *(v[None, :] for _, v in asked)]) if asked else vectors[rows]
     classes = sorted(set(labels))
     if len(classes) < 2:
         return {"reason": "fewer than two passages"}
@@ -81,11 +87,11 @@ def train(keys: Sequence[Key], vectors: np.ndarray) -> dict[str, Any]:
         return {"reason": f"more than {MAX_CHUNKS} passages"}
     from sklearn.linear_model import LogisticRegression  # a build-time import: the server never fits
 
-    model = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(vectors[rows], labels)
+    model = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(x, labels)
     weights, bias = model.coef_, model.intercept_
     if len(classes) == 2:  # one row for two classes: p(second) = sigmoid(w.x + b), a softmax over (0, w.x + b)
         weights, bias = np.vstack([np.zeros_like(weights[0]), weights[0]]), np.r_[0.0, bias[0]]
     return {"chunks": [str(c) for c in model.classes_],
             "weights": [[round(float(w), 6) for w in row] for row in weights],
             "bias": [round(float(b), 6) for b in bias],
-            "trained_on": len(rows)}
+            "trained_on": len(rows), "questions": len(asked)}
