@@ -775,6 +775,26 @@ def test_over_or_unsure_as_people_text_it_is_urgent(question):
     assert match is not None and match.level == "urgent", match
 
 
+@pytest.mark.parametrize("question", [
+    # the trade named as the street names it, in a story told as over (stop 40)
+    "back when i worked the truck stops nobody ever told me about testing, where can i go",
+    "i left the trade two years ago, is there job training for people like me",
+    "when i was out there working i got a record, can it be sealed",
+    "used to work the motels on route 6, i want to talk to a counselor about it",
+])
+def test_the_trade_as_the_street_names_it_told_as_over_is_urgent(question):
+    match = rules_only(question)
+    assert match is not None and match.level == "urgent" and match.rule.id == "wants-out", match
+
+
+@pytest.mark.parametrize("question", [
+    "i work the late shift at the motel front desk, is there parking",
+    "what is the sex trade, for my class",
+])
+def test_the_trade_words_alone_raise_nothing(question):
+    assert rules_only(question) is None
+
+
 def test_nobody_forces_me_makes_the_semantic_layer_urgent_at_most(engine):
     """Said in so many words, choice (or money as what keeps the person in) turns what the examples read
     as force into a wish to leave; a rule's own phrases and a minor named still raise an emergency."""
