@@ -94,7 +94,8 @@ class Settings(BaseSettings):
     training_files: tuple[Path, ...] = Field(
         default_factory=lambda: training_sets(ROOT / "eval"),
         description="Question sets whose tune halves (questions as people write them, with the passage that answers "
-                    "each) train the passage classifier with the corpus's keys; their test halves stay sealed")
+                    "each, in scope or not) train the passage classifier with the corpus's keys and the answered rule's "
+                    "coverage model; their test halves stay sealed")
 
     def idle_threads(self) -> int:
         """Threads for a question answered alone in a server: ``encoder_idle_threads``, or every core

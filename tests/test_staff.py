@@ -309,6 +309,9 @@ def test_check_page_shows_what_engine_trace_computes(web, alice, engine, setting
     html = soup(page)
     assert html.find(id="answered")["data-value"] == str(trace.answered).lower()
     assert html.find(id="confidence").text == f"{trace.confidence:.4f}"
+    if trace.confidence > 0:  # the coverage model's part in it is named (qa.retrieval.coverage)
+        assert f"coverage model's probability that our information covers it ({trace.covered:.4f})" in \
+            html.find(id="reason").text
     assert html.find(id="threshold").text.split()[0] == f"{trace.rule.threshold_for(trace.lang):.4f}"
     assert html.find(id="language")["data-value"] == trace.lang
     gloss = html.find(id="gloss")

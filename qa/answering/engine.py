@@ -21,11 +21,12 @@ from qa.answering.scope import Scope
 from qa.config import default
 from qa.corpus.rules import PassageRef
 from qa.encoder import Encoder
-from qa.errors import QuestionError
+from qa.errors import IndexCorruptError, QuestionError
 from qa.i18n import N_, gettext
-from qa.index.format import Version
+from qa.index.format import REBUILD, Version
 from qa.records import Answer, Citation, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
+from qa.retrieval.coverage import CoverageModel
 from qa.retrieval.person import first_person
 from qa.retrieval.search import Candidate, Ranking, Searcher
 from qa.text import language, matcher, normalise, passages_of, sentences, squeeze
@@ -119,6 +120,22 @@ class Trace:
     # for a Spanish question, its English translation and the English words of its lexicon terms: searched
     # beside it (the vector of both is added to the question's; the translation's words are searched too)
     gloss: str = ""
+    covered: float | None = None  # the coverage model's probability that the corpus covers the question
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A question as it is searched (``Engine._read``)."""
+
+    parts: list[str]  # its sentences
+    lang: str
+    query: str  # misspelt words corrected
+    english: str  # a Spanish question's translation ("" for English)
+    gloss: str  # what is searched beside it: the translation and lexicon words, or the first-person reading
+    reading: str  # an English question's first-person reading of what it asks ("" when none)
+    vectors: np.ndarray  # the query's, the gloss's, then each sentence's when they differ from the query
+    query_vector: np.ndarray  # (1, dimension): what the dense side searches with
+    part_vectors: np.ndarray  # each sentence's, for the crisis detector
 
 
 class Engine:
@@ -136,6 +153,10 @@ class Engine:
                         spanish["translation"] or "no translation", self.translator.identity or "no translation")
         self.searcher = Searcher(version, encoder)
         self.rule = AnsweredRule.from_manifest(version.manifest)
+        self.coverage = CoverageModel.from_manifest(version.manifest)
+        if self.coverage is not None and self.coverage.weights.shape[0] != version.vectors.d:
+            raise IndexCorruptError(f"index version {version.id}: its coverage model reads vectors of dimension "
+                                    f"{self.coverage.weights.shape[0]}, its keys have {version.vectors.d} - {REBUILD}")
         crisis = version.manifest.get("crisis") or {}
         everyday = matcher([w for t in version.corpus.topics if t.everyday for w in t.matcher])  # words and plurals
         self.detector = Detector.from_manifest(version.corpus.safety, crisis_examples(version), crisis, everyday)
@@ -150,14 +171,16 @@ class Engine:
         return IndexInfo(version=self.version.id, built_at=self.version.built_at)
 
     def trace(self, question: str, mode: str = "hybrid", exact: bool = False, limit: int | None = CANDIDATES,
-              ranks: bool = False) -> Trace:
+              ranks: bool = False, held_out: float | None = None) -> Trace:
         """Everything behind the answer to ``question``; ``exact``: its length is counted as sent;
         ``limit``: how many chunks its ranking holds (None: every chunk); ``ranks``: each candidate's
-        rank on either side too (``Searcher.search``; the staff check shows them)."""
+        rank on either side too (``Searcher.search``; the staff check shows them); ``held_out``: the coverage
+        probability to use in place of the model's (the build's calibration, ``qa.retrieval.coverage``)."""
         with self.encoder.answering():  # a question answered alone may have the idle cores (qa.onnxmodel)
-            return self._trace(question, mode, exact, limit, ranks)
+            return self._trace(question, mode, exact, limit, ranks, held_out)
 
-    def _trace(self, question: str, mode: str, exact: bool, limit: int | None, ranks: bool) -> Trace:
+    def _trace(self, question: str, mode: str, exact: bool, limit: int | None, ranks: bool,
+               held_out: float | None = None) -> Trace:
         try:
             text = clean_question(question, self.max_question_chars, exact)
         except QuestionError as e:
@@ -168,6 +191,54 @@ class Engine:
                 vectors = self.encoder.encode(parts) if parts else None
                 e.safety = self._safety(self.detector.detect(screened, parts, vectors), screened)
             raise
+        read = self._read(text)
+        parts, lang, query, part_vectors = read.parts, read.lang, read.query, read.part_vectors
+        # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
+        scored = (self.detector.scores(part_vectors, lang), self.detector.support(part_vectors, lang))
+        safety = self.detector.detect(text, parts, part_vectors, scored)
+        # danger now: the passages on help lead; an urgent banner leaves the answer as ranked
+        pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
+        at = [i for r in pinned for i in self.searcher.positions(*r.place)]
+        ranking = self.searcher.search(query, mode=mode, query_vector=read.query_vector, limit=limit, include=at,
+                                       ranks=ranks, english=read.english)
+        # how sure the coverage model is that the corpus covers the question at all (None: no model); at build
+        # time, a calibration question's ``held_out`` probability, from a model not trained on it. A question
+        # with a reading counts the higher of its two vectors', so that the reading never lowers the confidence.
+        covered = held_out
+        if covered is None and self.coverage is not None:
+            covered = self.coverage.probability(read.query_vector)
+            if read.reading:
+                covered = max(covered, self.coverage.probability(read.vectors[:1]))
+        confidence = self.rule.confidence(ranking, text, covered)
+        if read.reading:
+            # the reading orders the passages; whether the corpus answers at all is judged on the question as
+            # asked too, as the sum of two vectors scores lower against every passage than either alone and
+            # turned away questions that the ranking had right
+            alone = self.searcher.search(query, mode=mode, query_vector=read.vectors[:1], limit=limit, include=at,
+                                         ranks=False)
+            confidence = max(confidence, self.rule.confidence(alone, text, covered))
+        crisis_score = max((s for s, _ in scored[0]), default=-1.0)
+        if pinned:
+            # a rule's words put its passages first; a sentence that only came close to a danger sign's
+            # examples puts them second, under the question's own best passage: the banner above shows
+            # the contacts either way, and a false alarm on "y dont working girls go 2 the dr" no longer
+            # hides its answer
+            ranking = _pin(ranking, pinned, after=0 if safety is None or safety.sign is None else 1)
+        # A question that signals danger is answered with the passages on help, whatever the score. One
+        # that signals worry (an urgent banner) is never turned away for a place, since "a modeling job in
+        # NY" is about a person here; but a subject or a kind of fact the corpus does not hold is still said
+        # to be missing, under the banner's contacts (stop 39: an urgent banner had hidden "not covered"
+        # from near-topic questions). Any other question about a place, a subject or a fact the corpus
+        # does not hold is not answered.
+        emergency = safety is not None and safety.level == "emergency"
+        gap = None if emergency else self._gap(text, ranking, banner=safety is not None)
+        answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
+        return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang, read.gloss,
+                     None if covered is None else round(covered, 4))
+
+    def _read(self, text: str) -> _Reading:
+        """``text`` (a cleaned question) as it is searched: its sentences, language, spelling-corrected query, the
+        readings beside it, and their vectors, from one call to the model."""
         parts = passages_of(text)
         lang = language(text)
         query = self.searcher.speller.correct(text, lang)  # what is searched: misspelt words corrected
@@ -192,38 +263,13 @@ class Engine:
             both = vectors[0] + (READING_WEIGHT if reading else 1.0) * vectors[1]
             query_vector = (both / np.linalg.norm(both))[None, :].astype("float32")
         part_vectors = vectors[1 + bool(gloss):] if own else vectors[:1]
-        # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
-        scored = (self.detector.scores(part_vectors, lang), self.detector.support(part_vectors, lang))
-        safety = self.detector.detect(text, parts, part_vectors, scored)
-        # danger now: the passages on help lead; an urgent banner leaves the answer as ranked
-        pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
-        at = [i for r in pinned for i in self.searcher.positions(*r.place)]
-        ranking = self.searcher.search(query, mode=mode, query_vector=query_vector, limit=limit, include=at, ranks=ranks,
-                                       english=english)
-        confidence = self.rule.confidence(ranking, text)
-        if reading:
-            # the reading orders the passages; whether the corpus answers at all is judged on the question as
-            # asked too, as the sum of two vectors scores lower against every passage than either alone and
-            # turned away questions that the ranking had right
-            alone = self.searcher.search(query, mode=mode, query_vector=vectors[:1], limit=limit, include=at, ranks=False)
-            confidence = max(confidence, self.rule.confidence(alone, text))
-        crisis_score = max((s for s, _ in scored[0]), default=-1.0)
-        if pinned:
-            # a rule's words put its passages first; a sentence that only came close to a danger sign's
-            # examples puts them second, under the question's own best passage: the banner above shows
-            # the contacts either way, and a false alarm on "y dont working girls go 2 the dr" no longer
-            # hides its answer
-            ranking = _pin(ranking, pinned, after=0 if safety is None or safety.sign is None else 1)
-        # A question that signals danger is answered with the passages on help, whatever the score. One
-        # that signals worry (an urgent banner) is never turned away for a place, since "a modeling job in
-        # NY" is about a person here; but a subject or a kind of fact the corpus does not hold is still said
-        # to be missing, under the banner's contacts (stop 39: an urgent banner had hidden "not covered"
-        # from near-topic questions). Any other question about a place, a subject or a fact the corpus
-        # does not hold is not answered.
-        emergency = safety is not None and safety.level == "emergency"
-        gap = None if emergency else self._gap(text, ranking, banner=safety is not None)
-        answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
-        return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang, gloss)
+        return _Reading(parts, lang, query, english, gloss, reading, vectors, query_vector, part_vectors)
+
+    def query_vectors(self, questions: list[str]) -> np.ndarray:
+        """The vector each of ``questions`` is searched with (rows, unit length): what the coverage model reads."""
+        if not questions:
+            return np.zeros((0, self.version.vectors.d), dtype="float32")
+        return np.vstack([self._read(clean_question(q, self.max_question_chars)).query_vector for q in questions])
 
     def _gap(self, question: str, ranking: Ranking, banner: bool = False) -> Gap | None:
         """What makes the corpus unable to answer ``question`` however well its passages score, if anything;

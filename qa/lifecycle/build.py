@@ -36,7 +36,7 @@ from qa.lifecycle.diff import VersionDiff, diff
 from qa.lifecycle.evaluate import by_category, calibrate_on, load_questions, quality_record, run
 from qa.lifecycle.gate import Floors, Verdict, judge
 from qa.lifecycle.registry import current_version_id, new_version_id, prune, publish
-from qa.retrieval import classifier
+from qa.retrieval import classifier, coverage
 from qa.retrieval.confidence import DEFAULT_THRESHOLD
 
 CHUNK_MAX_CHARS = 0  # 0: one chunk per paragraph (measured in docs/quality.md)
@@ -194,9 +194,15 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
                           tuple(keys), dense, lexical)
         return Engine(version, encoder)
 
+    # whether the corpus covers a question at all, learnt from the tune questions as they are searched
+    covered = in_scope(training)
+    model, held = coverage.train(engine_with({}).query_vectors([q for q, _ in covered]), [c for _, c in covered])
+    manifest["coverage"] = model | {"question_sets": [Path(p).name for p in training]}
+    held_out = {q: p for (q, _), p in zip(covered, held, strict=True)}
+
     crisis = crisis_model.train(keys, vectors, support_signs(corpus.safety), not_calm=frozenset(corpus.near_topic))
     calibration, crisis, quality = _evaluate(engine_with, questions, crisis_questions, wording_questions,
-                                             spanish_questions, floors or Floors(), crisis)
+                                             spanish_questions, floors or Floors(), crisis, held_out)
     live_id, live = _live(index_dir, encoder)
     changes = diff(live.chunks, live.corpus.directory, tuple(chunks), corpus.directory) if live else None
     verdict = judge(quality, floors or Floors(), live.manifest.get("quality") if live else None) if quality else None
@@ -226,11 +232,23 @@ def answered_by(chunks: list[Chunk], training: Sequence[Path]) -> list[tuple[str
     return pairs
 
 
+def in_scope(training: Sequence[Path]) -> list[tuple[str, bool]]:
+    """(question, whether the corpus covers it) for the tune questions of the ``training`` sets, each once."""
+    seen: dict[str, bool] = {}
+    for path in training:
+        for q in load_questions(path, "tune"):
+            seen.setdefault(q.q, q.in_scope)
+    return list(seen.items())
+
+
 def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path | None, crisis_questions: Path | None,
               wording_questions: Path | None, spanish_questions: Path | None, floors: Floors,
-              crisis: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+              crisis: dict[str, Any], held_out: dict[str, float | None] | None = None,
+              ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """Calibrate the crisis threshold and the answered rule on the tune splits, then measure the
     result on the gate's split. Returns (answered calibration, crisis model, quality record).
+    ``held_out``: the coverage probabilities of the questions the coverage model learnt from, each from a
+    model trained without it, so that the threshold is calibrated as on questions it never saw.
 
     The answered rule is calibrated on the tune split of ``questions`` and, when given, of
     ``wording_questions`` (questions as people really write them, near-topic ones among them);
@@ -246,12 +264,12 @@ def _evaluate(engine_with: Callable[[dict[str, Any]], Engine], questions: Path |
         crisis |= {"questions": Path(crisis_questions).name, "split": "tune"}
     if questions is None:  # asked for: a build with no gate (a missing file is an error, raised above)
         return {"threshold": DEFAULT_THRESHOLD, "reason": "no labelled questions"}, crisis, None
-    calibration = calibrate_on(engine_with({"crisis": crisis}), tune + wording_tune)
+    calibration = calibrate_on(engine_with({"crisis": crisis}), tune + wording_tune, held_out=held_out)
     names = [Path(p).name for p in (questions, wording_questions) if p is not None]
     calibration |= {"questions": " + ".join(names), "split": "tune"}
     if spanish_questions is not None:
         reader = engine_with({"crisis": crisis})
-        spanish = calibrate_on(reader, load_questions(spanish_questions, "tune"), "es")
+        spanish = calibrate_on(reader, load_questions(spanish_questions, "tune"), "es", held_out=held_out)
         # the Spanish confidences were those of questions read with this translation (qa.translation)
         calibration["languages"] = {"es": spanish | {"questions": Path(spanish_questions).name, "split": "tune",
                                                      "translation": reader.translator.identity}}

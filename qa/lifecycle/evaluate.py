@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -149,14 +149,17 @@ def by_category(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
     return {name: figures(group) for name, group in groups.items()}
 
 
-def calibrate_on(engine: Engine, questions: list[Question], lang: str = "en") -> dict[str, Any]:
-    """Calibrate the answered rule on the ``questions`` (use the tune split) that read as ``lang``."""
+def calibrate_on(engine: Engine, questions: list[Question], lang: str = "en",
+                 held_out: Mapping[str, float | None] | None = None) -> dict[str, Any]:
+    """Calibrate the answered rule on the ``questions`` (use the tune split) that read as ``lang``; ``held_out``:
+    the coverage probability of each question the coverage model learnt from, from a model trained without it."""
     # Crisis questions are answered whatever their confidence, so they do not pull the threshold down.
     # A question refused for a gap (another place, a subject not covered, a missing kind of fact) is
     # refused whatever the threshold: it counts as refused at every cut (below any confidence), so a
     # subject named in out_of_scope.yaml neither moves the threshold nor changes the weight of the rest
     # (left out, an out-of-scope question made each remaining one count for more).
-    traces = {q.q: engine.trace(q.q) for q in questions}
+    held_out = held_out or {}
+    traces = {q.q: engine.trace(q.q, held_out=held_out.get(q.q)) for q in questions}
     usable = [q for q in questions if traces[q.q].lang == lang]
     conf = {q.q: traces[q.q].confidence if traces[q.q].gap is None else REFUSED_WHATEVER for q in usable}
     ins = [conf[q.q] for q in usable if q.in_scope and q.crisis != "emergency"]

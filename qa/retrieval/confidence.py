@@ -3,8 +3,10 @@
 The confidence of a question is its best dense similarity to any passage key, plus a small weight of
 its lexical evidence (log of 1 + the best BM25 score), less a weight of its similarity to the
 closest known out-of-scope question (``corpus/out_of_scope.yaml``); a question closer to one of those
-than to anything in the corpus, and sharing no words with it, has no confidence at all. The weights
-were chosen on the tune split (docs/quality.md).
+than to anything in the corpus, and sharing no words with it, has no confidence at all. Since stop 41 a
+classifier trained on labelled questions (``qa.retrieval.coverage``) adds its say: ``WEIGHT`` times its
+probability that the corpus covers the question, less one half. The weights were chosen on the tune split
+(docs/quality.md).
 
 ``calibrate`` sweeps thresholds over labelled in-scope and out-of-scope questions (the tune split)
 and picks one that refuses the target share of out-of-scope questions while keeping the most
@@ -17,6 +19,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from qa.retrieval.coverage import WEIGHT as COVERAGE_WEIGHT
 
 if TYPE_CHECKING:
     from qa.retrieval.search import Ranking
@@ -58,8 +62,9 @@ class AnsweredRule:
         return self.languages.get(lang, self.threshold)
 
     @staticmethod
-    def confidence(ranking: Ranking, question: str = "") -> float:
-        """Confidence that the corpus answers ``question``, ranked as ``ranking`` (a ``qa.retrieval.search.Ranking``).
+    def confidence(ranking: Ranking, question: str = "", covered: float | None = None) -> float:
+        """Confidence that the corpus answers ``question``, ranked as ``ranking`` (a ``qa.retrieval.search.Ranking``);
+        ``covered``: the coverage model's probability for it (None: the index has no such model).
 
         A question without a single letter (a pasted phone number, punctuation, emoji) is answered
         only when its digits or symbols literally occur in the corpus (some lexical evidence).
@@ -71,7 +76,9 @@ class AnsweredRule:
         if question and not re.search(r"[^\W\d_]", question) and ranking.best_lexical <= 0:
             return 0.0
         near_miss = NEGATIVE_PENALTY * max(ranking.negative, 0.0)
-        return round(float(ranking.best_dense + LEXICAL_EVIDENCE * math.log1p(ranking.best_lexical) - near_miss), 6)
+        learnt = COVERAGE_WEIGHT * (covered - 0.5) if covered is not None else 0.0
+        return round(float(ranking.best_dense + LEXICAL_EVIDENCE * math.log1p(ranking.best_lexical) - near_miss
+                           + learnt), 6)
 
     def accepts(self, confidence: float, lang: str = "en") -> bool:
         return confidence >= self.threshold_for(lang)

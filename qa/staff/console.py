@@ -125,8 +125,10 @@ def _reason(trace: Trace) -> str:
                f"passage ({ranking.best_dense:.4f}), so its confidence is 0")
     else:
         closest = f"{ranking.negative:.4f}" if ranking.negative > -1 else "none listed"
+        learnt = ("" if trace.covered is None else
+                  f", and the coverage model's probability that our information covers it ({trace.covered:.4f})")
         why = (f"confidence {trace.confidence:.4f}, from the best dense score {ranking.best_dense:.4f}, the best BM25 "
-               f"score {ranking.best_lexical:.4f} and the closest out-of-scope question ({closest})")
+               f"score {ranking.best_lexical:.4f}, the closest out-of-scope question ({closest}){learnt}")
     verdict = "at or above" if rule.accepts(trace.confidence, trace.lang) else "below"
     which = "" if trace.lang == "en" else f" for questions in '{trace.lang}'"
     text = f"{why}; that is {verdict} the threshold{which} {rule.threshold_for(trace.lang):.4f}"
