@@ -106,11 +106,18 @@ class Settings(BaseSettings):
         return self.encoder_idle_threads or max(shared, self.encoder_threads)
 
 
+# Question sets no model learns from, either half: they measure the learnt models (the passage classifier, the
+# coverage model) on a writer those never saw, as the sealed sets outside the project do. wording13 (stop 41) is
+# the first; with its tune half in training the answered threshold moved (0.3214 -> 0.3358) and a fragment of
+# wording.yaml's test half fell below its floor, so the calibration is not yet steady enough to take every new set.
+UNSEEN = frozenset({"wording13.yaml"})
+
+
 def training_sets(folder: Path) -> tuple[Path, ...]:
     """The question sets in ``folder`` whose in-scope questions name the passage that answers them (the
-    crisis sets name a level instead)."""
+    crisis sets name a level instead), but for the ``UNSEEN`` ones."""
     return tuple(sorted(p for pattern in ("questions.yaml", "wording*.yaml", "spanish*.yaml")
-                        for p in folder.glob(pattern)))
+                        for p in folder.glob(pattern) if p.name not in UNSEEN))
 
 
 def default(name: str) -> Any:

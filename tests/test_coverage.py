@@ -96,6 +96,14 @@ def test_the_engine_reads_the_probability_and_a_held_out_one_replaces_it(engine)
     assert engine.query_vectors([]).shape == (0, engine.version.vectors.d)  # a build with no labelled questions
 
 
+def test_a_set_kept_unseen_trains_nothing(version):
+    from qa.config import UNSEEN
+
+    assert "wording13.yaml" in UNSEEN
+    for stored in (version.manifest["coverage"], version.manifest["passages"]):
+        assert not set(stored["question_sets"]) & UNSEEN
+
+
 def test_the_built_version_learnt_from_the_tune_halves_only(version):
     stored = version.manifest["coverage"]
     assert stored["questions"]["in_scope"] > 500 and stored["questions"]["out_of_scope"] > 200
