@@ -1136,3 +1136,19 @@ def test_a_pet_is_an_everyday_subject_not_a_danger(engine, question):
 def test_a_rule_still_fires_in_a_sentence_about_an_everyday_subject(engine, question):
     match = engine.trace(question).safety
     assert match is not None and match.level == "emergency", match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # the one she got away from has reached her again: danger now, whatever is said of the past
+    ("i got out two years ago, but he just found me and says i still owe him", "emergency"),
+    ("i got out two years ago, but he knows where my kids go to school and says i still owe him", "emergency"),
+    # the trade as the street says it, told as over
+    ("i used to do dates out of the motels, now i need a checkup", "urgent"),
+    # a place left behind opens the story: what was done there is past
+    ("left the spa where they kept my passport and now i need a lawyer", "urgent"),
+    # the words alone raise nothing
+    ("i do dates, where can i get tested", None),
+])
+def test_danger_back_after_getting_out_and_a_place_left_behind(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
