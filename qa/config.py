@@ -110,7 +110,9 @@ class Settings(BaseSettings):
 # coverage model) on a writer those never saw, as the sealed sets outside the project do. wording13 (stop 41) is
 # the first; with its tune half in training the answered threshold moved (0.3214 -> 0.3358) and a fragment of
 # wording.yaml's test half fell below its floor, so the calibration is not yet steady enough to take every new set.
-UNSEEN = frozenset({"wording13.yaml"})
+# wording14 (stop 42) the same: in training it moved the threshold 0.3214 -> 0.3445 and wording.yaml's test fragments
+# fell below their floor (0.80 < 0.86), though every other answer category gained (docs/quality.md, stop 42).
+UNSEEN = frozenset({"wording13.yaml", "wording14.yaml"})
 
 
 def training_sets(folder: Path) -> tuple[Path, ...]:
