@@ -1152,3 +1152,25 @@ def test_a_rule_still_fires_in_a_sentence_about_an_everyday_subject(engine, ques
 def test_danger_back_after_getting_out_and_a_place_left_behind(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # a child's age said loosely after "student" or "cousin", as after "sister" (stop 42)
+    ("my cousin, not even 15, goes on dates with older guys for money", "emergency"),
+    # papers held and pay taken, said of someone else or of a crew, in Spanish and in English
+    ("la patrona le tiene guardado el pasaporte a mi hermana", "emergency"),
+    ("el encargado nos quita la plata cada semana y no podemos irnos", "emergency"),
+    ("the foreman holds everyone's passports at the farm", "emergency"),
+    # and said of the past, it is past
+    ("hace años el patrón nos quitaba la plata, ahora quiero estudiar", None),
+])
+def test_papers_held_for_others_and_a_danger_on_its_way(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
+
+
+def test_the_one_she_left_writing_again_and_on_his_way_is_danger_now(engine):
+    # no rule's words: the semantic layer finds being watched, and "texting me again", "saying hes coming"
+    # keep it danger now in a story told as over (stop 42: urgent before these present cues)
+    match = engine.trace("i left him two years ago but now hes texting me again saying hes coming").safety
+    assert match is not None and match.level == "emergency", match
