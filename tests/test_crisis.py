@@ -73,6 +73,24 @@ def test_a_rule_puts_its_passages_first_and_a_sign_puts_them_under_the_answer(en
     assert place(rule.ranking.candidates[0]) in {r.place for r in rule.safety.rule.passages}
 
 
+def test_someone_elses_danger_is_answered_first_and_the_help_passages_come_next(engine):
+    """A rule's words in a message about someone else (nobody says "I" or "me"): the banner holds the contacts, the
+    question's own best passage answers what was asked, and the rule's help passages come right under it. A child
+    paid for sex is the exception: the FAQ's words that the child is a victim lead, whoever writes."""
+    def place(candidate):
+        return (candidate.chunk.document, candidate.chunk.section, candidate.chunk.paragraph)
+
+    other = engine.trace("my cousin's boss keeps her passport and won't let her leave. is that trafficking?")
+    assert other.safety and other.safety.level == "emergency" and other.safety.sign is None
+    helps = {r.place for r in other.safety.rule.passages}
+    first, second = other.ranking.candidates[:2]
+    assert place(first) not in helps and "differences" in first.chunk.section.lower()
+    assert place(second) in helps
+    minor = engine.trace("my son is 15 and a man pays him for sex, is he a criminal")
+    assert minor.safety and minor.safety.rule.id == "minor-exploited" and minor.safety.rule.leads_for == "anyone"
+    assert "(DCF) is mandated" in minor.ranking.candidates[0].chunk.text
+
+
 def test_the_banner_holds_only_cards_that_can_be_reached(engine):
     answer = engine.answer("someone is forcing me to sell sex and I can't leave")
     assert answer.safety.services and all(c.phones or c.url or c.email for c in answer.safety.services)

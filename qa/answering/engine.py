@@ -218,12 +218,14 @@ class Engine:
                                          ranks=False)
             confidence = max(confidence, self.rule.confidence(alone, text, covered))
         crisis_score = max((s for s, _ in scored[0]), default=-1.0)
-        if pinned:
-            # a rule's words put its passages first; a sentence that only came close to a danger sign's
-            # examples puts them second, under the question's own best passage: the banner above shows
-            # the contacts either way, and a false alarm on "y dont working girls go 2 the dr" no longer
-            # hides its answer
-            ranking = _pin(ranking, pinned, after=0 if safety is None or safety.sign is None else 1)
+        if pinned and safety is not None:
+            # a rule's words in a message about the writer's own danger put its passages first; a sentence that
+            # only came close to a danger sign's examples, or a message about someone else's danger, puts them
+            # second, under the question's own best passage: the banner above shows the contacts either way, a
+            # false alarm on "y dont working girls go 2 the dr" no longer hides its answer, and "my aunt owes her
+            # pimp thousands and can't leave, is that trafficking" is answered first (stop 42: on the tune halves,
+            # hit@1 of the third-person questions that raise an emergency was 46%)
+            ranking = _pin(ranking, pinned, after=0 if self._leads(safety, text) else 1)
         # A question that signals danger is answered with the passages on help, whatever the score. One
         # that signals worry (an urgent banner) is never turned away for a place, since "a modeling job in
         # NY" is about a person here; but a subject or a kind of fact the corpus does not hold is still said
@@ -235,6 +237,14 @@ class Engine:
         answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
         return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang, read.gloss,
                      None if covered is None else round(covered, 4))
+
+    def _leads(self, match: CrisisMatch, text: str) -> bool:
+        """Whether the passages of ``match``'s rule go before the question's own best passage: a rule's words (not
+        the semantic layer's closeness), in a message that names its writer ("I", "me", "we") unless the rule's
+        passages lead for anyone."""
+        if match.sign is not None:
+            return False
+        return match.rule.leads_for == "anyone" or self.detector.safety.cues.writer.first(normalise(text)) is not None
 
     def _read(self, text: str) -> _Reading:
         """``text`` (a cleaned question) as it is searched: its sentences, language, spelling-corrected query, the

@@ -177,6 +177,10 @@ class SafetyRule(_Words):
     services: tuple[Text, ...] = ()
     contacts: tuple[Contact, ...] = ()
     passages: tuple[PassageRef, ...] = ()
+    # whose message puts the rule's passages first: "writer", the writer's own danger (someone else's danger,
+    # and a match of the semantic layer, put them under the question's own best passage); "anyone", whoever
+    # writes (a child paid for sex is a victim in the FAQ's words, which come first for a worried parent too)
+    leads_for: Literal["writer", "anyone"] = "writer"
 
     _known = field_validator("services")(_known_services)
 
