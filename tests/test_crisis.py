@@ -1192,3 +1192,19 @@ def test_the_one_she_left_writing_again_and_on_his_way_is_danger_now(engine):
     # keep it danger now in a story told as over (stop 42: urgent before these present cues)
     match = engine.trace("i left him two years ago but now hes texting me again saying hes coming").safety
     assert match is not None and match.level == "emergency", match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # someone hurt in front of the writer, and papers held by the one who employs them (stop 42)
+    ("he shoves her and kicks her when she comes back short", "emergency"),
+    ("el tipo la jaló del pelo y la metió al carro", "emergency"),
+    ("the owner keeps the dishwashers papers in his office", "emergency"),
+    # a suspicion about others is worry
+    ("i think some of the women at that motel arent there by choice", "urgent"),
+    # a hurt that outlasted the event is past
+    ("my ribs still hurt from when a client kicked me, where can i get an x-ray", "urgent"),
+    ("he keeps the court papers in a drawer", None),
+])
+def test_hurt_in_front_of_someone_and_papers_held_by_an_employer(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
