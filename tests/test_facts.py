@@ -38,6 +38,10 @@ from qa.records import ServiceCard
     ("¿cuántas víctimas de trata hay en connecticut?", "count"),
     ("how many underage victims does the state find a year", "count"),
     ("what's the non-emergency line for the state police", "phone"),
+    # where a place is, and a price at the counter (stop 42)
+    ("where is the courthouse in willimantic located", "address"),
+    ("¿dónde queda la oficina de ayuda legal?", "address"),
+    ("how much is a pregnancy test at cvs without insurance", "cost"),
     # the Spanish of fact questions already read in English
     ("cuanto cobra el abogado", "cost"),
     ("cuanto tarda el resultado", "duration"),

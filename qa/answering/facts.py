@@ -81,7 +81,10 @@ KINDS: tuple[FactKind, ...] = (
             r"|\bwhat(?: does|'s| is) (?:it|the \w+) cost\b"
             r"|\bhow much (?:is|are) (?:it|a|an|the) (?:test|visit|appointment)s?\b"
             r"|\bis (?:it|testing|that|this|the \w+) free\b|\bcu[aá]nto (?:cuesta|cuestan|cobran|cobra|vale|valen)\b"
-            r"|\bprecio\b|\bes gratis\b"),
+            r"|\bprecio\b|\bes gratis\b"
+            # a price at the counter: "how much is narcan at walgreens without insurance"
+            r"|\bhow much (?:is|are|does|do|would|will)\b.{0,40}\b(?:without|w/o|with no) insurance\b"
+            r"|\bcu[aá]nto\b.{0,40}\bsin seguro\b"),
         _re(r"\$\s?\d|\bfree\b|\bno[- ]cost\b|\blow[- ]cost\b|\bsliding[- ]scale\b|\bgratis\b|\bwithout charge\b"),
         "cost",
     ),
@@ -101,7 +104,10 @@ KINDS: tuple[FactKind, ...] = (
     FactKind(
         "address", N_("a street address"),
         _re(r"\b(?:street |mailing |physical )?address\b|\bdirecci[oó]n\b|\bwhat street\b"
-            r"|\bwhere (?:exactly )?is (?:it|their|the) (?:\w+ )?(?:office|building) located\b"),
+            r"|\bwhere (?:exactly )?is (?:it|their|the) (?:\w+ )?(?:office|building) located\b"
+            # where a place is, asked as a place: "where is the police station located", "dónde queda la estación"
+            r"|\bwhere(?: exactly)? (?:is|are) (?:it|they|their|the)(?: [\w']+){0,3} located\b"
+            r"|\bd[oó]nde (?:queda|quedan|est[aá] ubicad[oa]|est[aá]n ubicad[oa]s)\b"),
         _re(r"\b\d+\s+(?:[a-z]+\s+){1,3}"
             r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|place|pl)\b"),
     ),
