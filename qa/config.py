@@ -85,17 +85,17 @@ class Settings(BaseSettings):
                               description="Labelled danger questions: the crisis thresholds are calibrated on their "
                                           "tune split")
     wording_file: Path = Field(ROOT / "eval" / "wording.yaml",
-                               description="Questions as people really write them: the answered rule is calibrated "
-                                           "on their tune split too, and the gate checks their test split per category")
+                               description="Questions as people really write them: the gate checks their test split "
+                                           "per category")
     spanish_file: Path = Field(ROOT / "eval" / "spanish.yaml",
-                               description="Spanish questions: Spanish questions get their own answered threshold, "
-                                           "calibrated on their tune split; the gate checks their test split")
+                               description="Spanish questions: the gate checks their test split (the Spanish "
+                                           "threshold is calibrated on every training set's Spanish tune questions)")
     floors_file: Path = Field(ROOT / "eval" / "floors.yaml", description="Quality floors the build gate enforces")
     training_files: tuple[Path, ...] = Field(
         default_factory=lambda: training_sets(ROOT / "eval"),
         description="Question sets whose tune halves (questions as people write them, with the passage that answers "
                     "each, in scope or not) train the passage classifier with the corpus's keys and the answered rule's "
-                    "coverage model; their test halves stay sealed")
+                    "coverage model, and calibrate the answered rule's thresholds; their test halves stay sealed")
 
     def idle_threads(self) -> int:
         """Threads for a question answered alone in a server: ``encoder_idle_threads``, or every core

@@ -46,6 +46,20 @@ def test_spanish_questions_have_their_own_calibrated_threshold(engine, version):
     assert engine.rule.threshold_for("es") == es["threshold"] != engine.rule.threshold_for("en")
 
 
+def test_a_spanish_question_is_also_judged_by_its_translation_alone(engine):
+    """With the English model the Spanish words bring a question close to every Spanish out-of-scope question of its
+    form ("¿Dónde compro ropa barata en Willimantic?"): judged by the sum of both readings alone, this one falls
+    below the Spanish threshold; its translation alone clears it (stop 42)."""
+    question = "¿dónde me puedo hacer la prueba del VIH en Willimantic?"
+    trace = engine.trace(question)
+    read = engine._read(trace.question)
+    assert read.english_vector is not None
+    summed = engine.searcher.search(read.query, query_vector=read.query_vector, english=read.english, limit=20)
+    threshold = engine.rule.threshold_for("es")
+    assert engine.rule.confidence(summed, trace.question, trace.covered) < threshold <= trace.confidence
+    assert trace.answered and "STI/HIV testing" in trace.ranking.candidates[0].chunk.text
+
+
 @pytest.mark.parametrize(("question", "key"), [
     ("¿dónde me puedo hacer la prueba del VIH en Willimantic?", "STI/HIV testing"),
     ("¿es ilegal la prostitución en Connecticut?", "Prostitution is illegal throughout the state of Connecticut"),
