@@ -1178,7 +1178,7 @@ def test_danger_back_after_getting_out_and_a_place_left_behind(question, level):
     # papers held and pay taken, said of someone else or of a crew, in Spanish and in English
     ("la patrona le tiene guardado el pasaporte a mi hermana", "emergency"),
     ("el encargado nos quita la plata cada semana y no podemos irnos", "emergency"),
-    ("the foreman holds everyone's passports at the farm", "emergency"),
+    ("the foreman holds the workers' passports at the farm", "emergency"),
     # and said of the past, it is past
     ("hace años el patrón nos quitaba la plata, ahora quiero estudiar", None),
 ])

@@ -138,6 +138,18 @@ class _Reading:
     part_vectors: np.ndarray  # each sentence's, for the crisis detector
     english_vector: np.ndarray | None = None  # a Spanish question's translation alone (None for English)
 
+    def judged_alone(self) -> list[np.ndarray]:
+        """The vectors whose rankings alone may raise the confidence of the sum's, each (1, dimension).
+
+        An English question with a reading: the question as asked, as the sum of two vectors scores lower against
+        every passage than either alone and turned away questions that the ranking had right. A Spanish question:
+        its translation, as with the English model the Spanish words bring it close to every Spanish out-of-scope
+        question of its form ("¿dónde ... en Willimantic?"), and "¿dónde me puedo hacer la prueba del VIH en
+        Willimantic?" fell below a threshold calibrated on every Spanish tune half (stop 42, docs/quality.md).
+        """
+        return [*([self.vectors[:1]] if self.reading else []),
+                *([self.english_vector] if self.english_vector is not None else [])]
+
 
 class Engine:
     """A loaded index version and the model, ready to answer. ``translator``: what reads a Spanish
@@ -211,20 +223,10 @@ class Engine:
             if read.reading:
                 covered = max(covered, self.coverage.probability(read.vectors[:1]))
         confidence = self.rule.confidence(ranking, text, covered)
-        if read.reading:
-            # the reading orders the passages; whether the corpus answers at all is judged on the question as
-            # asked too, as the sum of two vectors scores lower against every passage than either alone and
-            # turned away questions that the ranking had right
-            alone = self.searcher.search(query, mode=mode, query_vector=read.vectors[:1], limit=limit, include=at,
-                                         ranks=False)
-            confidence = max(confidence, self.rule.confidence(alone, text, covered))
-        if read.english_vector is not None:
-            # A Spanish question is also judged by its translation alone: with the English model, the Spanish words
-            # bring a question close to every Spanish out-of-scope question of the same form ("¿dónde ... en
-            # Willimantic?"), and "¿dónde me puedo hacer la prueba del VIH en Willimantic?" fell below a threshold
-            # calibrated on every Spanish tune half (stop 42, docs/quality.md). The ranking stays the sum's.
-            alone = self.searcher.search(query, mode=mode, query_vector=read.english_vector, limit=limit, include=at,
-                                         ranks=False, english=read.english)
+        # the sum of two readings orders the passages; whether the corpus answers at all is judged on each alone too
+        for vector in read.judged_alone():
+            alone = self.searcher.search(query, mode=mode, query_vector=vector, limit=limit, include=at, ranks=False,
+                                         english=read.english)
             confidence = max(confidence, self.rule.confidence(alone, text, covered))
         crisis_score = max((s for s, _ in scored[0]), default=-1.0)
         if pinned and safety is not None:
