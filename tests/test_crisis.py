@@ -1208,3 +1208,40 @@ def test_the_one_she_left_writing_again_and_on_his_way_is_danger_now(engine):
 def test_hurt_in_front_of_someone_and_papers_held_by_an_employer(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # leaving told in passing before what is asked now is a story told as over (stop 43)
+    ("i finally walked away from the man i worked for. do i owe him anything legally", "urgent"),
+    ("since getting out i cant sleep and i need a counselor who gets it", "urgent"),
+    # but danger back now is still danger now
+    ("i left and he just showed up at my job saying i owe him", "emergency"),
+])
+def test_leaving_said_in_passing_is_past(engine, question, level):
+    match = engine.trace(question).safety
+    assert match is not None and match.level == level, match
+
+
+@pytest.mark.parametrize("question", [
+    # an age guessed from how a child looks, and the Spanish "como de 14" (stop 43)
+    "there's a girl who looks like 15 at the motel and grown men keep going into her room",
+    "hay una muchacha como de 14 en el cuarto de al lado y entran hombres toda la noche",
+])
+def test_an_age_guessed_from_how_a_child_looks_names_a_minor(engine, question):
+    assert "minor" in SAFETY.cues.holds(normalise(question))
+    match = engine.trace(question).safety
+    assert match is not None and match.level == "emergency" and match.rule.id == "minor-exploited", match
+
+
+@pytest.mark.parametrize("phrase", ["looks like 15 minutes late", "como de 15 minutos", "i am still a kid at heart"])
+def test_times_and_figures_of_speech_name_no_minor(phrase):
+    assert "minor" not in SAFETY.cues.holds(normalise(phrase))
+
+
+def test_a_survivor_asking_for_an_everyday_service_is_offered_help(engine):
+    # no rule's words and nothing the danger layer reads: the support layer, whose budget of gentle banners on
+    # questions that are no crisis is 4% since stop 43 (2% before: this message got no banner)
+    question = "been clean and out of that scene for a year, can i get help paying for a dentist"
+    assert rules_only(question) is None
+    match = engine.trace(question).safety
+    assert match is not None and match.level == "urgent" and match.sign in engine.detector.support_signs, match
