@@ -1245,3 +1245,19 @@ def test_a_survivor_asking_for_an_everyday_service_is_offered_help(engine):
     assert rules_only(question) is None
     match = engine.trace(question).safety
     assert match is not None and match.level == "urgent" and match.sign in engine.detector.support_signs, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # the lock said before the door (stop 43)
+    ("she padlocks the basement from the outside at night", "emergency"),
+    # what a bystander sees of a place where people may be sold is worry: urgent
+    ("the motel room next to mine has different men going in every night", "urgent"),
+    ("guys in and out of that apartment all night, i never see the women leave", "urgent"),
+    ("entran y salen hombres de esa casa toda la noche", "urgent"),
+    # a question about the signs, and comings and goings of no concern, raise nothing
+    ("is a massage parlor with blacked out windows a sign of trafficking", None),
+    ("my kids come and go all night during summer break", None),
+])
+def test_a_lock_from_outside_and_what_a_bystander_sees(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
