@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa import open_engine  # noqa: E402
 from qa.config import get_settings  # noqa: E402
 from qa.lifecycle.crisis_eval import load_crisis_questions  # noqa: E402
-from qa.lifecycle.crisis_model import MAX_FALSE_BANNERS  # noqa: E402
+from qa.lifecycle.crisis_model import MAX_ADDED_BANNERS  # noqa: E402
 from qa.lifecycle.evaluate import load_questions  # noqa: E402
 from qa.text import passages_of  # noqa: E402
 
@@ -50,17 +50,17 @@ def main() -> int:
         rows.append((is_danger, rules, nearest, logistic))
     n_danger = sum(r[0] for r in rows)
     n_calm = len(rows) - n_danger
+    by_rules = sum(not r[0] and r[1] for r in rows) / n_calm
     print(f"split {args.split}: {n_danger} danger questions, {n_calm} calm or ordinary ones; "
-          f"budget: at most {MAX_FALSE_BANNERS:.0%} false banners")
-    print(f"rules alone: recall {sum(r[0] and r[1] for r in rows) / n_danger:.1%}, "
-          f"false banners {sum(not r[0] and r[1] for r in rows) / n_calm:.1%}")
+          f"budget: at most {MAX_ADDED_BANNERS:.2%} false banners beyond the rules'")
+    print(f"rules alone: recall {sum(r[0] and r[1] for r in rows) / n_danger:.1%}, false banners {by_rules:.1%}")
     for name, col in (("nearest example", 2), ("logistic regression", 3)):
         best = (0.0, 0.0, 1.01)
         for cut in sorted({r[col] for r in rows}):
             fired = [r[1] or r[col] >= cut for r in rows]
             false = sum(f and not r[0] for f, r in zip(fired, rows, strict=True)) / n_calm
             recall = sum(f and r[0] for f, r in zip(fired, rows, strict=True)) / n_danger
-            if false <= MAX_FALSE_BANNERS and recall > best[0]:
+            if false - by_rules <= MAX_ADDED_BANNERS + 1e-9 and recall > best[0]:
                 best = (recall, false, cut)
         print(f"{name:20} recall {best[0]:.1%} at false banners {best[1]:.1%} (cut {best[2]:.3f})")
     return 0

@@ -191,7 +191,9 @@ def test_the_semantic_layer_is_trained_and_calibrated_at_build_time(version):
     assert len(crisis["weights"]) == version.vectors.d
     assert 0 < crisis["urgent_threshold"] <= crisis["threshold"] <= 1
     assert crisis["tune"]["false_emergencies"] <= crisis["budget"]["false_emergencies"]
-    assert crisis["tune"]["false_banners"] <= crisis["budget"]["false_banners"]
+    # the budget is what the layer adds to the rules' own banners; the rules alone gave fewer
+    assert crisis["rules_false_banners"] <= crisis["tune"]["false_banners"]
+    assert crisis["tune"]["false_banners"] - crisis["rules_false_banners"] <= crisis["budget"]["added_false_banners"]
     assert crisis["split"] == "tune" and crisis["questions"] == "crisis.yaml"
 
 
@@ -850,7 +852,10 @@ def test_the_writer_leaving_or_told_as_over_is_urgent(question, level):
 @pytest.mark.parametrize(("question", "level"), [
     ("my roommate does escorting on the side and wants to stop, who can help her", "urgent"),
     ("una compañera sale con clientes y quiere dejarlo, a donde la mando", "urgent"),
-    ("my friend does sex work and needs to leave her apartment by friday", None),  # a move, not the trade
+    # a move, not the trade; but since stop 44 someone close said to be in the trade is worry enough for the
+    # gentle banner, whatever is asked about them
+    ("my friend does sex work and needs to leave her apartment by friday", "urgent"),
+    ("my friend needs to leave her apartment by friday, where can she stay", None),
     # the trade beside a wish to help someone close
     ("my cousin trades sex for a place to stay, how do i help her get her own place", "urgent"),
     ("how can we help him, my brother is selling sex for drugs", "urgent"),
@@ -1259,5 +1264,32 @@ def test_a_survivor_asking_for_an_everyday_service_is_offered_help(engine):
     ("my kids come and go all night during summer break", None),
 ])
 def test_a_lock_from_outside_and_what_a_bystander_sees(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # someone close said to be in the trade, whatever is asked about them (stop 44)
+    ("my sister trades sex for rent, where can she get tested", "urgent"),
+    ("my friend is a sex worker and keeps getting infections", "urgent"),
+    ("creo que mi amiga está haciendo trabajo sexual, cómo le hablo", "urgent"),
+    # an opinion someone close holds about the trade is not that person in it
+    ("my brother says selling sex is legal in ct", None),
+    ("my coworker thinks everyone selling sex chose it", None),
+    # a bystander's suspicion of a place
+    ("pretty sure the house across the street is being used for prostitution", "urgent"),
+    ("creo que el spa de al lado es una fachada para la trata", "urgent"),
+    ("i think the restaurant is selling people tacos", None),
+    ("how do police find out a massage parlor is a front for trafficking", None),
+    # being moved around is a sign of trafficking: now an emergency, told as over urgent
+    ("they keep moving us between motels", "emergency"),
+    ("nos mueven de motel en motel y no sé dónde estoy", "emergency"),
+    ("back in 2019 they moved me between motels in norwich", "urgent"),
+    ("can you take me from hotel to hotel", None),
+    ("we moved between apartments a lot as kids", None),
+    # what the trade's people did, told as done
+    ("i still have scars from what the johns did, is there free tattoo cover up", "urgent"),
+])
+def test_someone_close_in_the_trade_a_suspected_place_and_being_moved_around(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match

@@ -102,7 +102,7 @@ class BuildReport:
         for name, layer in [("", c), *((f" ({lang})", own) for lang, own in (c.get("languages") or {}).items())]:
             tune = layer.get("tune")
             reached = (f" (tune split: recall {tune['recall']:.0%}, false emergencies {tune['false_emergencies']:.0%}, "
-                       f"false banners {tune['false_banners']:.0%})") if tune else \
+                       f"false banners {tune['false_banners']:.0%}{_of_which_rules(layer)})") if tune else \
                 f" ({c.get('reason', 'default threshold: no labelled crisis questions')})"
             lines.append(f"crisis layer{name}: probability >= {layer['threshold']} for the rule's level, "
                          f">= {layer.get('urgent_threshold', layer['threshold'])} for an urgent banner" + reached)
@@ -114,6 +114,11 @@ class BuildReport:
                          f"recall {tune['without']['recall']:.0%} -> {tune['with']['recall']:.0%}, "
                          f"false banners {added:+.1%})")
         return "\n".join(lines)
+
+
+def _of_which_rules(layer: dict[str, Any]) -> str:
+    rules = layer.get("rules_false_banners")
+    return "" if rules is None else f", {rules:.1%} from the rules alone"
 
 
 def build(corpus_dir: Path, index_dir: Path, encoder: Encoder, **options: Any) -> BuildReport:

@@ -16,8 +16,8 @@ probability that stays within its false-alarm budget:
   cues), so at most ``MAX_FALSE_EMERGENCIES`` of the calm questions may get an emergency;
 - ``urgent_threshold``: a sentence at or above it (and below ``threshold``) raises an urgent banner
   at most, the gentle one that offers the hotline, unless it says the danger is now ("right now");
-  at most ``MAX_FALSE_BANNERS`` of the calm and ordinary questions may get any banner, and the
-  emergency budget still holds;
+  the layer may add a banner to at most ``MAX_ADDED_BANNERS`` of the calm and ordinary questions
+  beyond those the rules give one, and the emergency budget still holds;
 - ``support.threshold``: the support classifier's, adding at most ``MAX_SUPPORT_BANNERS`` of banners.
 
 A missed crisis is the worst failure, a gentle banner on an ordinary question a small one: the
@@ -45,7 +45,12 @@ NEGATIVE_KINDS = ("calm", "highlight", "phrasing", "negative")
 REGULARISATION = 2.0  # scikit-learn's C; measured on the tune split (docs/safety.md)
 DEFAULT_THRESHOLD = 0.8  # used only by an index built without labelled crisis questions
 MAX_FALSE_EMERGENCIES = 0.02
-MAX_FALSE_BANNERS = 0.05
+# banners the danger layer may add to the calm and ordinary questions beyond the rules' own. Stop 44: was a budget
+# of 5% for rules and layer together, of which the rules' banners took 3.8% on the tune cases and the layer 1.0%; so
+# a rule a maintainer wrote (and checked question by question) raised the layer's urgent threshold 0.694 -> 0.799
+# and lost crises the rule never saw. Restated as what the layer adds, at the share it held, it keeps stop 43's
+# thresholds (docs/safety.md)
+MAX_ADDED_BANNERS = 0.0125
 # false banners the support classifier may add to the danger layer's. Stop 43: 0.02 -> 0.04 (support threshold 0.690 ->
 # 0.547), chosen on tune halves: past recall 95.8 -> 97.8%, third person 94.1 -> 96.3%, no emergency added; the gentle
 # banner on questions labelled no crisis rose 16.2 -> 18.6% of them (docs/safety.md)
@@ -154,14 +159,18 @@ def _thresholds(detector: Detector, cases: list[_Case]) -> dict[str, Any]:
     # the lowest cut within budget keeps the most crises; false alarms only fall as a cut rises
     high = _lowest(cuts, lambda cut: _figures(detector, cases, cut, cut)["false_emergencies"]
                    <= MAX_FALSE_EMERGENCIES)
+    # the rules alone (no sentence reaches a cut above 1): what the layer adds is measured from there
+    rules = _figures(detector, cases, 1.01, 1.01)["false_banners"]
     # below ``high`` a sentence that says "right now" still raises an emergency: both budgets hold
-    low = _lowest([c for c in cuts if c <= high], lambda cut: _within(_figures(detector, cases, high, cut)))
+    low = _lowest([c for c in cuts if c <= high], lambda cut: _within(_figures(detector, cases, high, cut), rules))
     return {"threshold": high, "urgent_threshold": min(low, high), "tune": _figures(detector, cases, high, low),
-            "budget": {"false_emergencies": MAX_FALSE_EMERGENCIES, "false_banners": MAX_FALSE_BANNERS}}
+            "rules_false_banners": rules,
+            "budget": {"false_emergencies": MAX_FALSE_EMERGENCIES, "added_false_banners": MAX_ADDED_BANNERS}}
 
 
-def _within(figures: dict[str, float]) -> bool:
-    return (figures["false_banners"] <= MAX_FALSE_BANNERS
+def _within(figures: dict[str, float], rules: float) -> bool:
+    # the shares are of the same cases: a difference under a hundredth of a case is rounding
+    return (figures["false_banners"] - rules <= MAX_ADDED_BANNERS + 1e-9
             and figures["false_emergencies"] <= MAX_FALSE_EMERGENCIES)
 
 
