@@ -113,7 +113,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                    questions=args.questions or settings.questions_file,
                    crisis_questions=settings.crisis_file,
                    wording_questions=settings.wording_file, spanish_questions=settings.spanish_file,
-                   training=settings.training_files, floors=load_floors(args.floors or settings.floors_file),
+                   training=settings.training_files, crisis_training=settings.crisis_training_files,
+                   floors=load_floors(args.floors or settings.floors_file),
                    batch_size=settings.batch_size,
                    progress=not args.quiet, do_publish=not args.dry_run, force=args.force,
                    keep=settings.keep_versions)

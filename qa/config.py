@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         description="Question sets whose tune halves (questions as people write them, with the passage that answers "
                     "each, in scope or not) train the passage classifier with the corpus's keys and the answered rule's "
                     "coverage model, and calibrate the answered rule's thresholds; their test halves stay sealed")
+    crisis_training_files: tuple[Path, ...] = Field(
+        default_factory=lambda: crisis_sets(ROOT / "eval"),
+        description="Crisis sets whose tune halves (messages labelled emergency, urgent or none) train the message "
+                    "classifier of the crisis detector, with the training sets' questions labelled no crisis; their "
+                    "test halves stay sealed")
 
     def idle_threads(self) -> int:
         """Threads for a question answered alone in a server: ``encoder_idle_threads``, or every core
@@ -123,6 +128,11 @@ def training_sets(folder: Path) -> tuple[Path, ...]:
     crisis sets name a level instead), but for the ``UNSEEN`` ones."""
     return tuple(sorted(p for pattern in ("questions.yaml", "wording*.yaml", "spanish*.yaml")
                         for p in folder.glob(pattern) if p.name not in UNSEEN))
+
+
+def crisis_sets(folder: Path) -> tuple[Path, ...]:
+    """The crisis sets in ``folder`` (each message labelled with the banner it should raise)."""
+    return tuple(sorted(folder.glob("crisis*.yaml")))
 
 
 def default(name: str) -> Any:

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa.answering.engine import Engine
-from qa.config import ROOT, Settings, training_sets
+from qa.config import ROOT, Settings, crisis_sets, training_sets
 from qa.encoder import get_encoder
 from qa.index.format import load_version
 from qa.lifecycle.build import build
@@ -33,7 +33,8 @@ def index_dir(tmp_path_factory, encoder) -> Path:
     """The real corpus built with the real model, once per session."""
     out = tmp_path_factory.mktemp("index")
     build(CORPUS, out, encoder, questions=QUESTIONS, crisis_questions=CRISIS, wording_questions=WORDING,
-          spanish_questions=SPANISH, training=training_sets(ROOT / "eval"), progress=False)
+          spanish_questions=SPANISH, training=training_sets(ROOT / "eval"),
+          crisis_training=crisis_sets(ROOT / "eval"), progress=False)
     return out
 
 

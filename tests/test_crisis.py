@@ -1293,3 +1293,47 @@ def test_a_lock_from_outside_and_what_a_bystander_sees(question, level):
 def test_someone_close_in_the_trade_a_suspected_place_and_being_moved_around(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+def test_the_message_classifier_learns_from_the_crisis_sets_and_keeps_its_budget(version):
+    message = version.manifest["crisis"]["message"]
+    assert len(message["weights"]) == version.vectors.d
+    assert 0 < message["threshold"] <= 1
+    # the threshold is set on messages scored by models that never saw their writer's set
+    assert message["tune"]["false_banners"] <= message["budget"]["false_banners"]
+    assert message["trained_on"]["sets"] >= 5 and message["trained_on"]["danger"] > 100
+    assert "crisis.yaml" in message["crisis_sets"]
+
+
+def test_the_message_threshold_is_the_lowest_within_its_budget():
+    import numpy as np
+
+    from qa.lifecycle import crisis_model
+
+    rng = np.random.default_rng(7)
+    writers = [f"set{i}" for i in range(8) for _ in range(40)]
+    danger = [j % 2 == 0 for j in range(len(writers))]
+    # danger and calm lie apart along the first axis, with noise; each writer has some of both
+    vectors = rng.normal(size=(len(writers), 16)).astype("float32")
+    vectors[:, 0] += [1.5 if d else -1.5 for d in danger]
+    model = crisis_model.train_message(vectors, danger, writers)
+    assert model["tune"]["false_banners"] <= crisis_model.MAX_MESSAGE_BANNERS
+    assert model["tune"]["recall"] > 0.5
+    assert model["trained_on"] == {"danger": 160, "not_danger": 160, "sets": 8}
+    # too few writers to leave any out: no model, and the reason
+    assert "reason" in crisis_model.train_message(vectors[:80], danger[:80], writers[:80])
+
+
+@pytest.mark.parametrize("question", [
+    "found out i have hep c after i quit the motels, is treatment free",
+    "the nail salon workers sleep in the back room and never seem to go home",
+])
+def test_the_message_classifier_hears_what_no_sentence_says(engine, question):
+    # no rule's words, and no sentence the danger or support layer reads as danger: the message read whole
+    # is like the crisis sets' danger messages, so the gentle banner is shown
+    assert rules_only(question) is None
+    parts = passages_of(question)
+    assert engine.detector.detect(question, parts, engine.encoder.encode(parts)) is None
+    match = engine.trace(question).safety
+    assert match is not None and match.level == "urgent" and match.sign in engine.detector.support_signs, match
+    assert match.score >= engine.detector.layer().message_threshold

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from qa.config import training_sets
+from qa.config import crisis_sets, training_sets
 from qa.corpus.documents import load_documents
 from qa.errors import IndexCorruptError, IndexNotBuiltError
 from qa.index.chunks import chunk_document
@@ -40,7 +40,8 @@ def test_manifest_records_model_checksum_counts_and_libraries(version):
 
 def test_two_builds_give_the_same_ids_checksum_and_results(tmp_path, encoder, version):
     build(CORPUS, tmp_path, encoder, questions=QUESTIONS, crisis_questions=CRISIS, wording_questions=WORDING,
-          spanish_questions=SPANISH, training=training_sets(ROOT / "eval"), progress=False)  # as the session's was
+          spanish_questions=SPANISH, training=training_sets(ROOT / "eval"),
+          crisis_training=crisis_sets(ROOT / "eval"), progress=False)  # as the session's was
     again = load_version(tmp_path / "versions" / current_version_id(tmp_path), encoder.identity)
     assert [c.id for c in again.chunks] == [c.id for c in version.chunks]
     assert again.manifest["corpus_checksum"] == version.manifest["corpus_checksum"]

@@ -353,6 +353,16 @@ def test_check_page_names_the_crisis_rule_that_fired(web, alice, engine):
         assert "placed by the crisis rule" in soup(page).find("table").text
 
 
+def test_check_page_says_when_the_message_read_whole_raised_the_banner(web, alice, engine):
+    question = "the nail salon workers sleep in the back room and never seem to go home"
+    trace = engine.trace(question)
+    assert trace.safety is not None and trace.safety.whole  # tests/test_crisis.py: nothing else fires on it
+    sign_in(web)
+    page = web.post("/staff/check", data={"question": question, "csrf": csrf(web)})
+    crisis = soup(page).find(id="crisis").text
+    assert "the message classifier" in crisis and str(trace.safety.score) in crisis and trace.safety.sign in crisis
+
+
 def test_check_takes_a_question_at_the_length_limit_and_keeps_a_longer_one(web, alice, settings):
     sign_in(web)
     token = csrf(web)

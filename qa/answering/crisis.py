@@ -23,6 +23,8 @@ past cue ("last year", "I got away"), a worry cue ("I think she might...") or a 
 ``lowered_by``; a message with a past cue and no present cue anywhere is past in every sentence.
 Below the emergency threshold a sentence is urgent unless it has a present cue. A message that says
 it asks for study or about the news ("for my class") is read by the rules alone.
+When nothing fired, the **message** classifier reads the question whole (trained at build time on the
+labelled tune messages of the crisis and question sets): at or above its threshold, an urgent banner.
 The highest level wins; between equal levels, rules before signs and the first listed first. The
 result names the rule, the words or example that fired it, and the score, so staff can see why.
 """
@@ -54,6 +56,7 @@ class CrisisMatch:
     lang: Lang = "en"  # the language of what fired it ("en" or "es"): the banner's language
     sign: str | None = None  # the danger sign, when the semantic layer fired
     score: float | None = None  # the semantic layer's score, when it fired
+    whole: bool = False  # fired by the message classifier, which reads the question whole
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,10 @@ class Layer:
     # at or above, an urgent banner for a sentence the danger classifier let pass
     support: Classifier | None = None
     support_threshold: float | None = None
+    # the message classifier (the whole question's vector) and its threshold: at or above, an urgent banner for
+    # a question nothing else fired on
+    message: Classifier | None = None
+    message_threshold: float | None = None
 
     @classmethod
     def from_manifest(cls, crisis: dict[str, Any]) -> Layer | None:
@@ -134,8 +141,10 @@ class Layer:
         if classifier is None:
             return None
         support = crisis.get("support") or {}
+        message = crisis.get("message") or {}
         return cls(classifier, crisis.get("threshold"), crisis.get("urgent_threshold"),
-                   Classifier.from_manifest(support), support.get("threshold"))
+                   Classifier.from_manifest(support), support.get("threshold"),
+                   Classifier.from_manifest(message), message.get("threshold"))
 
 
 class Detector:
@@ -183,12 +192,14 @@ class Detector:
                 and len(self.examples.danger) > 0)
 
     def detect(self, question: str, parts: list[str], vectors: np.ndarray | None = None,
-               scored: Scored | None = None) -> CrisisMatch | None:
+               scored: Scored | None = None, searched: np.ndarray | None = None) -> CrisisMatch | None:
         """The strongest danger signal in ``question``, read whole and as the sentences ``parts``.
 
         ``vectors`` are the embeddings of ``parts`` (for the semantic layer; None skips it). The
         question's language picks the semantic layer's thresholds. ``scored``: what ``scores`` and
         ``support`` give for ``vectors``, when already known (calibration tries many thresholds).
+        ``searched``: the embedding of the question as it is searched (1, dimension), for the message
+        classifier (None skips it).
         """
         lang = language(question)
         holds = self.safety.cues.holds(normalise(question))  # what a rule's triggers may require
@@ -230,6 +241,8 @@ class Detector:
         if not found and scored is not None:
             found = [m for part, support in zip(parts, scored[1], strict=True)
                      if (m := self._support(part, *support, lang=lang))]
+        if not found and searched is not None and scored is not None:
+            found = [m for m in [self._message(question, searched, lang)] if m is not None]
         if not found:
             return None
         return min(found, key=lambda m: LEVELS.index(m.level))  # min keeps the first of equal levels
@@ -269,6 +282,22 @@ class Detector:
         rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
         return CrisisMatch(rule, self.examples.danger_text[example], "urgent", self.examples.danger_lang[example], sign,
                            round(score, 4))
+
+    def _message(self, question: str, searched: np.ndarray, lang: str = "en") -> CrisisMatch | None:
+        """An urgent banner when the message classifier puts ``question`` (its vector ``searched``) at or above its
+        threshold; it shows the rule of the support sign whose example the question comes closest to."""
+        layer = self.layer(lang)
+        if (self.examples is None or layer is None or layer.message is None or layer.message_threshold is None
+                or len(_WORD.findall(question)) < MIN_WORDS or not self.speaks_of_danger(question, lang)):
+            return None
+        score = float(layer.message.probability(searched).reshape(-1)[0])
+        example = int(self.examples.closest(searched, among=self.support_signs)[0])
+        if score < layer.message_threshold or example < 0:
+            return None
+        sign = self.examples.danger_sign[example]
+        rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
+        return CrisisMatch(rule, self.examples.danger_text[example], "urgent", self.examples.danger_lang[example], sign,
+                           round(score, 4), whole=True)
 
     def speaks_of_danger(self, sentence: str, lang: str) -> bool:
         """Whether the semantic layer may read ``sentence``: one that names no everyday subject

@@ -208,7 +208,7 @@ class Engine:
         parts, lang, query, part_vectors = read.parts, read.lang, read.query, read.part_vectors
         # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
         scored = (self.detector.scores(part_vectors, lang), self.detector.support(part_vectors, lang))
-        safety = self.detector.detect(text, parts, part_vectors, scored)
+        safety = self.detector.detect(text, parts, part_vectors, scored, searched=read.vectors[:1])
         # danger now: the passages on help lead; an urgent banner leaves the answer as ranked
         pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
         at = [i for r in pinned for i in self.searcher.positions(*r.place)]
@@ -288,6 +288,12 @@ class Engine:
         part_vectors = vectors[after:] if own else vectors[:1]
         english_vector = vectors[after - 1:after] if english else None
         return _Reading(parts, lang, query, english, gloss, reading, vectors, query_vector, part_vectors, english_vector)
+
+    def searched(self, questions: list[str]) -> list[str]:
+        """Each of ``questions`` as it is searched (cleaned, misspelt words corrected): what the message classifier
+        reads, embedded."""
+        return [self.searcher.speller.correct(text, language(text))
+                for text in (clean_question(q, self.max_question_chars) for q in questions)]
 
     def query_vectors(self, questions: list[str]) -> np.ndarray:
         """The vector each of ``questions`` is searched with (rows, unit length): what the coverage model reads."""

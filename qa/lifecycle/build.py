@@ -106,6 +106,11 @@ class BuildReport:
                 f" ({c.get('reason', 'default threshold: no labelled crisis questions')})"
             lines.append(f"crisis layer{name}: probability >= {layer['threshold']} for the rule's level, "
                          f">= {layer.get('urgent_threshold', layer['threshold'])} for an urgent banner" + reached)
+        message = c.get("message") or {}
+        if message.get("tune"):
+            lines.append(f"message layer: probability >= {message['threshold']} for an urgent banner (tune split, "
+                         f"each set's messages scored by a model that never saw that set: recall alone "
+                         f"{message['tune']['recall']:.0%}, false banners {message['tune']['false_banners']:.1%})")
         support = c.get("support") or {}
         if support.get("tune"):
             tune = support["tune"]
@@ -160,7 +165,7 @@ def _unwritable(index_dir: Path, e: Exception) -> IndexWriteError:
 def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, questions: Path | None = None,
                    crisis_questions: Path | None = None, wording_questions: Path | None = None,
                    spanish_questions: Path | None = None, training: Sequence[Path] = (),
-                   floors: Floors | None = None, batch_size: int = 32,
+                   crisis_training: Sequence[Path] = (), floors: Floors | None = None, batch_size: int = 32,
                    progress: bool = True,
                    do_publish: bool = True, force: bool = False, keep: int = 5) -> BuildReport:
     """``build`` on a corpus folder nobody else writes to."""
@@ -207,6 +212,13 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     held_out = {q: p for (q, _), p in zip(covered, held, strict=True)}
 
     crisis = crisis_model.train(keys, vectors, support_signs(corpus.safety), not_calm=frozenset(corpus.near_topic))
+    messages = crisis_messages(crisis_training, training)
+    if crisis.get("weights") and messages:
+        # the whole message as it is searched, as the server reads it
+        read, _ = cache.encode(encoder, engine_with({}).searched([m for m, _, _ in messages]), batch_size=batch_size,
+                               progress=False)
+        crisis["message"] = (crisis_model.train_message(read, [d for _, d, _ in messages], [w for _, _, w in messages])
+                             | {"crisis_sets": [Path(p).name for p in crisis_training]})
     calibration, crisis, quality = _evaluate(engine_with, questions, crisis_questions, wording_questions,
                                              spanish_questions, floors or Floors(), crisis, held_out, training)
     live_id, live = _live(index_dir, encoder)
@@ -236,6 +248,21 @@ def answered_by(chunks: list[Chunk], training: Sequence[Path]) -> list[tuple[str
             if q.in_scope and q.keys:
                 pairs += [(q.q, c.id) for c in chunks if any(k in c.text for k in q.keys)]
     return pairs
+
+
+def crisis_messages(crisis_training: Sequence[Path], training: Sequence[Path]) -> list[tuple[str, bool, str]]:
+    """(message, whether it is danger, the set it came from) for the tune halves of the ``crisis_training`` sets
+    (urgent or emergency is danger) and the ``training`` sets' tune questions labelled no crisis, each once; none
+    without a crisis set."""
+    seen: dict[str, tuple[str, bool, str]] = {}
+    for path in crisis_training:
+        for c in load_crisis_questions(path, "tune"):
+            seen.setdefault(c.q, (c.q, c.level != "none", Path(path).name))
+    for path in training if seen else ():
+        for q in load_questions(path, "tune"):
+            if q.crisis is None:
+                seen.setdefault(q.q, (q.q, False, Path(path).name))
+    return list(seen.values())
 
 
 def in_scope(training: Sequence[Path]) -> list[tuple[str, bool]]:
