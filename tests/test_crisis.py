@@ -1337,3 +1337,17 @@ def test_the_message_classifier_hears_what_no_sentence_says(engine, question):
     match = engine.trace(question).safety
     assert match is not None and match.level == "urgent" and match.sign in engine.detector.support_signs, match
     assert match.score >= engine.detector.layer().message_threshold
+
+
+@pytest.mark.parametrize(("message", "past"), [
+    # leaving the one who did it, or the place, told as done (stop 44)
+    ("i left the man who was taking my money", True),
+    ("i ran from the guy who controlled me and im sleeping in my car", True),
+    ("he took my passport, i ran and now i have no id", True),
+    ("a few months back he kept everything i made", True),
+    # leaving a thing behind, or leaving now, is no story told as over
+    ("i left my phone in his car", False),
+    ("i want to leave the guy but he has my id", False),
+])
+def test_leaving_the_one_who_did_it_is_told_as_over(message, past):
+    assert SAFETY.cues.is_past(normalise(message)) is past
