@@ -1351,3 +1351,25 @@ def test_the_message_classifier_hears_what_no_sentence_says(engine, question):
 ])
 def test_leaving_the_one_who_did_it_is_told_as_over(message, past):
     assert SAFETY.cues.is_past(normalise(message)) is past
+
+
+@pytest.mark.parametrize("part", ["", "support", "message"])
+def test_a_damaged_or_misfitting_crisis_classifier_refuses_the_version_with_the_fix(version, encoder, part):
+    import dataclasses
+
+    from qa.answering.engine import Engine
+    from qa.errors import IndexCorruptError
+
+    def with_weights(weights):
+        crisis = dict(version.manifest["crisis"])
+        if part:
+            crisis[part] = crisis[part] | {"weights": weights}
+        else:
+            crisis["weights"] = weights
+        return dataclasses.replace(version, manifest=version.manifest | {"crisis": crisis})
+
+    # refused when the version is opened, not on the first question someone in danger asks
+    with pytest.raises(IndexCorruptError, match="dimension 32.*build"):
+        Engine(with_weights([0.1] * 32), encoder)
+    with pytest.raises(IndexCorruptError, match="cannot be read.*build"):
+        Engine(with_weights(["not", "numbers"]), encoder)

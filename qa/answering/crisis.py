@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from qa.corpus.rules import LEVELS, NO_WORDS, Lang, Level, SafetyFile, SafetyRule
+from qa.logistic import Logistic
 from qa.records import Phone
 from qa.text import PhraseMatcher, language, normalise, sentences, tokenise
 
@@ -103,48 +104,31 @@ class Examples:
 
 
 @dataclass(frozen=True)
-class Classifier:
-    """A logistic regression on sentence embeddings: the probability that a sentence signals danger."""
-
-    weights: np.ndarray  # (dimension,)
-    bias: float
-
-    @classmethod
-    def from_manifest(cls, crisis: dict[str, Any]) -> Classifier | None:
-        if not crisis.get("weights"):
-            return None
-        return cls(np.asarray(crisis["weights"], dtype="float32"), float(crisis["bias"]))
-
-    def probability(self, vectors: np.ndarray) -> np.ndarray:
-        return np.asarray(1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias))))
-
-
-@dataclass(frozen=True)
 class Layer:
     """The semantic layer's classifier and the thresholds it is held to for questions in one language."""
 
-    classifier: Classifier
+    classifier: Logistic
     threshold: float | None  # at or above: the sign's rule at its level; None: scores, never fires
     urgent_threshold: float | None = None  # at or above (and below threshold): an urgent banner at most
     # the support classifier (signs of urgent rules: after getting out, someone close) and its threshold:
     # at or above, an urgent banner for a sentence the danger classifier let pass
-    support: Classifier | None = None
+    support: Logistic | None = None
     support_threshold: float | None = None
     # the message classifier (the whole question's vector) and its threshold: at or above, an urgent banner for
     # a question nothing else fired on
-    message: Classifier | None = None
+    message: Logistic | None = None
     message_threshold: float | None = None
 
     @classmethod
     def from_manifest(cls, crisis: dict[str, Any]) -> Layer | None:
-        classifier = Classifier.from_manifest(crisis)
+        classifier = Logistic.from_stored(crisis, "crisis layer")
         if classifier is None:
             return None
         support = crisis.get("support") or {}
         message = crisis.get("message") or {}
         return cls(classifier, crisis.get("threshold"), crisis.get("urgent_threshold"),
-                   Classifier.from_manifest(support), support.get("threshold"),
-                   Classifier.from_manifest(message), message.get("threshold"))
+                   Logistic.from_stored(support, "crisis support classifier"), support.get("threshold"),
+                   Logistic.from_stored(message, "crisis message classifier"), message.get("threshold"))
 
 
 class Detector:
@@ -254,7 +238,7 @@ class Detector:
         layer = self.layer(lang)
         if self.examples is None or layer is None or not len(vectors):
             return [(-1.0, -1)] * len(vectors)
-        probability = layer.classifier.probability(vectors)
+        probability = layer.classifier.probabilities(vectors)
         closest = self.examples.closest(vectors, among=self.danger_signs - barred)
         return [(float(p), int(i)) for p, i in zip(probability, closest, strict=True)]
 
@@ -267,7 +251,7 @@ class Detector:
         layer = self.layer(lang)
         if self.examples is None or layer is None or layer.support is None or not len(vectors):
             return [(-1.0, -1)] * len(vectors)
-        probability = layer.support.probability(vectors)
+        probability = layer.support.probabilities(vectors)
         closest = self.examples.closest(vectors, among=self.support_signs)
         return [(float(p), int(i)) for p, i in zip(probability, closest, strict=True)]
 
@@ -290,7 +274,7 @@ class Detector:
         if (self.examples is None or layer is None or layer.message is None or layer.message_threshold is None
                 or len(_WORD.findall(question)) < MIN_WORDS or not self.speaks_of_danger(question, lang)):
             return None
-        score = float(layer.message.probability(searched).reshape(-1)[0])
+        score = layer.message.probability(searched)
         example = int(self.examples.closest(searched, among=self.support_signs)[0])
         if score < layer.message_threshold or example < 0:
             return None

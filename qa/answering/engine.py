@@ -167,12 +167,19 @@ class Engine:
         self.searcher = Searcher(version, encoder)
         self.rule = AnsweredRule.from_manifest(version.manifest)
         self.coverage = CoverageModel.from_manifest(version.manifest)
-        if self.coverage is not None and self.coverage.weights.shape[0] != version.vectors.d:
-            raise IndexCorruptError(f"index version {version.id}: its coverage model reads vectors of dimension "
-                                    f"{self.coverage.weights.shape[0]}, its keys have {version.vectors.d} - {REBUILD}")
         crisis = version.manifest.get("crisis") or {}
         everyday = matcher([w for t in version.corpus.topics if t.everyday for w in t.matcher])  # words and plurals
         self.detector = Detector.from_manifest(version.corpus.safety, crisis_examples(version), crisis, everyday)
+        # a model that reads vectors of another size would fail on the first question: refuse the version now
+        layers = self.detector.layers.items()
+        models = [("coverage model", self.coverage),
+                  *((f"crisis {name} ({lang})", model) for lang, layer in layers
+                    for name, model in (("layer", layer.classifier), ("support classifier", layer.support),
+                                        ("message classifier", layer.message)))]
+        for name, model in models:
+            if model is not None and model.weights.shape[0] != version.vectors.d:
+                raise IndexCorruptError(f"index version {version.id}: its {name} reads vectors of dimension "
+                                        f"{model.weights.shape[0]}, its keys have {version.vectors.d} - {REBUILD}")
         self.max_question_chars = max_question_chars
         documents = version.corpus.originals
         self.jurisdiction = documents[0].jurisdiction if documents else ""

@@ -19,45 +19,24 @@ scikit-learn fits it at build time; only its weights go into the manifest, and t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from qa.errors import IndexCorruptError
-from qa.index.format import REBUILD
+from qa.logistic import Logistic
 
 WEIGHT = 0.3  # of (probability - 0.5), added to the answered rule's confidence
 REGULARISATION = 4.0  # scikit-learn's C
 FOLDS = 5
 
 
-@dataclass(frozen=True)
-class CoverageModel:
-    """Weights of a logistic regression: the probability that the corpus covers a question's vector."""
-
-    weights: np.ndarray  # (dimension,)
-    bias: float
+class CoverageModel(Logistic):
+    """The probability that the corpus covers a question, from the vector it is searched with."""
 
     @classmethod
-    def from_manifest(cls, manifest: dict[str, Any]) -> CoverageModel | None:
+    def from_manifest(cls, manifest: dict[str, Any]) -> Logistic | None:
         """The model a version stores (None: built without labelled questions, or before there was one)."""
-        stored = manifest.get("coverage") or {}
-        if "weights" not in stored:
-            return None
-        try:
-            weights = np.asarray(stored["weights"], dtype="float32")
-            bias = float(stored["bias"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise IndexCorruptError(f"the manifest's coverage model cannot be read ({e}) - {REBUILD}") from e
-        if weights.ndim != 1:
-            raise IndexCorruptError(f"the manifest's coverage model has weights of shape {weights.shape} - {REBUILD}")
-        return cls(weights, bias)
-
-    def probability(self, vector: np.ndarray) -> float:
-        """The probability that the corpus covers the question searched with ``vector`` (1, dimension)."""
-        logit = float(np.asarray(vector, dtype="float32").reshape(-1) @ self.weights) + self.bias
-        return float(1.0 / (1.0 + np.exp(-logit)))
+        return cls.from_stored(manifest.get("coverage"), "coverage model")
 
 
 def train(vectors: np.ndarray, covered: Sequence[bool]) -> tuple[dict[str, Any], list[float | None]]:
