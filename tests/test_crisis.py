@@ -1373,3 +1373,18 @@ def test_a_damaged_or_misfitting_crisis_classifier_refuses_the_version_with_the_
         Engine(with_weights([0.1] * 32), encoder)
     with pytest.raises(IndexCorruptError, match="cannot be read.*build"):
         Engine(with_weights(["not", "numbers"]), encoder)
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    # someone else speaks for the person, a sign outreach workers name (stop 44)
+    ("a girl at the gas station looked scared and a man did all the talking for her", "urgent"),
+    ("the guy she was with answered every question for her at the clinic", "urgent"),
+    # a spouse, an interpreter, a lawyer or a meeting is no such sign
+    ("my husband does all the talking for us at parties lol", None),
+    ("can the interpreter do the talking for her at court", None),
+    ("the lawyer answered all the questions for him", None),
+    ("the man answered all the questions at the meeting", None),
+])
+def test_someone_who_speaks_for_another_person(question, level):
+    match = rules_only(question)
+    assert (match.level if match else None) == level, match
