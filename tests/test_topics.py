@@ -98,3 +98,23 @@ def test_an_everyday_subject_named_in_passing_does_not_turn_a_question_away(engi
     asked = "We just moved to Windham. Where is a good vet for my dog?"
     answer = engine.answer(asked)
     assert answer.gap is not None and answer.gap.kind == "topic" and not answer.answered
+
+
+@pytest.mark.parametrize("question", [
+    "can someone help my son with his science homework tonight",
+    "necesito ayuda con la tarea de ciencias de mi hijo, que hago",
+    "no entiendo la tarea de matemáticas de mi hija, me explican?",
+])
+def test_school_homework_is_an_everyday_subject(engine, question):
+    """Stop 45: a request for homework help is refused as a subject the FAQ does not cover, and the example
+    sentences do not read it ("..., que hago" came close to danger's Spanish examples with this model)."""
+    answer = engine.answer(question)
+    assert answer.safety is None, answer.safety
+    assert not answer.answered and answer.gap is not None and answer.gap.kind == "topic"
+
+
+def test_a_chore_is_not_homework(engine):
+    """"tarea" alone is also a chore: forced housework still reaches the crisis detector."""
+    assert engine.version.corpus.topics and not any(
+        t.named_in("me hace hacer todas las tareas de la casa y no me paga") for t in engine.version.corpus.topics
+        if t.everyday)
