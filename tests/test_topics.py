@@ -113,8 +113,12 @@ def test_school_homework_is_an_everyday_subject(engine, question):
     assert not answer.answered and answer.gap is not None and answer.gap.kind == "topic"
 
 
+CHORE = "me hace hacer todas las tareas de la casa y no me paga"
+
+
 def test_a_chore_is_not_homework(engine):
     """"tarea" alone is also a chore: forced housework still reaches the crisis detector."""
     assert engine.version.corpus.topics and not any(
-        t.named_in("me hace hacer todas las tareas de la casa y no me paga") for t in engine.version.corpus.topics
-        if t.everyday)
+        t.named_in(CHORE) for t in engine.version.corpus.topics if t.everyday)
+    match = engine.trace(CHORE).safety
+    assert match is not None and match.level == "emergency", match
