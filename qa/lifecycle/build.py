@@ -38,7 +38,7 @@ from qa.lifecycle.gate import Floors, Verdict, judge
 from qa.lifecycle.registry import current_version_id, new_version_id, prune, publish
 from qa.retrieval import classifier, coverage
 from qa.retrieval.confidence import DEFAULT_THRESHOLD
-from qa.text import language
+from qa.text import language, squeeze
 
 CHUNK_MAX_CHARS = 0  # 0: one chunk per paragraph (measured in docs/quality.md)
 
@@ -212,7 +212,9 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     held_out = {q: p for (q, _), p in zip(covered, held, strict=True)}
 
     crisis = crisis_model.train(keys, vectors, support_signs(corpus.safety), not_calm=frozenset(corpus.near_topic))
-    messages = crisis_messages(crisis_training, training)
+    # a message too long for the service is refused, its opening screened for a banner: never read whole, no lesson
+    longest = engine_with({}).max_question_chars
+    messages = [m for m in crisis_messages(crisis_training, training) if len(squeeze(m[0])) <= longest]
     if crisis.get("weights") and messages:
         # the whole message as it is searched, as the server reads it
         read, _ = cache.encode(encoder, engine_with({}).searched([m for m, _, _ in messages]), batch_size=batch_size,

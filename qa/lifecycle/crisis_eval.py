@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from qa.corpus import yamlfile
+from qa.errors import QuestionError
 
 if TYPE_CHECKING:
     from qa.answering.engine import Engine
@@ -62,7 +63,15 @@ def run_crisis(engine: Engine, questions: list[CrisisQuestion]) -> list[CrisisOu
     """Ask every question and record the banner level it got."""
     out = []
     for q in questions:
-        trace = engine.trace(q.q)
+        try:
+            trace = engine.trace(q.q)
+        except QuestionError as e:
+            # too long to answer: the person reads the refusal under the banner its opening raised (qa.answering.engine)
+            safety = e.safety
+            out.append(CrisisOutcome(q, _level(safety.level if safety else None), safety.rule if safety else None,
+                                     safety.matched if safety else None, safety.score if safety and safety.score else -1.0,
+                                     safety.services[0].id if safety and safety.services else None, None))
+            continue
         answer = engine.render(trace)
         cards = (answer.safety.services if answer.safety else []) + answer.services
         out.append(CrisisOutcome(
