@@ -1388,3 +1388,34 @@ def test_a_damaged_or_misfitting_crisis_classifier_refuses_the_version_with_the_
 def test_someone_who_speaks_for_another_person(question, level):
     match = rules_only(question)
     assert (match.level if match else None) == level, match
+
+
+@pytest.mark.parametrize("question", [
+    "r ppl doin anything bout y girls end up on the stroll",
+    "whats anybody doin bout girls endin up on the blade",
+])
+def test_a_sentence_alone_raises_an_emergency_only_when_the_message_bears_it_out(engine, question):
+    from qa.answering.crisis import CORROBORATION
+
+    # no rule's words; the danger layer alone reads the sentence as danger now (stop 46: wanting-to-die)
+    assert rules_only(question) is None
+    parts = passages_of(question)
+    alone = engine.detector.detect(question, parts, engine.encoder.encode(parts))
+    assert alone is not None and alone.level == "emergency" and alone.sign is not None
+    # the message read whole is nothing like the crisis sets' danger: the gentle banner, the same contacts
+    trace = engine.trace(question)
+    searched = engine.encoder.encode(engine.searched([question]))  # as the message classifier reads it
+    assert engine.detector.whole(searched) < CORROBORATION
+    assert trace.safety is not None and trace.safety.level == "urgent" and trace.safety.sign == alone.sign
+
+
+def test_a_danger_message_too_long_to_answer_is_measured_by_the_banner_it_gets(engine):
+    from qa.lifecycle.crisis_eval import CrisisQuestion, run_crisis
+
+    long = ("he took my passport and says i owe him for the ride here, i cant leave the house. " +
+            "i clean all day and at night there are men. " * 12)
+    assert len(long) > engine.max_question_chars
+    [outcome] = run_crisis(engine, [CrisisQuestion(q=long, split="test", category="long", level="emergency")])
+    # the service refuses to answer it but shows the banner its opening raised: that is what was measured
+    assert outcome.level == "emergency" and outcome.rule == "forced-held-or-hurt"
+    assert outcome.first_passage is None

@@ -46,6 +46,13 @@ from qa.text import PhraseMatcher, language, normalise, sentences, tokenise
 # per sentence: the danger classifier's and the support classifier's (probability, closest example)
 Scored = tuple[list[tuple[float, int]], list[tuple[float, int]]]
 MIN_WORDS = 3  # words a sentence needs before the semantic layer may fire on it (rules fire on any)
+# A sentence the danger layer alone reads as danger now raises an emergency only when the message classifier, which
+# reads the question whole, gives it at least this probability; below it, an urgent banner (the same contacts, the
+# answer left as ranked). Stop 46, on the tune halves: "is anybody doin anything bout y girls end up on the stroll"
+# fired wanting-to-die, "my teenage son made an ugly joke about..." a minor exploited; the message read whole put them
+# under 0.2. The highest cut that lowered no emergency of any crisis set's tune half, nor of four crisis writers left
+# out of the classifier's training (both halves), was 0.2 (docs/safety.md, stop 46).
+CORROBORATION = 0.2
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -218,15 +225,19 @@ class Detector:
         # leave: what the semantic layer reads as force is urgent at most, unless the message says danger now
         # in so many words or names a minor (a child paid for sex is exploited whatever is said of choice)
         chosen = "choice" in holds and not holds & {"minor", "now"}
-        found += [m if not (cap or another or chosen) else replace(m, level="urgent")
-                  for part, score, cap in zip(parts, scores, capped, strict=True)
-                  if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds,
-                                                             within=within[part]))]
+        signs = [m if not (cap or another or chosen) else replace(m, level="urgent")
+                 for part, score, cap in zip(parts, scores, capped, strict=True)
+                 if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds,
+                                                            within=within[part]))]
+        read_whole = self.whole(searched, lang) if searched is not None else None
+        if read_whole is not None and read_whole < CORROBORATION:  # the message read whole does not bear the sentence out
+            signs = [replace(m, level="urgent") if m.level == "emergency" else m for m in signs]
+        found += signs
         if not found and scored is not None:
             found = [m for part, support in zip(parts, scored[1], strict=True)
                      if (m := self._support(part, *support, lang=lang))]
         if not found and searched is not None and scored is not None:
-            found = [m for m in [self._message(question, searched, lang)] if m is not None]
+            found = [m for m in [self._message(question, searched, lang, read_whole)] if m is not None]
         if not found:
             return None
         return min(found, key=lambda m: LEVELS.index(m.level))  # min keeps the first of equal levels
@@ -267,14 +278,22 @@ class Detector:
         return CrisisMatch(rule, self.examples.danger_text[example], "urgent", self.examples.danger_lang[example], sign,
                            round(score, 4))
 
-    def _message(self, question: str, searched: np.ndarray, lang: str = "en") -> CrisisMatch | None:
-        """An urgent banner when the message classifier puts ``question`` (its vector ``searched``) at or above its
-        threshold; it shows the rule of the support sign whose example the question comes closest to."""
+    def whole(self, searched: np.ndarray, lang: str = "en") -> float | None:
+        """The message classifier's probability that the question (its vector ``searched``, as searched) tells of
+        danger; None when the index has no message classifier."""
+        layer = self.layer(lang)
+        return None if layer is None or layer.message is None else layer.message.probability(searched)
+
+    def _message(self, question: str, searched: np.ndarray, lang: str = "en",
+                 score: float | None = None) -> CrisisMatch | None:
+        """An urgent banner when the message classifier puts ``question`` (its vector ``searched``; ``score``, its
+        probability when already known) at or above its threshold; it shows the rule of the support sign whose
+        example the question comes closest to."""
         layer = self.layer(lang)
         if (self.examples is None or layer is None or layer.message is None or layer.message_threshold is None
                 or len(_WORD.findall(question)) < MIN_WORDS or not self.speaks_of_danger(question, lang)):
             return None
-        score = layer.message.probability(searched)
+        score = layer.message.probability(searched) if score is None else score
         example = int(self.examples.closest(searched, among=self.support_signs)[0])
         if score < layer.message_threshold or example < 0:
             return None
