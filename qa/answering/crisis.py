@@ -24,7 +24,9 @@ past cue ("last year", "I got away"), a worry cue ("I think she might...") or a 
 Below the emergency threshold a sentence is urgent unless it has a present cue. A message that says
 it asks for study or about the news ("for my class") is read by the rules alone.
 When nothing fired, the **message** classifier reads the question whole (trained at build time on the
-labelled tune messages of the crisis and question sets): at or above its threshold, an urgent banner.
+labelled tune messages of the crisis and question sets): at or above its threshold, an urgent banner. It also
+has a say on the danger layer: a sentence that layer alone reads as danger now raises an emergency only when
+the message classifier gives the question at least ``CORROBORATION``; below, an urgent banner.
 The highest level wins; between equal levels, rules before signs and the first listed first. The
 result names the rule, the words or example that fired it, and the score, so staff can see why.
 """
