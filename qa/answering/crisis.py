@@ -238,8 +238,8 @@ class Detector:
         if not found and scored is not None:
             found = [m for part, support in zip(parts, scored[1], strict=True)
                      if (m := self._support(part, *support, lang=lang))]
-        if not found and searched is not None and scored is not None:
-            found = [m for m in [self._message(question, searched, lang, read_whole)] if m is not None]
+        if not found and searched is not None and read_whole is not None and scored is not None:
+            found = [m for m in [self._message(question, searched, read_whole, lang)] if m is not None]
         if not found:
             return None
         return min(found, key=lambda m: LEVELS.index(m.level))  # min keeps the first of equal levels
@@ -286,16 +286,14 @@ class Detector:
         layer = self.layer(lang)
         return None if layer is None or layer.message is None else layer.message.probability(searched)
 
-    def _message(self, question: str, searched: np.ndarray, lang: str = "en",
-                 score: float | None = None) -> CrisisMatch | None:
+    def _message(self, question: str, searched: np.ndarray, score: float, lang: str = "en") -> CrisisMatch | None:
         """An urgent banner when the message classifier puts ``question`` (its vector ``searched``; ``score``, its
-        probability when already known) at or above its threshold; it shows the rule of the support sign whose
-        example the question comes closest to."""
+        probability, ``whole``) at or above its threshold; it shows the rule of the support sign whose example the
+        question comes closest to."""
         layer = self.layer(lang)
         if (self.examples is None or layer is None or layer.message is None or layer.message_threshold is None
                 or len(_WORD.findall(question)) < MIN_WORDS or not self.speaks_of_danger(question, lang)):
             return None
-        score = layer.message.probability(searched) if score is None else score
         example = int(self.examples.closest(searched, among=self.support_signs)[0])
         if score < layer.message_threshold or example < 0:
             return None

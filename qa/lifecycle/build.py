@@ -212,12 +212,12 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     held_out = {q: p for (q, _), p in zip(covered, held, strict=True)}
 
     crisis = crisis_model.train(keys, vectors, support_signs(corpus.safety), not_calm=frozenset(corpus.near_topic))
+    reader = engine_with({})  # reads the whole message as it is searched, as the server does
     # a message too long for the service is refused, its opening screened for a banner: never read whole, no lesson
-    longest = engine_with({}).max_question_chars
-    messages = [m for m in crisis_messages(crisis_training, training) if len(squeeze(m[0])) <= longest]
+    messages = [m for m in crisis_messages(crisis_training, training)
+                if len(squeeze(m[0])) <= reader.max_question_chars]
     if crisis.get("weights") and messages:
-        # the whole message as it is searched, as the server reads it
-        read, _ = cache.encode(encoder, engine_with({}).searched([m for m, _, _ in messages]), batch_size=batch_size,
+        read, _ = cache.encode(encoder, reader.searched([m for m, _, _ in messages]), batch_size=batch_size,
                                progress=False)
         crisis["message"] = (crisis_model.train_message(read, [d for _, d, _ in messages], [w for _, _, w in messages])
                              | {"crisis_sets": [Path(p).name for p in crisis_training]})

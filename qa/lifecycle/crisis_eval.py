@@ -68,8 +68,9 @@ def run_crisis(engine: Engine, questions: list[CrisisQuestion]) -> list[CrisisOu
         except QuestionError as e:
             # too long to answer: the person reads the refusal under the banner its opening raised (qa.answering.engine)
             safety = e.safety
+            score = safety.score if safety and safety.score is not None else -1.0
             out.append(CrisisOutcome(q, _level(safety.level if safety else None), safety.rule if safety else None,
-                                     safety.matched if safety else None, safety.score if safety and safety.score else -1.0,
+                                     safety.matched if safety else None, score,
                                      safety.services[0].id if safety and safety.services else None, None))
             continue
         answer = engine.render(trace)
