@@ -1,6 +1,7 @@
 """Crisis detection (qa/answering/crisis.py): the rules of corpus/safety.yaml, the semantic layer
 trained and calibrated at build time, the levels set by cues, and what the banner and cards show."""
 
+import numpy as np
 import pytest
 
 from qa.answering.crisis import Detector, Layer
@@ -1407,6 +1408,50 @@ def test_a_sentence_alone_raises_an_emergency_only_when_the_message_bears_it_out
     searched = engine.encoder.encode(engine.searched([question]))  # as the message classifier reads it
     assert engine.detector.whole(searched) < CORROBORATION
     assert trace.safety is not None and trace.safety.level == "urgent" and trace.safety.sign == alone.sign
+    assert trace.safety.lowered == "message"
+
+
+@pytest.mark.parametrize("question", [
+    "im so stressed, my manager put me on nights and i have nobody to watch the kids",
+    "mi jefe me cambió el horario y no tengo quién me cuide a los niños, ayuda",
+])
+def test_an_everyday_worry_like_the_labelled_ones_raises_no_emergency(engine, question):
+    from qa.answering.crisis import CORROBORATION
+
+    # no rule's words; the danger layer alone reads a sentence as danger now
+    assert rules_only(question) is None
+    parts = passages_of(question)
+    alone = engine.detector.detect(question, parts, engine.encoder.encode(parts))
+    assert alone is not None and alone.level == "emergency" and alone.sign is not None
+    # the message classifier bears it out, but most of its nearest labelled messages are everyday worries
+    searched = engine.encoder.encode(engine.searched([question]))
+    assert engine.detector.whole(searched) >= CORROBORATION
+    assert engine.detector.neighbours is not None and engine.detector.neighbours.like_everyday(searched)
+    trace = engine.trace(question)
+    assert trace.safety is not None and trace.safety.level == "urgent" and trace.safety.sign == alone.sign
+    assert trace.safety.lowered == "neighbours"  # what the staff's check page says
+
+
+@pytest.mark.parametrize("question", [
+    "he took my passport and i cant leave the house",
+    "tengo que trabajar todas las noches hasta pagar lo que dice que le debo",
+    "my cousin is 15 and a grown man pays her for sex",
+])
+def test_danger_is_not_like_the_everyday_worries(engine, question):
+    searched = engine.encoder.encode(engine.searched([question]))
+    assert not engine.detector.neighbours.like_everyday(searched)
+    assert engine.trace(question).safety.level == "emergency"
+
+
+def test_neighbours_say_everyday_when_most_of_the_nearest_are():
+    from qa.answering.crisis import Neighbours
+
+    rows = np.eye(4, dtype="float32")[[0, 0, 1, 2, 3]]  # two messages on axis 0, one on each other axis
+    near = Neighbours(rows, np.array([True, True, False, False, False]))
+    assert near.like_everyday(np.array([[1.0, 0.1, 0.0, 0.0]]))  # nearest: the two everyday ones and one danger
+    assert not near.like_everyday(np.array([[0.1, 1.0, 0.9, 0.0]]))  # nearest: two danger ones
+    assert not Neighbours(rows[:2], np.array([True, True])).like_everyday(rows[:1])  # too few to say
+    assert not Neighbours(rows, np.zeros(5, dtype=bool)).like_everyday(rows[:1])  # no everyday worry at all
 
 
 def test_a_danger_message_too_long_to_answer_is_measured_by_the_banner_it_gets(engine):

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from qa.config import crisis_sets, training_sets
@@ -114,6 +115,19 @@ def test_keys_from_another_encoder_backend_or_other_model_files_are_refused(brok
     m["model"] = encoder.identity | {"fingerprint": "0" * 64}
     (broken / "manifest.json").write_text(json.dumps(m))
     with pytest.raises(IndexCorruptError, match="built from other model files"):
+        load_version(broken, encoder.identity)
+
+
+def test_the_labelled_messages_are_stored_and_refused_when_changed(version, broken, encoder):
+    """The crisis detector's neighbours (``messages.npz``): unit vectors of the crisis sets' danger and everyday tune
+    messages, counted in the manifest, and checked like every other file."""
+    vectors, everyday = version.messages
+    assert vectors.shape == (len(everyday), encoder.dimension) and everyday.any() and not everyday.all()
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert version.manifest["crisis"]["neighbours"] == {"danger": int((~everyday).sum()), "everyday": int(everyday.sum())}
+    f = broken / "messages.npz"
+    f.write_bytes(f.read_bytes()[:100])
+    with pytest.raises(IndexCorruptError, match="messages.npz is truncated or changed"):
         load_version(broken, encoder.identity)
 
 

@@ -363,6 +363,17 @@ def test_check_page_says_when_the_message_read_whole_raised_the_banner(web, alic
     assert "the message classifier" in crisis and str(trace.safety.score) in crisis and trace.safety.sign in crisis
 
 
+def test_check_page_says_why_an_emergency_was_lowered(web, alice, engine):
+    question = "im so stressed, my manager put me on nights and i have nobody to watch the kids"
+    trace = engine.trace(question)
+    assert trace.safety is not None and trace.safety.lowered == "neighbours"  # tests/test_crisis.py
+    sign_in(web)
+    page = web.post("/staff/check", data={"question": question, "csrf": csrf(web)})
+    crisis = soup(page).find(id="crisis").text
+    assert "lowered from emergency: most of the question's nearest labelled messages are everyday worries" in crisis
+    assert "by a cue" not in crisis
+
+
 def test_check_takes_a_question_at_the_length_limit_and_keeps_a_longer_one(web, alice, settings):
     sign_in(web)
     token = csrf(web)

@@ -26,7 +26,9 @@ it asks for study or about the news ("for my class") is read by the rules alone.
 When nothing fired, the **message** classifier reads the question whole (trained at build time on the
 labelled tune messages of the crisis and question sets): at or above its threshold, an urgent banner. It also
 has a say on the danger layer: a sentence that layer alone reads as danger now raises an emergency only when
-the message classifier gives the question at least ``CORROBORATION``; below, an urgent banner.
+the message classifier gives the question at least ``CORROBORATION``; below, an urgent banner. So do the
+**neighbours**, the crisis sets' labelled tune messages: when most of the question's nearest are everyday worries
+(a bill, a locked phone, a child who will not sleep), what the danger layer alone read as danger now is urgent.
 The highest level wins; between equal levels, rules before signs and the first listed first. The
 result names the rule, the words or example that fired it, and the score, so staff can see why.
 """
@@ -55,6 +57,15 @@ MIN_WORDS = 3  # words a sentence needs before the semantic layer may fire on it
 # under 0.2. The highest cut that lowered no emergency of any crisis set's tune half, nor of four crisis writers left
 # out of the classifier's training (both halves), was 0.2 (docs/safety.md, stop 46).
 CORROBORATION = 0.2
+# A question whose NEIGHBOURS nearest labelled messages hold at least EVERYDAY_NEIGHBOURS everyday worries (no danger)
+# is not told as danger now by the danger layer alone: its emergency becomes an urgent banner. Stop 47: everyday worries
+# typed in a panic ("help!! got a shutoff notice...", "mi laptop está muy lenta qué hago") came close to danger's
+# examples for every classifier over this model, and a linear one trained on them could not tell them from danger;
+# their nearest labelled messages could. With each crisis writer's messages compared only with other writers', on the
+# tune halves, 2 of 3 lowered 10 of the everyday worries' 26 emergencies and no emergency of 1,824 danger messages;
+# 1 of 3 lowered 20 and 6 real ones (docs/safety.md, stop 47).
+NEIGHBOURS = 3
+EVERYDAY_NEIGHBOURS = 2
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -67,6 +78,9 @@ class CrisisMatch:
     sign: str | None = None  # the danger sign, when the semantic layer fired
     score: float | None = None  # the semantic layer's score, when it fired
     whole: bool = False  # fired by the message classifier, which reads the question whole
+    # why an emergency the danger layer read was lowered to urgent: "message" (the message classifier gave the question
+    # under ``CORROBORATION``), "neighbours" (its nearest labelled messages are everyday worries); None: not so lowered
+    lowered: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,25 @@ class Examples:
 
 
 @dataclass(frozen=True)
+class Neighbours:
+    """Labelled messages (the crisis sets' tune halves, as searched): rows of unit vectors, and whether each is an
+    everyday worry (else danger)."""
+
+    vectors: np.ndarray  # (n, dimension)
+    everyday: np.ndarray  # (n,) bool
+
+    def like_everyday(self, vector: np.ndarray) -> bool:
+        """Whether at least ``EVERYDAY_NEIGHBOURS`` of the ``NEIGHBOURS`` messages nearest ``vector`` (1, dimension)
+        are everyday worries."""
+        if len(self.vectors) < NEIGHBOURS or not self.everyday.any():
+            return False
+        row = np.asarray(vector, dtype="float32").ravel()
+        sims = self.vectors @ (row / (np.linalg.norm(row) or 1.0))
+        nearest = np.argpartition(-sims, NEIGHBOURS - 1)[:NEIGHBOURS]
+        return int(self.everyday[nearest].sum()) >= EVERYDAY_NEIGHBOURS
+
+
+@dataclass(frozen=True)
 class Layer:
     """The semantic layer's classifier and the thresholds it is held to for questions in one language."""
 
@@ -149,8 +182,9 @@ class Detector:
     """
 
     def __init__(self, safety: SafetyFile, examples: Examples | None = None, layers: dict[str, Layer] | None = None,
-                 everyday: PhraseMatcher = NO_WORDS):
+                 everyday: PhraseMatcher = NO_WORDS, neighbours: Neighbours | None = None):
         self.safety = safety
+        self.neighbours = neighbours
         self.examples = examples
         self.layers = dict(layers or {})
         # the words of everyday subjects the corpus does not cover (out_of_scope.yaml): a sentence that
@@ -169,11 +203,12 @@ class Detector:
 
     @classmethod
     def from_manifest(cls, safety: SafetyFile, examples: Examples | None, crisis: dict[str, Any],
-                      everyday: PhraseMatcher = NO_WORDS) -> Detector:
+                      everyday: PhraseMatcher = NO_WORDS, neighbours: Neighbours | None = None) -> Detector:
         # a language's entry holds its own thresholds; the classifier is the one trained for all
         layers = {"en": Layer.from_manifest(crisis)} | {
             lang: Layer.from_manifest(crisis | own) for lang, own in (crisis.get("languages") or {}).items()}
-        return cls(safety, examples, {lang: layer for lang, layer in layers.items() if layer is not None}, everyday)
+        return cls(safety, examples, {lang: layer for lang, layer in layers.items() if layer is not None}, everyday,
+                   neighbours)
 
     def layer(self, lang: str = "en") -> Layer | None:
         """The semantic layer for questions in ``lang``."""
@@ -232,8 +267,13 @@ class Detector:
                  if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds,
                                                             within=within[part]))]
         read_whole = self.whole(searched, lang) if searched is not None else None
-        if read_whole is not None and read_whole < CORROBORATION:  # the message read whole does not bear the sentence out
-            signs = [replace(m, level="urgent") if m.level == "emergency" else m for m in signs]
+        # the message read whole does not bear the sentence out, or reads like the labelled everyday worries
+        if any(m.level == "emergency" for m in signs):
+            lowered = ("message" if read_whole is not None and read_whole < CORROBORATION else
+                       "neighbours" if searched is not None and self.neighbours is not None
+                       and self.neighbours.like_everyday(searched) else None)
+            if lowered:
+                signs = [replace(m, level="urgent", lowered=lowered) if m.level == "emergency" else m for m in signs]
         found += signs
         if not found and scored is not None:
             found = [m for part, support in zip(parts, scored[1], strict=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from qa.answering import facts
 from qa.answering.cards import arrange, choose_cards, fallback_cards
-from qa.answering.crisis import CrisisMatch, Detector, Examples
+from qa.answering.crisis import CrisisMatch, Detector, Examples, Neighbours
 from qa.answering.scope import Scope
 from qa.config import default
 from qa.corpus.rules import PassageRef
@@ -169,7 +169,9 @@ class Engine:
         self.coverage = CoverageModel.from_manifest(version.manifest)
         crisis = version.manifest.get("crisis") or {}
         everyday = matcher([w for t in version.corpus.topics if t.everyday for w in t.matcher])  # words and plurals
-        self.detector = Detector.from_manifest(version.corpus.safety, crisis_examples(version), crisis, everyday)
+        neighbours = Neighbours(*version.messages) if version.messages is not None else None
+        self.detector = Detector.from_manifest(version.corpus.safety, crisis_examples(version), crisis, everyday,
+                                               neighbours)
         # a model that reads vectors of another size would fail on the first question: refuse the version now
         layers = self.detector.layers.items()
         models = [("coverage model", self.coverage),

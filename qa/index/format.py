@@ -12,6 +12,8 @@ Layout under the index directory::
         vectors.faiss       inner-product FAISS index over unit vectors, one per key: flat, or IVF for a
                             large corpus (``qa.index.vectors``; its kind and parameters in the manifest)
         lexical/            the BM25 indexes of the chunks (``qa.index.bm25``, bm25s's own files)
+        messages.npz        the crisis sets' labelled tune messages as searched, unit vectors, and which are
+                            everyday worries (``qa.answering.crisis.Neighbours``); only when there are any
         corpus/             the corpus files the version was built from (pages and cards read these)
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import io
 import json
 import os
 import shutil
@@ -41,6 +44,7 @@ from qa.index.vectors import configure
 FORMAT = 3  # 2: the corpus copy is hashed too; 3: crisis keys ("danger", "calm") and their threshold
 DATA_FILES = ("chunks.jsonl", "keys.jsonl", "vectors.faiss")
 REBUILD = "run: python scripts/build_index.py"
+MESSAGES = "messages.npz"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class Version:
     vectors: faiss.Index
     # None: a version written before versions stored their BM25 indexes; the searcher builds them
     lexical: LexicalIndex | None = None
+    # the labelled messages (``MESSAGES``): their unit vectors (n, dimension) and whether each is an everyday worry
+    # (n,), else danger; None: a version built with no crisis set, or before stop 47
+    messages: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def built_at(self) -> str:
@@ -75,11 +82,12 @@ def library_versions() -> dict[str, str]:
 
 
 def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: list[Chunk], keys: list[Key],
-                  vectors: faiss.Index, lexical: LexicalIndex, manifest: dict[str, Any]) -> Path:
+                  vectors: faiss.Index, lexical: LexicalIndex, manifest: dict[str, Any],
+                  messages: tuple[np.ndarray, np.ndarray] | None = None) -> Path:
     """Write a version into a temporary folder, fsync it, and rename it into ``versions/``.
 
     ``vectors``: the index over the keys (``qa.index.vectors.make_index``; ``manifest["vectors"]`` says
-    which); ``lexical``: the chunks' BM25 indexes.
+    which); ``lexical``: the chunks' BM25 indexes; ``messages``: the labelled messages (``Version.messages``).
 
     Returns the final folder. A crash at any point leaves at most a ``.tmp-*`` folder behind.
     """
@@ -90,7 +98,8 @@ def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: li
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
-        return _write(tmp, versions / version_id, version_id, corpus_dir, chunks, keys, vectors, lexical, manifest)
+        return _write(tmp, versions / version_id, version_id, corpus_dir, chunks, keys, vectors, lexical, manifest,
+                      messages)
     except BaseException:
         # a full disk or a read-only folder: leave nothing behind that keeps the disk full
         shutil.rmtree(tmp, ignore_errors=True)
@@ -98,13 +107,18 @@ def write_version(index_dir: Path, version_id: str, corpus_dir: Path, chunks: li
 
 
 def _write(tmp: Path, final: Path, version_id: str, corpus_dir: Path, chunks: list[Chunk], keys: list[Key],
-           vectors: faiss.Index, lexical: LexicalIndex, manifest: dict[str, Any]) -> Path:
+           vectors: faiss.Index, lexical: LexicalIndex, manifest: dict[str, Any],
+           messages: tuple[np.ndarray, np.ndarray] | None = None) -> Path:
     lines = [json.dumps(c.to_json(), ensure_ascii=False) for c in chunks]
     write_durably(tmp / "chunks.jsonl", ("\n".join(lines) + "\n").encode())
     lines = [json.dumps(k.__dict__, ensure_ascii=False) for k in keys]
     write_durably(tmp / "keys.jsonl", ("\n".join(lines) + "\n").encode())
     write_durably(tmp / "vectors.faiss", faiss.serialize_index(vectors).tobytes())
     stored = lexical.files()
+    if messages is not None:
+        packed = io.BytesIO()
+        np.savez(packed, vectors=messages[0].astype("float32"), everyday=messages[1].astype(bool))
+        stored = stored | {MESSAGES: packed.getvalue()}
     for name, data in stored.items():
         (tmp / name).parent.mkdir(parents=True, exist_ok=True)
         write_durably(tmp / name, data)
@@ -186,11 +200,26 @@ def load_version(path: Path, model: dict[str, Any]) -> Version:
     if vectors.ntotal != len(keys) or vectors.d != dimension or len(chunks) != manifest.get("chunks"):
         raise IndexCorruptError(f"{path}: vector, key and chunk counts disagree with the manifest - {REBUILD}")
     lexical = _load_lexical(path, manifest, len(chunks))
+    messages = _load_messages(path, manifest, dimension)
     try:
         corpus = load_corpus(path / "corpus")
     except CorpusError as e:
         raise IndexCorruptError(f"{path}: its corpus copy does not load ({e.problems[0]}) - {REBUILD}") from e
-    return Version(manifest["version"], path, manifest, corpus, chunks, keys, vectors, lexical)
+    return Version(manifest["version"], path, manifest, corpus, chunks, keys, vectors, lexical, messages)
+
+
+def _load_messages(path: Path, manifest: dict[str, Any], dimension: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The version's labelled messages (``Version.messages``), checked; None when it stores none."""
+    if MESSAGES not in (manifest.get("files") or {}):
+        return None
+    try:
+        with np.load(path / MESSAGES, allow_pickle=False) as stored:
+            vectors, everyday = stored["vectors"], stored["everyday"]
+    except (OSError, ValueError, KeyError) as e:
+        raise IndexCorruptError(f"{path}: {MESSAGES} cannot be read ({e}) - {REBUILD}") from e
+    if vectors.ndim != 2 or vectors.shape[1] != dimension or everyday.shape != (len(vectors),):
+        raise IndexCorruptError(f"{path}: {MESSAGES} does not hold one vector and one label per message - {REBUILD}")
+    return vectors, everyday.astype(bool)
 
 
 def _load_lexical(path: Path, manifest: dict[str, Any], chunks: int) -> LexicalIndex | None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from qa.answering.crisis import support_signs
 from qa.answering.engine import Engine
 from qa.answering.scope import city_table
@@ -200,9 +202,11 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     manifest["passages"] = passages | {"question_sets": [Path(p).name for p in training]}
     lexical = LexicalIndex.of(chunks, corpus)
 
+    neighbours_of: tuple[np.ndarray, np.ndarray] | None = None  # the crisis detector's neighbours, once they are read
+
     def engine_with(extra: dict[str, Any]) -> Engine:
         version = Version(version_id, Path("."), manifest | extra | {"version": version_id}, corpus, tuple(chunks),
-                          tuple(keys), dense, lexical)
+                          tuple(keys), dense, lexical, neighbours_of)
         return Engine(version, encoder)
 
     # whether the corpus covers a question at all, learnt from the tune questions as they are searched
@@ -219,8 +223,20 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     if crisis.get("weights") and messages:
         read, _ = cache.encode(encoder, reader.searched([m for m, _, _ in messages]), batch_size=batch_size,
                                progress=False)
-        crisis["message"] = (crisis_model.train_message(read, [d for _, d, _ in messages], [w for _, _, w in messages])
+        everyday = everyday_messages(crisis_training)
+        # The everyday worries are the neighbours' to tell apart, not the message classifier's: it scored them like
+        # danger, so as its negatives they only raised its threshold (stop 47: 0.6478 -> 0.6770, five danger messages
+        # lost their banner) without teaching it to tell them apart (docs/safety.md)
+        taught = [i for i, (m, _, _) in enumerate(messages) if m not in everyday]
+        crisis["message"] = (crisis_model.train_message(np.asarray(read)[taught], [messages[i][1] for i in taught],
+                                                        [messages[i][2] for i in taught])
                              | {"crisis_sets": [Path(p).name for p in crisis_training]})
+        neighbours = neighbour_rows(messages, everyday)
+        if neighbours:
+            near = np.asarray(read, dtype="float32")[neighbours]
+            neighbours_of = (near / np.linalg.norm(near, axis=1, keepdims=True),
+                             np.asarray([not messages[i][1] for i in neighbours]))
+            crisis["neighbours"] = {"danger": int((~neighbours_of[1]).sum()), "everyday": int(neighbours_of[1].sum())}
     calibration, crisis, quality = _evaluate(engine_with, questions, crisis_questions, wording_questions,
                                              spanish_questions, floors or Floors(), crisis, held_out, training)
     live_id, live = _live(index_dir, encoder)
@@ -231,7 +247,7 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
     manifest |= {"calibration": calibration, "crisis": crisis, "quality": quality,
                  "gate": {"passed": allowed, "problems": list(verdict.problems) if verdict else [],
                           "forced": bool(publishing and not allowed)}}
-    path = write_version(index_dir, version_id, corpus_dir, chunks, keys, dense, lexical, manifest)
+    path = write_version(index_dir, version_id, corpus_dir, chunks, keys, dense, lexical, manifest, neighbours_of)
     if publishing:
         publish(index_dir, version_id, forced=not allowed)
         prune(index_dir, keep)
@@ -265,6 +281,20 @@ def crisis_messages(crisis_training: Sequence[Path], training: Sequence[Path]) -
             if q.crisis is None:
                 seen.setdefault(q.q, (q.q, False, Path(path).name))
     return list(seen.values())
+
+
+def everyday_messages(crisis_training: Sequence[Path]) -> frozenset[str]:
+    """The tune messages of the ``crisis_training`` sets that tell of an everyday worry (category ``everyday``, no
+    danger)."""
+    return frozenset(c.q for path in crisis_training for c in load_crisis_questions(path, "tune")
+                     if c.category == "everyday" and c.level == "none")
+
+
+def neighbour_rows(messages: Sequence[tuple[str, bool, str]], everyday: frozenset[str]) -> list[int]:
+    """The rows of ``messages`` (``crisis_messages``) the crisis detector compares a question with
+    (``qa.answering.crisis.Neighbours``): the danger messages and the ``everyday`` worries; none without both."""
+    rows = [i for i, (m, danger, _) in enumerate(messages) if danger or m in everyday]
+    return rows if any(messages[i][0] in everyday for i in rows) and any(messages[i][1] for i in rows) else []
 
 
 def in_scope(training: Sequence[Path]) -> list[tuple[str, bool]]:
