@@ -315,10 +315,7 @@ class Detector:
             return None
         if not self.speaks_of_danger(text, lang):
             return None
-        sign = self.examples.danger_sign[example]
-        rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
-        return CrisisMatch(rule, self.examples.danger_text[example], "urgent", self.examples.danger_lang[example], sign,
-                           round(score, 4))
+        return self._urgent(example, score)
 
     def whole(self, searched: np.ndarray, lang: str = "en") -> float | None:
         """The message classifier's probability that the question (its vector ``searched``, as searched) tells of
@@ -337,10 +334,16 @@ class Detector:
         example = int(self.examples.closest(searched, among=self.support_signs)[0])
         if score < layer.message_threshold or example < 0:
             return None
+        return self._urgent(example, score, whole=True)
+
+    def _urgent(self, example: int, score: float, whole: bool = False) -> CrisisMatch:
+        """The urgent banner of the rule of the sign whose ``example`` (a row of ``examples``) a support or message
+        classifier's ``score`` came closest to; ``whole``: the message classifier's."""
+        assert self.examples is not None  # the callers return first without examples
         sign = self.examples.danger_sign[example]
         rule = self.safety.rule(next(s.rule for s in self.safety.signs if s.id == sign))
         return CrisisMatch(rule, self.examples.danger_text[example], "urgent", self.examples.danger_lang[example], sign,
-                           round(score, 4), whole=True)
+                           round(score, 4), whole=whole)
 
     def speaks_of_danger(self, sentence: str, lang: str) -> bool:
         """Whether the semantic layer may read ``sentence``: one that names no everyday subject
