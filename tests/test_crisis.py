@@ -1391,31 +1391,15 @@ def test_someone_who_speaks_for_another_person(question, level):
     assert (match.level if match else None) == level, match
 
 
-@pytest.mark.parametrize("question", [
-    "r ppl doin anything bout y girls end up on the stroll",
-    "whats anybody doin bout girls endin up on the blade",
+@pytest.mark.parametrize(("question", "why"), [
+    # the message read whole is nothing like the crisis sets' danger (stop 46: wanting-to-die)
+    ("r ppl doin anything bout y girls end up on the stroll", "message"),
+    ("whats anybody doin bout girls endin up on the blade", "message"),
+    # the message classifier bears it out, but most of its nearest labelled messages are everyday worries (stop 47)
+    ("im so stressed, my manager put me on nights and i have nobody to watch the kids", "neighbours"),
+    ("mi jefe me cambió el horario y no tengo quién me cuide a los niños, ayuda", "neighbours"),
 ])
-def test_a_sentence_alone_raises_an_emergency_only_when_the_message_bears_it_out(engine, question):
-    from qa.answering.crisis import CORROBORATION
-
-    # no rule's words; the danger layer alone reads the sentence as danger now (stop 46: wanting-to-die)
-    assert rules_only(question) is None
-    parts = passages_of(question)
-    alone = engine.detector.detect(question, parts, engine.encoder.encode(parts))
-    assert alone is not None and alone.level == "emergency" and alone.sign is not None
-    # the message read whole is nothing like the crisis sets' danger: the gentle banner, the same contacts
-    trace = engine.trace(question)
-    searched = engine.encoder.encode(engine.searched([question]))  # as the message classifier reads it
-    assert engine.detector.whole(searched) < CORROBORATION
-    assert trace.safety is not None and trace.safety.level == "urgent" and trace.safety.sign == alone.sign
-    assert trace.safety.lowered == "message"
-
-
-@pytest.mark.parametrize("question", [
-    "im so stressed, my manager put me on nights and i have nobody to watch the kids",
-    "mi jefe me cambió el horario y no tengo quién me cuide a los niños, ayuda",
-])
-def test_an_everyday_worry_like_the_labelled_ones_raises_no_emergency(engine, question):
+def test_a_sentence_alone_raises_an_emergency_only_when_the_message_bears_it_out(engine, question, why):
     from qa.answering.crisis import CORROBORATION
 
     # no rule's words; the danger layer alone reads a sentence as danger now
@@ -1423,13 +1407,16 @@ def test_an_everyday_worry_like_the_labelled_ones_raises_no_emergency(engine, qu
     parts = passages_of(question)
     alone = engine.detector.detect(question, parts, engine.encoder.encode(parts))
     assert alone is not None and alone.level == "emergency" and alone.sign is not None
-    # the message classifier bears it out, but most of its nearest labelled messages are everyday worries
-    searched = engine.encoder.encode(engine.searched([question]))
-    assert engine.detector.whole(searched) >= CORROBORATION
-    assert engine.detector.neighbours is not None and engine.detector.neighbours.like_everyday(searched)
+    searched = engine.encoder.encode(engine.searched([question]))  # as the message classifier reads it
+    if why == "message":
+        assert engine.detector.whole(searched) < CORROBORATION
+    else:
+        assert engine.detector.whole(searched) >= CORROBORATION
+        assert engine.detector.neighbours is not None and engine.detector.neighbours.like_everyday(searched)
+    # the gentle banner, the same contacts; the staff's check page says why
     trace = engine.trace(question)
     assert trace.safety is not None and trace.safety.level == "urgent" and trace.safety.sign == alone.sign
-    assert trace.safety.lowered == "neighbours"  # what the staff's check page says
+    assert trace.safety.lowered == why
 
 
 @pytest.mark.parametrize("question", [
