@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -80,7 +80,7 @@ class CrisisMatch:
     whole: bool = False  # fired by the message classifier, which reads the question whole
     # why an emergency the danger layer read was lowered to urgent: "message" (the message classifier gave the question
     # under ``CORROBORATION``), "neighbours" (its nearest labelled messages are everyday worries); None: not so lowered
-    lowered: str | None = None
+    lowered: Literal["message", "neighbours"] | None = None
 
 
 @dataclass(frozen=True)
@@ -269,9 +269,10 @@ class Detector:
         read_whole = self.whole(searched, lang) if searched is not None else None
         # the message read whole does not bear the sentence out, or reads like the labelled everyday worries
         if any(m.level == "emergency" for m in signs):
-            lowered = ("message" if read_whole is not None and read_whole < CORROBORATION else
-                       "neighbours" if searched is not None and self.neighbours is not None
-                       and self.neighbours.like_everyday(searched) else None)
+            lowered: Literal["message", "neighbours"] | None = (
+                "message" if read_whole is not None and read_whole < CORROBORATION else
+                "neighbours" if searched is not None and self.neighbours is not None
+                and self.neighbours.like_everyday(searched) else None)
             if lowered:
                 signs = [replace(m, level="urgent", lowered=lowered) if m.level == "emergency" else m for m in signs]
         found += signs
