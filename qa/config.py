@@ -127,7 +127,11 @@ class Settings(BaseSettings):
 # questions were refused in every group, and the two writers left out gained no hit@1 (docs/quality.md, stop 45).
 # Stop 46: two more writers (wording22, wording23) join them unseen, a fresh measure of this stop's changes; stop 48
 # adds wording24.
-UNSEEN = frozenset(f"wording{n}.yaml" for n in range(16, 25))
+# Stop 48: a crisis writer is kept unseen too (crisis26, 88 of its 134 messages everyday worries). With its tune half in
+# training, the new writers' everyday worries got 2 fewer false emergencies (test, 9 -> 7 of 75), but the message
+# classifier's threshold rose (0.6511 -> 0.6559) and two danger test messages lost their banner; unseen, it measures the
+# detector on a writer nothing learnt from (docs/safety.md, stop 48).
+UNSEEN = frozenset({*(f"wording{n}.yaml" for n in range(16, 25)), "crisis26.yaml"})
 
 
 def training_sets(folder: Path) -> tuple[Path, ...]:
@@ -138,8 +142,9 @@ def training_sets(folder: Path) -> tuple[Path, ...]:
 
 
 def crisis_sets(folder: Path) -> tuple[Path, ...]:
-    """The crisis sets in ``folder`` (each message labelled with the banner it should raise)."""
-    return tuple(sorted(folder.glob("crisis*.yaml")))
+    """The crisis sets in ``folder`` (each message labelled with the banner it should raise), but for the ``UNSEEN``
+    ones."""
+    return tuple(sorted(p for p in folder.glob("crisis*.yaml") if p.name not in UNSEEN))
 
 
 def default(name: str) -> Any:
