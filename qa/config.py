@@ -127,11 +127,13 @@ class Settings(BaseSettings):
 # questions were refused in every group, and the two writers left out gained no hit@1 (docs/quality.md, stop 45).
 # Stop 46: two more writers (wording22, wording23) join them unseen, a fresh measure of this stop's changes; stop 48
 # adds wording24.
-# Stop 48: a crisis writer is kept unseen too (crisis26, 88 of its 134 messages everyday worries). With its tune half in
-# training, the new writers' everyday worries got 2 fewer false emergencies (test, 9 -> 7 of 75), but the message
-# classifier's threshold rose (0.6511 -> 0.6559) and two danger test messages lost their banner; unseen, it measures the
-# detector on a writer nothing learnt from (docs/safety.md, stop 48).
-UNSEEN = frozenset({*(f"wording{n}.yaml" for n in range(16, 25)), "crisis26.yaml"})
+# Stop 48: two crisis writers are kept unseen too (crisis25, crisis26; 152 of their 307 messages everyday worries).
+# With crisis25's tune half in training its 33 everyday worries joined the neighbours: the older sets' everyday false
+# emergencies fell (test, 23 -> 17 of 82), but half of them are Spanish, and with this model Spanish messages are near
+# each other by language: "me salí hace un año pero llegó a mi casa buscándome" lost its emergency (tests/test_crisis.py).
+# With crisis26's as well, the message classifier's threshold rose (0.6511 -> 0.6559) and two danger test messages lost
+# their banner. Unseen, they measure the detector on writers nothing learnt from (docs/safety.md, stop 48).
+UNSEEN = frozenset({*(f"wording{n}.yaml" for n in range(16, 25)), "crisis25.yaml", "crisis26.yaml"})
 
 
 def training_sets(folder: Path) -> tuple[Path, ...]:
