@@ -133,7 +133,11 @@ class Settings(BaseSettings):
 # each other by language: "me salí hace un año pero llegó a mi casa buscándome" lost its emergency (tests/test_crisis.py).
 # With crisis26's as well, the message classifier's threshold rose (0.6511 -> 0.6559) and two danger test messages lost
 # their banner. Unseen, they measure the detector on writers nothing learnt from (docs/safety.md, stop 48).
-UNSEEN = frozenset({*(f"wording{n}.yaml" for n in range(16, 25)), "crisis25.yaml", "crisis26.yaml"})
+# Stop 49: the neighbours compare a Spanish message by its English translation (``Engine.compared``), so Spanish
+# everyday worries no longer sit near every Spanish message, and crisis25 trains again: on the test halves the older
+# sets' everyday false emergencies fell 23 -> 15 of 82 and crisis26's (still unseen) 7 -> 4 of 44; that Spanish
+# emergency stays one (docs/safety.md, stop 49).
+UNSEEN = frozenset({*(f"wording{n}.yaml" for n in range(16, 25)), "crisis26.yaml"})
 
 
 def training_sets(folder: Path) -> tuple[Path, ...]:

@@ -1412,11 +1412,24 @@ def test_a_sentence_alone_raises_an_emergency_only_when_the_message_bears_it_out
         assert engine.detector.whole(searched) < CORROBORATION
     else:
         assert engine.detector.whole(searched) >= CORROBORATION
-        assert engine.detector.neighbours is not None and engine.detector.neighbours.like_everyday(searched)
+        compared = engine.encoder.encode(engine.compared([question]))  # as the neighbours compare it
+        assert engine.detector.neighbours is not None and engine.detector.neighbours.like_everyday(compared)
     # the gentle banner, the same contacts; the staff's check page says why
     trace = engine.trace(question)
     assert trace.safety is not None and trace.safety.level == "urgent" and trace.safety.sign == alone.sign
     assert trace.safety.lowered == why
+
+
+def test_the_neighbours_compare_a_spanish_message_in_english(engine):
+    """Stop 49: with this English model Spanish messages sit near each other by language, so Spanish everyday worries
+    among the neighbours had lowered a Spanish emergency (stop 48); the neighbours read its translation instead."""
+    spanish = "me salí hace un año pero llegó a mi casa buscándome"
+    english = "he took my passport and i cant leave the house"
+    compared = engine.compared([spanish, english])
+    assert compared[1] == engine.searched([english])[0]  # English is compared as it is searched
+    assert compared[0] != engine.searched([spanish])[0] and "house" in compared[0]  # the translation of "casa"
+    assert not engine.detector.neighbours.like_everyday(engine.encoder.encode(compared[:1]))
+    assert engine.trace(spanish).safety.level == "emergency"
 
 
 @pytest.mark.parametrize("question", [
@@ -1425,8 +1438,8 @@ def test_a_sentence_alone_raises_an_emergency_only_when_the_message_bears_it_out
     "my cousin is 15 and a grown man pays her for sex",
 ])
 def test_danger_is_not_like_the_everyday_worries(engine, question):
-    searched = engine.encoder.encode(engine.searched([question]))
-    assert not engine.detector.neighbours.like_everyday(searched)
+    compared = engine.encoder.encode(engine.compared([question]))
+    assert not engine.detector.neighbours.like_everyday(compared)
     assert engine.trace(question).safety.level == "emergency"
 
 

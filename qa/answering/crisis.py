@@ -220,14 +220,16 @@ class Detector:
                 and len(self.examples.danger) > 0)
 
     def detect(self, question: str, parts: list[str], vectors: np.ndarray | None = None,
-               scored: Scored | None = None, searched: np.ndarray | None = None) -> CrisisMatch | None:
+               scored: Scored | None = None, searched: np.ndarray | None = None,
+               compared: np.ndarray | None = None) -> CrisisMatch | None:
         """The strongest danger signal in ``question``, read whole and as the sentences ``parts``.
 
         ``vectors`` are the embeddings of ``parts`` (for the semantic layer; None skips it). The
         question's language picks the semantic layer's thresholds. ``scored``: what ``scores`` and
         ``support`` give for ``vectors``, when already known (calibration tries many thresholds).
         ``searched``: the embedding of the question as it is searched (1, dimension), for the message
-        classifier (None skips it).
+        classifier (None skips it). ``compared``: its embedding as the neighbours compare it (``Engine.compared``: a
+        Spanish question's English translation; None: ``searched``).
         """
         lang = language(question)
         holds = self.safety.cues.holds(normalise(question))  # what a rule's triggers may require
@@ -269,10 +271,11 @@ class Detector:
         read_whole = self.whole(searched, lang) if searched is not None else None
         # the message read whole does not bear the sentence out, or reads like the labelled everyday worries
         if any(m.level == "emergency" for m in signs):
+            near = compared if compared is not None else searched
             lowered: Literal["message", "neighbours"] | None = (
                 "message" if read_whole is not None and read_whole < CORROBORATION else
-                "neighbours" if searched is not None and self.neighbours is not None
-                and self.neighbours.like_everyday(searched) else None)
+                "neighbours" if near is not None and self.neighbours is not None
+                and self.neighbours.like_everyday(near) else None)
             if lowered:
                 signs = [replace(m, level="urgent", lowered=lowered) if m.level == "emergency" else m for m in signs]
         found += signs

@@ -217,7 +217,9 @@ class Engine:
         parts, lang, query, part_vectors = read.parts, read.lang, read.query, read.part_vectors
         # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
         scored = (self.detector.scores(part_vectors, lang), self.detector.support(part_vectors, lang))
-        safety = self.detector.detect(text, parts, part_vectors, scored, searched=read.vectors[:1])
+        safety = self.detector.detect(text, parts, part_vectors, scored, searched=read.vectors[:1],
+                                      compared=read.english_vector if read.english_vector is not None
+                                      else read.vectors[:1])
         # danger now: the passages on help lead; an urgent banner leaves the answer as ranked
         pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
         at = [i for r in pinned for i in self.searcher.positions(*r.place)]
@@ -303,6 +305,17 @@ class Engine:
         reads, embedded."""
         return [self.searcher.speller.correct(text, language(text))
                 for text in (clean_question(q, self.max_question_chars) for q in questions)]
+
+    def compared(self, questions: list[str]) -> list[str]:
+        """Each of ``questions`` as the crisis detector's neighbours compare it: as searched, a Spanish one in its
+        English translation (when the translator gives one), since with the English model Spanish messages sit
+        near each other whatever they tell."""
+        out = []
+        for text, searched in zip((clean_question(q, self.max_question_chars) for q in questions),
+                                  self.searched(questions), strict=True):
+            english = self.translator.english(text) if language(text) == "es" else ""
+            out.append(english or searched)
+        return out
 
     def query_vectors(self, questions: list[str]) -> np.ndarray:
         """The vector each of ``questions`` is searched with (rows, unit length): what the coverage model reads."""

@@ -12,7 +12,7 @@ Layout under the index directory::
         vectors.faiss       inner-product FAISS index over unit vectors, one per key: flat, or IVF for a
                             large corpus (``qa.index.vectors``; its kind and parameters in the manifest)
         lexical/            the BM25 indexes of the chunks (``qa.index.bm25``, bm25s's own files)
-        messages.npz        the crisis sets' labelled tune messages as searched, unit vectors, and which are
+        messages.npz        the crisis sets' labelled tune messages as compared (``Engine.compared``), unit vectors, and which are
                             everyday worries (``qa.answering.crisis.Neighbours``); only when there are any
         corpus/             the corpus files the version was built from (pages and cards read these)
 """

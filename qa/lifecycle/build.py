@@ -233,7 +233,10 @@ def build_snapshot(corpus_dir: Path, index_dir: Path, encoder: Encoder, *, quest
                              | {"crisis_sets": [Path(p).name for p in crisis_training]})
         neighbours = neighbour_rows(messages, everyday)
         if neighbours:
-            near = np.asarray(read, dtype="float32")[neighbours]
+            # compared as a question is (``Engine.compared``): a Spanish message in its English translation
+            near, _ = cache.encode(encoder, reader.compared([messages[i][0] for i in neighbours]), batch_size=batch_size,
+                                   progress=False)
+            near = np.asarray(near, dtype="float32")
             neighbours_of = (near / np.linalg.norm(near, axis=1, keepdims=True),
                              np.asarray([not messages[i][1] for i in neighbours]))
             crisis["neighbours"] = {"danger": int((~neighbours_of[1]).sum()), "everyday": int(neighbours_of[1].sum())}
