@@ -1420,6 +1420,39 @@ def test_a_sentence_alone_raises_an_emergency_only_when_the_message_bears_it_out
     assert trace.safety.lowered == why
 
 
+@pytest.mark.parametrize("question", [
+    "my boss cut my hours and now i cant pay the light bill, so stressed",
+    "i lost my wallet with my license and debit card in it, what do i do first",
+    "se me perdió la cartera con mi licencia y mi tarjeta, qué hago",
+])
+def test_an_everyday_worry_among_everyday_worries_gets_no_banner_from_the_semantic_layers(engine, question):
+    """Stop 49: the semantic layers read money, a boss or a lost card as the danger they also tell of; when all of the
+    question's nearest labelled messages are everyday worries, what they alone read raises no banner."""
+    from qa.answering.crisis import CALM_NEIGHBOURS
+
+    detector = engine.detector
+    unaware = Detector(detector.safety, detector.examples, detector.layers, detector.everyday)  # no neighbours
+    parts = passages_of(question)
+    alone = unaware.detect(question, parts, engine.encoder.encode(parts),
+                           searched=engine.encoder.encode(engine.searched([question])))
+    assert alone is not None and alone.sign is not None  # a banner from the semantic layers alone
+    assert rules_only(question) is None
+    near = detector.neighbours.everyday_near(engine.encoder.encode(engine.compared([question])))
+    assert near >= CALM_NEIGHBOURS
+    assert engine.trace(question).safety is None
+
+
+@pytest.mark.parametrize(("question", "fires"), [
+    ("my bank app locked me out", False),  # what a bank, an app or a phone does
+    ("the landlord locked me out of my apartment", False),
+    ("he locked me in the room and took my phone", True),
+    ("locked me up in the motel for days", True),
+])
+def test_locked_out_is_not_locked_in(question, fires):
+    match = rules_only(question)
+    assert (match is not None and match.rule.id == "forced-held-or-hurt") == fires, match
+
+
 def test_the_neighbours_compare_a_spanish_message_in_english(engine):
     """Stop 49: with this English model Spanish messages sit near each other by language, so Spanish everyday worries
     among the neighbours had lowered a Spanish emergency (stop 48); the neighbours read its translation instead."""

@@ -28,7 +28,8 @@ labelled tune messages of the crisis and question sets): at or above its thresho
 has a say on the danger layer: a sentence that layer alone reads as danger now raises an emergency only when
 the message classifier gives the question at least ``CORROBORATION``; below, an urgent banner. So do the
 **neighbours**, the crisis sets' labelled tune messages: when most of the question's nearest are everyday worries
-(a bill, a locked phone, a child who will not sleep), what the danger layer alone read as danger now is urgent.
+(a bill, a locked phone, a child who will not sleep), what the danger layer alone read as danger now is urgent; when
+all of them are, what only the semantic layers read (no rule's words) raises no banner.
 The highest level wins; between equal levels, rules before signs and the first listed first. The
 result names the rule, the words or example that fired it, and the score, so staff can see why.
 """
@@ -66,6 +67,12 @@ CORROBORATION = 0.2
 # 1 of 3 lowered 20 and 6 real ones (docs/safety.md, stop 47).
 NEIGHBOURS = 3
 EVERYDAY_NEIGHBOURS = 2
+# A question whose NEIGHBOURS nearest labelled messages are all everyday worries gets no banner from the semantic layers
+# alone (a rule's words still raise one). Stop 49: most everyday worries ("my bank closed my account", "la app del banco
+# no me deja entrar") still got an urgent banner; with each crisis writer's messages compared only with other writers',
+# all 3 of 3 everyday took the banner from 30 of the tune halves' 111 such and 26 of the test halves' 98, and from no
+# danger message of any set, either half; 2 of 3 took one from an emergency (docs/safety.md, stop 49).
+CALM_NEIGHBOURS = 3
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -137,12 +144,17 @@ class Neighbours:
     def like_everyday(self, vector: np.ndarray) -> bool:
         """Whether at least ``EVERYDAY_NEIGHBOURS`` of the ``NEIGHBOURS`` messages nearest ``vector`` (1, dimension)
         are everyday worries."""
+        return self.everyday_near(vector) >= EVERYDAY_NEIGHBOURS
+
+    def everyday_near(self, vector: np.ndarray) -> int:
+        """How many of the ``NEIGHBOURS`` messages nearest ``vector`` (1, dimension) are everyday worries; 0 when there
+        are too few messages, or no everyday worry, to say."""
         if len(self.vectors) < NEIGHBOURS or not self.everyday.any():
-            return False
+            return 0
         row = np.asarray(vector, dtype="float32").ravel()
         sims = self.vectors @ (row / (np.linalg.norm(row) or 1.0))
         nearest = np.argpartition(-sims, NEIGHBOURS - 1)[:NEIGHBOURS]
-        return int(self.everyday[nearest].sum()) >= EVERYDAY_NEIGHBOURS
+        return int(self.everyday[nearest].sum())
 
 
 @dataclass(frozen=True)
@@ -269,13 +281,13 @@ class Detector:
                  if score is not None and (m := self._sign(part, *score, lang=lang, past=past, holds=holds,
                                                             within=within[part]))]
         read_whole = self.whole(searched, lang) if searched is not None else None
+        near = compared if compared is not None else searched
+        everyday = self.neighbours.everyday_near(near) if near is not None and self.neighbours is not None else 0
         # the message read whole does not bear the sentence out, or reads like the labelled everyday worries
         if any(m.level == "emergency" for m in signs):
-            near = compared if compared is not None else searched
             lowered: Literal["message", "neighbours"] | None = (
                 "message" if read_whole is not None and read_whole < CORROBORATION else
-                "neighbours" if near is not None and self.neighbours is not None
-                and self.neighbours.like_everyday(near) else None)
+                "neighbours" if everyday >= EVERYDAY_NEIGHBOURS else None)
             if lowered:
                 signs = [replace(m, level="urgent", lowered=lowered) if m.level == "emergency" else m for m in signs]
         found += signs
@@ -284,7 +296,9 @@ class Detector:
                      if (m := self._support(part, *support, lang=lang))]
         if not found and searched is not None and read_whole is not None and scored is not None:
             found = [m for m in [self._message(question, searched, read_whole, lang)] if m is not None]
-        if not found:
+        # only the semantic layers read danger in it, at most urgent, and its nearest labelled messages are all
+        # everyday worries: no banner
+        if not found or (everyday >= CALM_NEIGHBOURS and all(m.sign is not None and m.level == "urgent" for m in found)):
             return None
         return min(found, key=lambda m: LEVELS.index(m.level))  # min keeps the first of equal levels
 
