@@ -240,3 +240,13 @@ def test_near_topic_questions_are_negatives_but_no_calm_example_for_the_crisis_l
     everything = crisis_model.train(keys, vectors)
     without = crisis_model.train(keys, vectors, not_calm=frozenset(corpus.near_topic))
     assert everything["trained_on"]["not_danger"] == 7 and without["trained_on"]["not_danger"] == 4
+
+
+def test_street_words_that_the_faq_uses_or_that_are_listed_twice_are_refused(corpus_copy):
+    path = corpus_copy / "synonyms.yaml"
+    # "law enforcement" is the FAQ's own: read as "police" the question would leave the FAQ's words
+    path.write_text(path.read_text().replace("  police: [5-0,", "  police: [law enforcement, 5-0,")
+                    + "  cops: [po po]\n")
+    found = problems(corpus_copy)
+    assert any("'law enforcement' occurs in document" in p for p in found)
+    assert any("'po po' is listed twice" in p for p in found)

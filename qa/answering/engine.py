@@ -129,7 +129,7 @@ class _Reading:
 
     parts: list[str]  # its sentences
     lang: str
-    query: str  # misspelt words corrected
+    query: str  # misspelt words corrected, street words written plain
     english: str  # a Spanish question's translation ("" for English)
     gloss: str  # what is searched beside it: the translation and lexicon words, or the first-person reading
     reading: str  # an English question's first-person reading of what it asks ("" when none)
@@ -137,6 +137,7 @@ class _Reading:
     query_vector: np.ndarray  # (1, dimension): what the dense side searches with
     part_vectors: np.ndarray  # each sentence's, for the crisis detector
     english_vector: np.ndarray | None = None  # a Spanish question's translation alone (None for English)
+    searched_vector: np.ndarray | None = None  # the question with its street words as written (None: the query's)
 
     def judged_alone(self) -> list[np.ndarray]:
         """The vectors whose rankings alone may raise the confidence of the sum's, each (1, dimension).
@@ -217,9 +218,9 @@ class Engine:
         parts, lang, query, part_vectors = read.parts, read.lang, read.query, read.part_vectors
         # the semantic layer's scores of each sentence, once: the banner and the staff's crisis score read them
         scored = (self.detector.scores(part_vectors, lang), self.detector.support(part_vectors, lang))
-        safety = self.detector.detect(text, parts, part_vectors, scored, searched=read.vectors[:1],
-                                      compared=read.english_vector if read.english_vector is not None
-                                      else read.vectors[:1])
+        searched = read.searched_vector if read.searched_vector is not None else read.vectors[:1]
+        safety = self.detector.detect(text, parts, part_vectors, scored, searched=searched,
+                                      compared=read.english_vector if read.english_vector is not None else searched)
         # danger now: the passages on help lead; an urgent banner leaves the answer as ranked
         pinned = safety.rule.passages if safety and safety.level == "emergency" else ()
         at = [i for r in pinned for i in self.searcher.positions(*r.place)]
@@ -273,7 +274,12 @@ class Engine:
         readings beside it, and their vectors, from one call to the model."""
         parts = passages_of(text)
         lang = language(text)
-        query = self.searcher.speller.correct(text, lang)  # what is searched: misspelt words corrected
+        # what the crisis detector compares with its labelled messages: misspelt words corrected (``searched``)
+        searched = self.searcher.speller.correct(text, lang)
+        # what is searched: street words written plain too ("5-0" is "police"; synonyms.yaml), which the model does
+        # not know. The crisis detector reads them as written: its message classifier and neighbours learnt from
+        # messages as written, and read plain, two older third-person danger messages lost their banner (stop 50)
+        query = self.searcher.speller.plain(searched, lang)
         # A Spanish question is also read in English: its translation (qa.translation), and the FAQ's words
         # its lexicon terms stand for. The English model places "where can I get the test of hiv" and
         # "testing test hiv" near the passage far better than the Spanish, and the sum of both vectors
@@ -288,21 +294,24 @@ class Engine:
         reading = first_person(asked or query) or asked if lang == "en" and not gloss else ""
         gloss = gloss or reading
         own = len(parts) > 1 or query != text  # the sentences need vectors of their own
-        # one call to the model: the query, its gloss, and the sentences when they differ from the query
+        as_written = [searched] if query != searched else []
+        # one call to the model: the query, its gloss, the sentences when they differ from the query, and the
+        # question with its street words as written when they were written plain
         vectors = self.encoder.encode([query, *([gloss] if gloss else []), *([english] if english else []),
-                                       *(parts if own else [])])
+                                       *(parts if own else []), *as_written])
         query_vector = vectors[:1]
         if gloss:
             both = vectors[0] + (READING_WEIGHT if reading else 1.0) * vectors[1]
             query_vector = (both / np.linalg.norm(both))[None, :].astype("float32")
         after = 1 + bool(gloss) + bool(english)
-        part_vectors = vectors[after:] if own else vectors[:1]
+        part_vectors = vectors[after:after + len(parts)] if own else vectors[:1]
         english_vector = vectors[after - 1:after] if english else None
-        return _Reading(parts, lang, query, english, gloss, reading, vectors, query_vector, part_vectors, english_vector)
+        return _Reading(parts, lang, query, english, gloss, reading, vectors, query_vector, part_vectors, english_vector,
+                        vectors[-1:] if as_written else None)
 
     def searched(self, questions: list[str]) -> list[str]:
-        """Each of ``questions`` as it is searched (cleaned, misspelt words corrected): what the message classifier
-        reads, embedded."""
+        """Each of ``questions`` as the crisis detector reads it (cleaned, misspelt words corrected, street words as
+        written): what the message classifier reads, embedded."""
         return [self.searcher.speller.correct(text, language(text))
                 for text in (clean_question(q, self.max_question_chars) for q in questions)]
 

@@ -19,7 +19,7 @@ from qa.corpus.documents import Document, load_documents
 from qa.corpus.phrasings import Phrasing, load_phrasings
 from qa.corpus.rules import SafetyFile, SafetyRule, load_safety
 from qa.corpus.services import Directory, load_services
-from qa.corpus.vocabulary import Topic, load_lexicon, load_out_of_scope, load_synonyms, load_topics
+from qa.corpus.vocabulary import Synonyms, Topic, load_lexicon, load_out_of_scope, load_synonyms, load_topics
 from qa.errors import CorpusError
 from qa.records import Citation
 
@@ -43,6 +43,7 @@ class Corpus:
     about: About = About()  # the about page's words (corpus/about.yaml)
     topics: tuple[Topic, ...] = ()  # subjects near the corpus's that it does not cover (out_of_scope.yaml)
     near_topic: tuple[str, ...] = ()  # the questions of out_of_scope that are near the topic (also in out_of_scope)
+    plain: tuple[tuple[str, str], ...] = ()  # street words -> the plain words they are searched as (synonyms.yaml)
 
     @property
     def rules(self) -> tuple[SafetyRule, ...]:
@@ -118,7 +119,8 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     originals = [d for d in documents if d.translation_of is None]
     directory = collect(lambda: load_services(corpus_dir / "services.yaml", originals), Directory(()))
     safety = collect(lambda: load_safety(corpus_dir / "safety.yaml", directory, originals), SafetyFile(rules=[]))
-    synonyms: tuple[tuple[str, ...], ...] = collect(lambda: load_synonyms(corpus_dir / "synonyms.yaml"), ())
+    nowhere: Synonyms = ((), ())
+    synonyms, plain = collect(lambda: load_synonyms(corpus_dir / "synonyms.yaml", originals), nowhere)
     phrasings: tuple[Phrasing, ...] = collect(lambda: load_phrasings(corpus_dir / "phrasings.yaml", originals), ())
     nothing: tuple[str, ...] = ()
     out_of_scope, near_topic = collect(lambda: load_out_of_scope(corpus_dir / "out_of_scope.yaml"), (nothing, nothing))
@@ -131,4 +133,4 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     if problems:
         raise CorpusError(problems)
     return Corpus(corpus_dir, tuple(documents), directory, safety, synonyms, phrasings, out_of_scope, lexicon, about,
-                  topics, near_topic)
+                  topics, near_topic, plain)

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 class SynonymsFile(Strict):
     synonyms: list[Annotated[tuple[Text, ...], Field(min_length=2)]] = []
+    # street words of the field, read in plain words before search on both sides: plain words -> the street
+    # words or phrases that stand for them ("police": ["5-0", "po po"]), as the model does not know them
+    plain: dict[Text, Annotated[tuple[Text, ...], Field(min_length=1)]] = {}
 
 
 class LexiconEntry(Strict):
@@ -86,13 +89,34 @@ def _words_matcher(words: Sequence[str]) -> PhraseMatcher:
     return matcher([form for w in words for form in (w, f"{w}s", f"{w}es")])
 
 
-def load_synonyms(path: Path) -> tuple[tuple[str, ...], ...]:
-    """Groups of words or phrases that mean the same to a person asking, normalised."""
+Synonyms = tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, str], ...]]
+
+
+def load_synonyms(path: Path, documents: Sequence[Document] = ()) -> Synonyms:
+    """``synonyms.yaml``: its groups of words or phrases that mean the same to a person asking, and its ``plain``
+    map as (street words, plain words) pairs, longest street words first; all normalised.
+
+    CorpusError when street words are listed twice, or occur in one of ``documents``: a question would then
+    be searched with other words than the FAQ's own.
+    """
     data = yamlfile.read(path, "synonyms file", required=False)
     if data is None:
-        return ()
+        return (), ()
     parsed = yamlfile.validate(SynonymsFile, data, path)
-    return tuple(tuple(normalise(t) for t in group) for group in parsed.synonyms)
+    groups = tuple(tuple(normalise(t) for t in group) for group in parsed.synonyms)
+    pairs = [(normalise(street), normalise(plain)) for plain, streets in parsed.plain.items() for street in streets]
+    problems, seen = [], set()
+    texts = [(f"document {d.id!r}", normalise(d.text)) for d in documents]
+    for street, plain in pairs:
+        if street in seen:
+            problems.append(f"{path.name}: plain: {street!r} is listed twice; keep it under one plain word")
+        seen.add(street)
+        found = matcher([street])
+        problems += [f"{path.name}: plain: {street!r} occurs in {doc_id}, so the FAQ's own words would be read as "
+                     f"{plain!r}; remove it" for doc_id, text in texts if found.first(text) is not None]
+    if problems:
+        raise CorpusError(problems)
+    return groups, tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
 
 
 def load_out_of_scope(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -108,7 +108,7 @@ class Searcher:
         self.speller = Speller([*texts, *(t for group in corpus.synonyms for t in group),
                                 *(t for es, _ in corpus.lexicon for t in es),
                                 *(p.question for p in corpus.phrasings),
-                                *(n for s in corpus.directory.services for n in (s.name, *s.aliases))])
+                                *(n for s in corpus.directory.services for n in (s.name, *s.aliases))], corpus.plain)
 
     def embed(self, question: str) -> np.ndarray:
         return self.encoder.encode([question])

@@ -8,7 +8,8 @@ words only, so a typo can only become a word the corpus could match, never a new
 equally close, one the typo is with letters left out wins ("wich" is "which", not the commoner "with").
 Texting forms are written out first (``SHORTHAND``), letters-and-digits ones too ("sum1", "b4", "in2"),
 and a plural made the regular way from a word in -y ("policys") becomes the corpus's -ies plural.
-symspellpy does the lookup (the symmetric-delete algorithm); its English dictionary is read once per
+Street words of the field are written plain for search (``Speller.plain``: ``synonyms.yaml``'s ``plain`` map, "5-0"
+is "police"). symspellpy does the lookup (the symmetric-delete algorithm); its English dictionary is read once per
 process, as a set of known words.
 """
 
@@ -64,9 +65,14 @@ def english_words() -> frozenset[str]:
 
 
 class Speller:
-    """Corrects the words of a question that the corpus and English both do not know."""
+    """Corrects the words of a question that the corpus and English both do not know; ``plain``: (street words,
+    plain words) pairs (``synonyms.yaml``), which ``plain`` writes out."""
 
-    def __init__(self, texts: Iterable[str]):
+    def __init__(self, texts: Iterable[str], plain: Iterable[tuple[str, str]] = ()):
+        self._plain = dict(plain)
+        either = "|".join(re.escape(street) for street in sorted(self._plain, key=len, reverse=True))
+        # whole words: "5-0" is not read inside "15-0"
+        self._street = re.compile(rf"(?<![\w-])(?:{either})(?![\w-])") if self._plain else None
         counts = Counter(w for t in texts for w in _WORD.findall(normalise(t)))
         self._corpus = frozenset(counts)
         self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
@@ -98,6 +104,15 @@ class Speller:
                 # not "with"): a dropped letter is the commonest slip on a keyboard; then the most frequent
                 out[word] = min(found, key=lambda s: (not _dropped_from(word, s.term), -s.count)).term
         return out
+
+    def plain(self, question: str, lang: str = "en") -> str:
+        """An English ``question`` normalised, with its street words written plain ("5-0 been doin stings" -> "police
+        been doin stings"); ``question`` itself when it holds none, or is in another language."""
+        if self._street is None or lang != "en":
+            return question
+        text = normalise(question)
+        plain = self._street.sub(lambda m: self._plain[m.group()], text)
+        return question if plain == text else plain
 
     def correct(self, question: str, lang: str = "en") -> str:
         """``question`` normalised, with its misspelt words replaced (``question`` itself when none is);
