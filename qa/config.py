@@ -137,8 +137,9 @@ class Settings(BaseSettings):
 # everyday worries no longer sit near every Spanish message, and crisis25 trains again: on the test halves the older
 # sets' everyday false emergencies fell 23 -> 15 of 82 and crisis26's (still unseen) 7 -> 4 of 44; that Spanish
 # emergency stays one (docs/safety.md, stop 49). A new crisis writer (crisis27) joins crisis26 unseen, a measure of
-# this stop's changes on messages nothing was chosen on.
-UNSEEN = frozenset({*(f"wording{n}.yaml" for n in range(16, 25)), "crisis26.yaml", "crisis27.yaml"})
+# this stop's changes on messages nothing was chosen on. Stop 50: wording25 joins the unseen writers, written after
+# the street words were chosen, a measure of them on questions nothing was chosen on.
+UNSEEN = frozenset({*(f"wording{n}.yaml" for n in range(16, 26)), "crisis26.yaml", "crisis27.yaml"})
 
 
 def training_sets(folder: Path) -> tuple[Path, ...]:

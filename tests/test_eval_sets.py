@@ -27,7 +27,7 @@ SEALED = ("crisis.yaml", "crisis2.yaml", "crisis3.yaml", "crisis4.yaml", "crisis
           "crisis20.yaml", "wording15.yaml", "wording16.yaml", "wording17.yaml", "wording18.yaml",
           "wording19.yaml", "wording20.yaml", "wording21.yaml", "wording22.yaml", "wording23.yaml", "crisis21.yaml",
           "crisis22.yaml", "crisis23.yaml", "crisis24.yaml", "wording24.yaml", "crisis25.yaml", "crisis26.yaml",
-          "crisis27.yaml")
+          "crisis27.yaml", "wording25.yaml")
 # smaller later sets, half of each test
 MIN_TEST = {"crisis2.yaml": 60, "wording3.yaml": 55, "wording4.yaml": 60, "crisis5.yaml": 70, "wording5.yaml": 70,
             "spanish2.yaml": 60, "wording6.yaml": 70, "spanish3.yaml": 60, "wording7.yaml": 60, "spanish4.yaml": 55,
@@ -39,7 +39,8 @@ MIN_TEST = {"crisis2.yaml": 60, "wording3.yaml": 55, "wording4.yaml": 60, "crisi
             "wording18.yaml": 70, "wording19.yaml": 70, "wording20.yaml": 70, "wording21.yaml": 70,
             "wording22.yaml": 75, "wording23.yaml": 80, "crisis21.yaml": 85, "crisis22.yaml": 85,
             "crisis23.yaml": 85, "crisis24.yaml": 80,
-            "wording24.yaml": 70, "crisis25.yaml": 80, "crisis26.yaml": 60, "crisis27.yaml": 55}
+            "wording24.yaml": 70, "crisis25.yaml": 80, "crisis26.yaml": 60, "crisis27.yaml": 55,
+            "wording25.yaml": 65}
 JACCARD = 0.7
 COSINE = 0.9
 
@@ -58,7 +59,7 @@ def corpus_texts(corpus) -> list[str]:
     safety = corpus.safety
     texts = [p.question for p in corpus.phrasings] + list(corpus.out_of_scope)
     texts += [w for t in corpus.topics for w in t.words]
-    texts += [t for group in corpus.synonyms for t in group]
+    texts += [t for group in corpus.synonyms for t in group] + [t for pair in corpus.plain for t in pair]
     texts += [t for es, _ in corpus.lexicon for t in es]
     texts += [x for r in safety.rules for x in (*r.phrases, *r.phrases_es)]
     texts += [x for r in safety.rules for t in r.also for x in (*t.phrases, *t.phrases_es)]
