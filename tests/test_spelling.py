@@ -89,10 +89,10 @@ def test_street_words_are_whole_words_english_only_and_never_an_everyday_word(sp
 
 @pytest.mark.parametrize(("question", "section"), [
     ("5-0 doin stings round the motels again", "legal status"),
-    ("trick tried to go without a rubber what can i catch", "health and safety risks"),
+    ("trick tried to go without a rubber what can i catch", "health and safety risks"),  # it ranked the law first
 ])
 def test_a_question_in_street_words_is_answered_by_its_passage(engine, question, section):
-    # read as written, the first ranked "How does prostitution impact the Windham community" and neither was answered
+    # read as written, neither was answered, and the first ranked "How does prostitution impact the Windham community"
     trace = engine.trace(question)
     assert trace.answered
     assert section in trace.ranking.candidates[0].chunk.section
