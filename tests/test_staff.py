@@ -297,8 +297,20 @@ def _rows(page) -> list[dict]:
     return out
 
 
+def test_check_page_shows_the_words_searched_when_spelling_or_street_words_changed_them(web, alice):
+    """Staff see why "rubber" found the passage on condoms: the question is searched in plain words."""
+    sign_in(web)
+    page = web.post("/staff/check", data={"question": "trick tried to go without a rubber wat can i catch",
+                                          "csrf": csrf(web)})
+    html = soup(page)
+    assert html.find(id="understood").text == "trick tried to go without a rubber wat can i catch"
+    assert html.find(id="searched").text.startswith("client tried to go without a condom what can i catch (")
+    page = web.post("/staff/check", data={"question": "where can I get narcan", "csrf": csrf(web)})
+    assert soup(page).find(id="searched") is None  # searched as written: nothing to explain
+
+
 @pytest.mark.parametrize("question", ["where can I get narcan", "how do I renew my driver's license",
-                                      "my pimp took my ID and says I owe him",
+                                      "my pimp took my ID and says I owe him", "5-0 doin stings round the motels",
                                       "¿Dónde me puedo hacer la prueba del VIH en Willimantic?"])
 def test_check_page_shows_what_engine_trace_computes(web, alice, engine, settings, question):
     sign_in(web)
@@ -316,6 +328,8 @@ def test_check_page_shows_what_engine_trace_computes(web, alice, engine, setting
     assert html.find(id="language")["data-value"] == trace.lang
     gloss = html.find(id="gloss")
     assert (gloss.text.startswith(trace.gloss) if trace.gloss else gloss is None)
+    searched = html.find(id="searched")
+    assert (searched.text.startswith(trace.searched) if trace.searched else searched is None)
     assert html.find(id="index-version").text.split()[0] == engine.version.id
     rows = _rows(page)
     assert len(rows) == len(trace.ranking.candidates) == len(engine.version.chunks)

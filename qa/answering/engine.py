@@ -121,6 +121,9 @@ class Trace:
     # beside it (the vector of both is added to the question's; the translation's words are searched too)
     gloss: str = ""
     covered: float | None = None  # the coverage model's probability that the corpus covers the question
+    # the words searched: misspelt ones corrected, street words written plain ("5-0" is "police"); "" when the
+    # question was searched as it was written
+    searched: str = ""
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,7 @@ class Engine:
         gap = None if emergency else self._gap(text, ranking, banner=safety is not None)
         answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
         return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang, read.gloss,
-                     None if covered is None else round(covered, 4))
+                     None if covered is None else round(covered, 4), query if query != text else "")
 
     def _leads(self, match: CrisisMatch, text: str) -> bool:
         """Whether the passages of ``match``'s rule go before the question's own best passage: a rule's words (not

@@ -85,6 +85,7 @@ class Check:
     calibration: dict[str, Any] = field(default_factory=dict)
     lang: str = "en"  # the language the question was read as: it picks the threshold and the page's language
     gloss: str = ""  # for a Spanish question, its translation and its lexicon terms' English words (Trace.gloss)
+    searched: str = ""  # the words searched, when spelling or street words changed them (Trace.searched)
 
     @property
     def answered(self) -> bool:
@@ -115,7 +116,7 @@ def check(engine: Engine, question: str, top_k: int = TOP_K) -> Check:
     ranking = trace.ranking
     return Check(trace.question, answer, rows, trace.confidence, trace.rule.threshold_for(trace.lang), ranking.best_dense,
                  ranking.best_lexical, ranking.negative, _reason(trace), trace.safety, dict(trace.rule.figures), trace.lang,
-                 trace.gloss)
+                 trace.gloss, trace.searched)
 
 
 def _reason(trace: Trace) -> str:
