@@ -58,20 +58,21 @@ MIN_WORDS = 3  # words a sentence needs before the semantic layer may fire on it
 # under 0.2. The highest cut that lowered no emergency of any crisis set's tune half, nor of four crisis writers left
 # out of the classifier's training (both halves), was 0.2 (docs/safety.md, stop 46).
 CORROBORATION = 0.2
-# A question whose NEIGHBOURS nearest labelled messages hold at least EVERYDAY_NEIGHBOURS everyday worries (no danger)
-# is not told as danger now by the danger layer alone: its emergency becomes an urgent banner. Stop 47: everyday worries
-# typed in a panic ("help!! got a shutoff notice...", "mi laptop está muy lenta qué hago") came close to danger's
-# examples for every classifier over this model, and a linear one trained on them could not tell them from danger;
-# their nearest labelled messages could. With each crisis writer's messages compared only with other writers', on the
-# tune halves, 2 of 3 lowered 10 of the everyday worries' 26 emergencies and no emergency of 1,824 danger messages;
-# 1 of 3 lowered 20 and 6 real ones (docs/safety.md, stop 47).
+# A question whose nearest labelled messages (NEIGHBOURS of them) hold at least EVERYDAY_NEIGHBOURS everyday worries
+# (no danger) is not told as danger now by the danger layer alone: its emergency becomes an urgent banner. Stop 47:
+# everyday worries typed in a panic ("help!! got a shutoff notice...", "mi laptop está muy lenta qué hago") came close
+# to danger's examples for every classifier over this model, and a linear one trained on them could not tell them from
+# danger; their nearest labelled messages could. With each crisis writer's messages compared only with other writers',
+# on the tune halves, 2 of 3 lowered 10 of the everyday worries' 26 emergencies and no emergency of 1,824 danger
+# messages; 1 of 3 lowered 20 and 6 real ones (docs/safety.md, stop 47).
 NEIGHBOURS = 3
 EVERYDAY_NEIGHBOURS = 2
-# A question whose NEIGHBOURS nearest labelled messages are all everyday worries gets no banner from the semantic layers
-# alone (a rule's words still raise one). Stop 49: most everyday worries ("my bank closed my account", "la app del banco
-# no me deja entrar") still got an urgent banner; with each crisis writer's messages compared only with other writers',
-# all 3 of 3 everyday took the banner from 30 of the tune halves' 111 such and 26 of the test halves' 98, and from no
-# danger message of any set, either half; 2 of 3 took one from an emergency (docs/safety.md, stop 49).
+# A question whose nearest labelled messages (NEIGHBOURS of them) hold CALM_NEIGHBOURS everyday worries, that is all of
+# them, gets no banner from the semantic layers alone (a rule's words still raise one). Stop 49: most everyday worries
+# ("my bank closed my account", "la app del banco no me deja entrar") still got an urgent banner; with each crisis
+# writer's messages compared only with other writers', all 3 of 3 everyday took the banner from 30 of the tune halves'
+# 111 such and 26 of the test halves' 98, and from no danger message of any set, either half; 2 of 3 took one from an
+# emergency (docs/safety.md, stop 49).
 CALM_NEIGHBOURS = 3
 _WORD = re.compile(r"[^\W\d_]{2,}")
 

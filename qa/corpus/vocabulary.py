@@ -116,7 +116,7 @@ def load_synonyms(path: Path, documents: Sequence[Document] = ()) -> Synonyms:
                      f"{plain!r}; remove it" for doc_id, text in texts if found.first(text) is not None]
     if problems:
         raise CorpusError(problems)
-    return groups, tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
+    return groups, tuple(pairs)  # in the file's order: the Speller matches the longest street words first
 
 
 def load_out_of_scope(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
