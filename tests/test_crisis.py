@@ -75,9 +75,10 @@ def test_a_rule_puts_its_passages_first_and_a_sign_puts_them_under_the_answer(en
 
 
 def test_someone_elses_danger_is_answered_first_and_the_help_passages_come_next(engine):
-    """A rule's words in a message about someone else (nobody says "I" or "me"): the banner holds the contacts, the
-    question's own best passage answers what was asked, and the rule's help passages come right under it. A child
-    paid for sex is the exception: the FAQ's words that the child is a victim lead, whoever writes."""
+    """A rule's words in a message about someone else (nobody says "I" or "me", or the words that fired name her): the
+    banner holds the contacts, the question's own best passage answers what was asked, and the rule's help passages
+    come right under it. A child paid for sex is the exception: the FAQ's words that the child is a victim lead,
+    whoever writes."""
     def place(candidate):
         return (candidate.chunk.document, candidate.chunk.section, candidate.chunk.paragraph)
 
@@ -86,6 +87,14 @@ def test_someone_elses_danger_is_answered_first_and_the_help_passages_come_next(
     helps = {r.place for r in other.safety.rule.passages}
     first, second = other.ranking.candidates[:2]
     assert place(first) not in helps and "differences" in first.chunk.section.lower()
+    assert place(second) in helps
+    # a writer who says "I" about their work, of a danger whose words name her: the help passages still come second
+    told = engine.trace("I'm a nurse at the clinic. A patient told us she is being trafficked and begged us not to call "
+                        "the police. Which local organizations can give her shelter and advocacy?")
+    assert told.safety and told.safety.level == "emergency" and told.safety.sign is None
+    helps = {r.place for r in told.safety.rule.passages}
+    first, second = told.ranking.candidates[:2]
+    assert place(first) not in helps and "YWCA Hartford Region and Safe Futures" in first.chunk.text
     assert place(second) in helps
     minor = engine.trace("my son is 15 and a man pays him for sex, is he a criminal")
     assert minor.safety and minor.safety.rule.id == "minor-exploited" and minor.safety.rule.leads_for == "anyone"

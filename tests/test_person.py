@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.answering.engine import _asked
-from qa.retrieval.person import first_person
+from qa.retrieval.person import first_person, whose
 
 
 @pytest.mark.parametrize(("question", "told"), [
@@ -70,3 +70,17 @@ def test_a_long_message_s_reading_is_its_question_told_of_the_writer(engine):
     trace = engine.trace("We go to the same church. She seems tired all the time. My friend says her man takes her "
                          "money. What can my friend do?")
     assert trace.gloss == "What can i do?"
+
+
+@pytest.mark.parametrize(("words", "message", "told"), [
+    ("beats me", "my man makes me work n beats me", "writer"),
+    ("took my id", "they took my id and say i owe them", "writer"),
+    ("makes her see", "a girl at our motel says a man makes her see men. what should i do", "someone"),
+    ("she is being trafficked", "i'm a nurse. a patient told us she is being trafficked", "someone"),
+    ("cant leave", "one of my clients whispered she cant leave the place", "someone"),  # the word before
+    ("cant leave", "i cant leave, he has my keys", "writer"),
+    ("cant leave", "nobody here cant leave", None),  # neither says: the caller decides
+    ("beats me", "he beat her", None),  # words not in the message
+])
+def test_the_words_that_fired_say_whose_danger_it_is(words, message, told):
+    assert whose(message, words) == told

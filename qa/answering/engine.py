@@ -27,7 +27,7 @@ from qa.index.format import REBUILD, Version
 from qa.records import Answer, Citation, Gap, Highlight, IndexInfo, Passage, Phone, Safety
 from qa.retrieval.confidence import AnsweredRule
 from qa.retrieval.coverage import CoverageModel
-from qa.retrieval.person import first_person
+from qa.retrieval.person import first_person, whose
 from qa.retrieval.search import Candidate, Ranking, Searcher
 from qa.text import language, matcher, normalise, passages_of, sentences, squeeze
 from qa.translation import Translator, shared
@@ -266,11 +266,19 @@ class Engine:
 
     def _leads(self, match: CrisisMatch, text: str) -> bool:
         """Whether the passages of ``match``'s rule go before the question's own best passage: a rule's words (not
-        the semantic layer's closeness), in a message that names its writer ("I", "me", "we") unless the rule's
-        passages lead for anyone."""
+        the semantic layer's closeness), in a message that names its writer ("I", "me", "we") unless the words name
+        someone else as the one in danger ("makes her see men"), or unless the rule's passages lead for anyone."""
         if match.sign is not None:
             return False
-        return match.rule.leads_for == "anyone" or self.detector.safety.cues.writer.first(normalise(text)) is not None
+        if match.rule.leads_for == "anyone":
+            return True
+        message = normalise(text)
+        # a writer who says "I" tells of someone else's danger too: "I'm a hospital social worker. A patient
+        # disclosed that she is being trafficked" (stop 51). Words that name the writer ("my pimp") do not make a
+        # message lead that names no "I": "my" names whose, not who (corpus/safety.yaml's writer cue)
+        if match.lang == "en" and whose(message, match.matched) == "someone":
+            return False
+        return self.detector.safety.cues.writer.first(message) is not None
 
     def _read(self, text: str) -> _Reading:
         """``text`` (a cleaned question) as it is searched: its sentences, language, spelling-corrected query, the

@@ -11,6 +11,7 @@ English only; the crisis detector reads the question as written.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from qa.text import language
 
@@ -40,3 +41,27 @@ def first_person(question: str) -> str:
     for pronoun, own in _PRONOUNS:
         told = pronoun.sub(own, told)
     return told
+
+
+# who a few words of danger name as the one it happens to: "beats me", "took my id" the writer; "makes her see men",
+# "she is being trafficked" someone else
+_WRITER = frozenset({"i", "i'm", "im", "i've", "ive", "me", "my", "myself", "mine", "we", "we're", "us", "our"})
+_SOMEONE = frozenset({"she", "he", "she's", "he's", "shes", "hes", "her", "him", "his", "hers", "herself", "himself",
+                      "they", "them", "their", "they're", "theyre"})
+_TOKEN = re.compile(r"[\w']+")
+
+
+def whose(message: str, words: str) -> Literal["writer", "someone"] | None:
+    """Whose danger ``words`` (found in ``message``; both normalised, English) tell of: "writer" when they name the
+    writer ("beats me", "took my id"), "someone" when they name someone else ("makes her see men"); failing that,
+    the word just before them ("she cant leave", "i cant leave"); None when neither says, or the words are not in
+    ``message``."""
+    at = message.find(words)
+    if not words or at < 0:
+        return None
+    for tokens in (_TOKEN.findall(words), _TOKEN.findall(message[:at])[-1:]):
+        if _WRITER.intersection(tokens):
+            return "writer"
+        if _SOMEONE.intersection(tokens):
+            return "someone"
+    return None
