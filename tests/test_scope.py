@@ -124,3 +124,12 @@ def test_danger_is_answered_wherever_it_happens(engine):
     answer = engine.answer("he took my passport and locks me in the room, we are in Mexico")
     assert answer.safety is not None and answer.safety.level == "emergency"
     assert answer.answered and answer.gap is None
+
+
+def test_a_worry_only_the_semantic_layers_read_does_not_hide_another_place(engine):
+    """An urgent banner raised by a rule's words makes a place a person's story ("she took a job in new jersey",
+    tests/test_facts.py); one the semantic layers only came close to does not, and the place is still said."""
+    trace = engine.trace("sometimes I want to give up. is escorting legal in Nevada?")
+    assert trace.safety is not None and trace.safety.level == "urgent" and trace.safety.sign is not None
+    assert trace.gap is not None and trace.gap.kind == "place" and trace.gap.place == "Nevada"
+    assert not trace.answered

@@ -253,13 +253,16 @@ class Engine:
             # hit@1 of the third-person questions that raise an emergency was 46%)
             ranking = _pin(ranking, pinned, after=0 if self._leads(safety, text) else 1)
         # A question that signals danger is answered with the passages on help, whatever the score. One
-        # that signals worry (an urgent banner) is never turned away for a place, since "a modeling job in
-        # NY" is about a person here; but a subject or a kind of fact the corpus does not hold is still said
-        # to be missing, under the banner's contacts (stop 39: an urgent banner had hidden "not covered"
-        # from near-topic questions). Any other question about a place, a subject or a fact the corpus
-        # does not hold is not answered.
+        # that signals worry (an urgent banner) in a rule's words is never turned away for a place, since "a
+        # modeling job in NY" is about a person here; but a subject or a kind of fact the corpus does not hold
+        # is still said to be missing, under the banner's contacts (stop 39: an urgent banner had hidden "not
+        # covered" from near-topic questions). A worry the semantic layers only came close to does not make the
+        # place here: "my cousin in the Dominican Republic says selling sex is legal over there" came close to
+        # self-harm (stop 51). Any other question about a place, a subject or a fact the corpus does not hold
+        # is not answered.
         emergency = safety is not None and safety.level == "emergency"
-        gap = None if emergency else self._gap(text, ranking, banner=safety is not None)
+        gap = None if emergency else self._gap(text, ranking, banner=safety is not None,
+                                               here=safety is not None and safety.sign is None)
         answered = (self.rule.accepts(confidence, lang) and gap is None) or emergency
         return Trace(text, ranking, answered, confidence, self.rule, safety, round(crisis_score, 4), gap, lang, read.gloss,
                      None if covered is None else round(covered, 4), query if query != text else "")
@@ -343,12 +346,12 @@ class Engine:
             return np.zeros((0, self.version.vectors.d), dtype="float32")
         return np.vstack([self._read(clean_question(q, self.max_question_chars)).query_vector for q in questions])
 
-    def _gap(self, question: str, ranking: Ranking, banner: bool = False) -> Gap | None:
+    def _gap(self, question: str, ranking: Ranking, banner: bool = False, here: bool = False) -> Gap | None:
         """What makes the corpus unable to answer ``question`` however well its passages score, if anything;
-        ``banner``: the question raised an urgent banner, so it is about a person here whatever place it names,
-        and tells its story first ("my court date is next month ... what penalties am I looking at" asks about
-        penalties): a subject counts only in the sentences that ask."""
-        place = None if banner else self.scope.elsewhere(question)
+        ``banner``: the question raised an urgent banner, so it tells its story first ("my court date is next
+        month ... what penalties am I looking at" asks about penalties): a subject counts only in the sentences
+        that ask; ``here``: a rule's words raised it, so it is about a person here whatever place it names."""
+        place = None if here else self.scope.elsewhere(question)
         if place is not None:
             return self._said(Gap(kind="place", place=place.name, message=""), question, "en")
         said = normalise(question)
