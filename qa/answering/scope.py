@@ -15,7 +15,9 @@ or its country is covered, so every town of Connecticut is covered by a Windham 
 Only a place the question puts the subject *in* counts ("legal in nevada", "nevada's laws", a place that
 opens the question or follows its first words: "New York decriminalized it?", "does canada use ..."), not
 where the person comes from ("I came here from Honduras", "my family back home in Mexico", "vengo de
-Honduras"): people in danger often name their home country, and they must still be answered.
+Honduras"): people in danger often name their home country, and they must still be answered. A place named in
+passing and then asked about ("my aunt in germany says it's legal over there", "mi hijo vive en colombia, ¿allá es
+delito?") is the subject too, unless the question asks about here as well.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ _OPENERS = {"does", "do", "did", "has", "have", "how", "why", "where", "when", "
 _PLACES_IN_GENERAL = re.compile(r"\b(?:what|which|other|otros|otras|que|q|cuales)\s+(?:countries|states|paises|estados)\b")
 IN_GENERAL = {"en": "other states and countries", "es": "otros estados y países"}
 _HERE = re.compile(r"\b(?:here|this state|aqui|aca|este estado)\b")  # folded: "aquí" is "aqui"
+# words after a place that ask about it, wherever the place was named ("my aunt in germany says it's legal over there",
+# "my friend moved to canada, can she get arrested there", "mi hijo vive en colombia, ¿allá es delito?"), but for
+# "de allá soy" ("I am from there")
+_THERE = re.compile(r"\b(?:over|out|down|up) there\b|\b(?:legal|illegal|allowed|arrested|laws?|crime) there\b"
+                    r"|\bthere\W*$|(?<!\bde )(?<!\bdesde )\b(?:alla|alli)\b")
 # "in the state of nevada", "in the desert part of nevada": these words then "of" before a place are locative too
 _PART_OF = {"state", "part", "parts", "city", "county", "area", "areas", "side", "region", "town", "country",
             "states", "cities", "counties", "towns", "regions",
@@ -234,6 +241,8 @@ class Scope:
             # model", "how did sweden do it"
             if (not before or before in (["y"], ["and"]) or len(before) <= 2 and _OPENERS.issuperset(before)) \
                     and not _FIRST_PERSON.intersection(_WORDS.findall(text)):
+                return Place(place, text[start:end])
+            if _THERE.search(after) and not _HERE.search(text):
                 return Place(place, text[start:end])
             before = before[-3:]
             if any(w in _ORIGIN for w in before) or before[-1:] and before[-1] in _ORIGIN_NEXT:
