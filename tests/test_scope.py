@@ -57,7 +57,7 @@ def test_the_jurisdiction_and_the_places_the_corpus_names_are_covered(scope):
     ("las leyes de mexico sobre la prostitucion", "Mexico"),
     # a place named in passing, then asked about: "over there", "there" at the end, "allá"
     ("my uncle in Germany says paying for sex is legal over there, true?", "Germany"),
-    ("my roommate moved to Canada, could she get arrested for escorting there", "Canada"),
+    ("my roommate moved to Canada, is escorting legal there", "Canada"),
     ("mi prima es de Chile, ¿allá es legal vender sexo?", "Chile"),
 ])
 def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
@@ -91,6 +91,7 @@ def test_a_question_about_another_place_is_out_of_scope(scope, question, place):
     "Guatemala, de allá soy, me trajeron con engaños",
     "i'm from mexico and over there it's legal, is it legal here too",  # asked about here
     "I came here from Honduras, is there help for people like me",  # "is there", not "there"
+    "I'm from Guatemala and don't speak English, what help is there?",  # help that exists, not help over there
     # the continent of a covered country is covered
     "is it illegal everywhere in north america or just here",
     "i was told it's legal in other states, is it legal in connecticut",

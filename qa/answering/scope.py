@@ -51,10 +51,10 @@ _PLACES_IN_GENERAL = re.compile(r"\b(?:what|which|other|otros|otras|que|q|cuales
 IN_GENERAL = {"en": "other states and countries", "es": "otros estados y países"}
 _HERE = re.compile(r"\b(?:here|this state|aqui|aca|este estado)\b")  # folded: "aquí" is "aqui"
 # words after a place that ask about it, wherever the place was named ("my aunt in germany says it's legal over there",
-# "my friend moved to canada, can she get arrested there", "mi hijo vive en colombia, ¿allá es delito?"), but for
-# "de allá soy" ("I am from there")
-_THERE = re.compile(r"\b(?:over|out|down|up) there\b|\b(?:legal|illegal|allowed|arrested|laws?|crime) there\b"
-                    r"|\bthere\W*$|(?<!\bde )(?<!\bdesde )\b(?:alla|alli)\b")
+# "my friend moved to canada, is it legal there", "mi hijo vive en colombia, ¿allá es delito?"), but for "de allá soy"
+# ("I am from there"); a bare "there" is left out, as "I'm from Guatemala, what help is there?" asks about help here
+_THERE = re.compile(r"\b(?:over|out|down|up) there\b|\b(?:legal|illegal|allowed|arrested|laws?|a crime) there\b"
+                    r"|(?<!\bde )(?<!\bdesde )\b(?:alla|alli)\b")
 # "in the state of nevada", "in the desert part of nevada": these words then "of" before a place are locative too
 _PART_OF = {"state", "part", "parts", "city", "county", "area", "areas", "side", "region", "town", "country",
             "states", "cities", "counties", "towns", "regions",
